@@ -1,0 +1,63 @@
+# The course's commands. `make help` lists them.
+# Pass lesson flags with ARGS, e.g.:  make lesson03 ARGS="--cell lstm --epochs 3"
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+# A folder of the datasets beside the checkout (as on the course's CI) is used as the
+# data root unless COURSE_DATA_DIR is already set.
+SHARED_DATA := $(abspath ../shared/data)
+ifeq ($(origin COURSE_DATA_DIR), undefined)
+ifneq ($(wildcard $(SHARED_DATA)/README.md),)
+export COURSE_DATA_DIR := $(SHARED_DATA)
+endif
+endif
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test lesson01 lesson02 data tensorboard bench clean format lint check hint watch reset
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@echo "Setting up $(VENV) (first time only, about a minute)..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the pinned dependencies
+
+lesson01: $(STAMP) ## an RNN from scratch: NumPy step, BPTT, "hello", names
+	@$(PY) -m lessons.lesson01_rnn_from_scratch $(ARGS)
+
+lesson02: $(STAMP) ## LSTM and GRU gates, vanishing gradients, clipping
+	@$(PY) -m lessons.lesson02_gates $(ARGS)
+
+test: $(STAMP) ## run the test suite
+	@$(PY) -m pytest -q
+
+data: $(STAMP) ## download every dataset into the cache (with progress)
+	@$(PY) -m course_utils.data
+
+tensorboard: $(STAMP) ## serve runs/ in TensorBoard (http://localhost:6006)
+	@mkdir -p runs
+	@$(VENV)/bin/tensorboard --logdir runs
+
+bench: $(STAMP) ## full-size runs; writes bench/results.md
+	@$(PY) -m bench $(ARGS)
+
+clean: ## remove caches and runs (never your exercise files)
+	rm -rf .cache runs .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+format: $(STAMP) ## format the code with ruff
+	@$(VENV)/bin/ruff format course_utils lessons exercises tests bench
+	@$(VENV)/bin/ruff check --fix --quiet course_utils lessons exercises tests bench
+
+lint: $(STAMP) ## check the code with ruff
+	@$(VENV)/bin/ruff check course_utils lessons exercises tests bench

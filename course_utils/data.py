@@ -1,0 +1,281 @@
+"""Finding, downloading, checking and extracting the course's datasets.
+
+Every dataset is described once in ``REGISTRY``. ``fetch(name)`` returns the path of its
+file: from the data root (``$COURSE_DATA_DIR``, else Keras' cache ``~/.keras/datasets``)
+when it is there, else downloaded from the official URL with ``keras.utils.get_file`` and
+checked against its sha256. ``extract(name)`` unpacks an archive safely into the
+git-ignored cache ``.cache/`` of the checkout (or ``$COURSE_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_utils import REPO_ROOT, CourseError
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    path: str  # where the file sits under a data root, e.g. "imdb/aclImdb.tar.gz"
+    url: str
+    sha256: str | None  # of the official file; None where the source publishes none
+    size: str
+    licence: str
+    citation: str
+    description: str = ""
+
+    @property
+    def filename(self) -> str:
+        return Path(self.path).name
+
+
+REGISTRY: dict[str, Dataset] = {
+    d.name: d
+    for d in [
+        Dataset(
+            name="names",
+            path="names/names.txt",
+            url="https://raw.githubusercontent.com/karpathy/makemore/master/names.txt",
+            sha256="0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
+            size="228 kB",
+            licence="MIT (makemore)",
+            citation="Andrej Karpathy, makemore, 2022",
+            description="32,033 first names, one a line",
+        ),
+        Dataset(
+            name="imdb",
+            path="imdb/aclImdb.tar.gz",
+            url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+            sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+            size="84 MB",
+            licence="research use; cite the paper",
+            citation="Maas et al., Learning Word Vectors for Sentiment Analysis, ACL 2011",
+            description="Large Movie Review Dataset: 25,000 train and 25,000 test reviews",
+        ),
+        Dataset(
+            name="tinyshakespeare",
+            path="tinyshakespeare/input.txt",
+            url="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+            sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+            size="1.1 MB",
+            licence="MIT (char-rnn); the text is in the public domain",
+            citation="Andrej Karpathy, char-rnn, 2015",
+            description="1,115,394 characters of Shakespeare",
+        ),
+        Dataset(
+            name="anki_fra_eng",
+            path="anki/fra-eng.zip",
+            url="http://www.manythings.org/anki/fra-eng.zip",
+            sha256=None,  # the release is updated in place: checked by parsing instead
+            size="3-7 MB",
+            licence="CC BY 2.0 (Tatoeba)",
+            citation="Tatoeba Project, via manythings.org/anki",
+            description="English-French sentence pairs, fra.txt",
+        ),
+    ]
+    + [
+        Dataset(
+            name=f"ud_english_ewt_{split}",
+            path=f"ud_english_ewt/en_ewt-ud-{split}.conllu",
+            url="https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/"
+            f"r2.16/en_ewt-ud-{split}.conllu",
+            sha256=sha,
+            size=size,
+            licence="CC BY-SA 4.0",
+            citation="Silveira et al., A Gold Standard Dependency Corpus for English, LREC 2014",
+            description=f"Universal Dependencies English EWT r2.16, {split} split",
+        )
+        for split, sha, size in [
+            ("train", "3fb78e2b55482c8ee00caa653af436c88c9e5bc9a73ce26e4ae3ddc79d2b7e7b", "14 MB"),
+            ("dev", "531a54ff90d6ab12201c5a50c3e78e6ddac4de69abc4bce5d275d3cd29efe2b6", "1.8 MB"),
+            ("test", "e266e515a0a7547657ed3d90d9ba46487d6bd251f27ad4269d4e8a427c8555cd", "1.8 MB"),
+        ]
+    ]
+}
+
+
+def data_root() -> Path:
+    """The folder searched first: ``$COURSE_DATA_DIR``, else Keras' dataset cache."""
+    env = os.environ.get("COURSE_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path("~/.keras/datasets").expanduser()
+
+
+def cache_root() -> Path:
+    """Where archives are extracted: ``$COURSE_CACHE_DIR``, else ``.cache/`` in the checkout."""
+    env = os.environ.get("COURSE_CACHE_DIR")
+    return Path(env).expanduser() if env else REPO_ROOT / ".cache"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _listed_checksum(root: Path, relpath: str) -> str | None:
+    """The checksum a data root's own ``SHA256SUMS`` file gives for ``relpath``, if any."""
+    sums = root / "SHA256SUMS"
+    if not sums.is_file():
+        return None
+    for line in sums.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("*").removeprefix("./") == relpath:
+            return parts[0]
+    return None
+
+
+def _where_to_put(dataset: Dataset) -> str:
+    return f"{data_root() / dataset.path} (or set COURSE_DATA_DIR to a folder holding {dataset.path})"
+
+
+def verify(path: Path, expected: str | None, dataset: Dataset) -> None:
+    if expected is None:
+        return
+    actual = sha256_of(path)
+    if actual != expected:
+        raise CourseError(
+            f"{path} is corrupt or incomplete (sha256 {actual[:12]}…, expected {expected[:12]}…); "
+            f"delete it and download {dataset.url} again to {_where_to_put(dataset)}"
+        )
+
+
+def fetch(name: str) -> Path:
+    """Return the local path of dataset ``name``'s file, downloading it if needed."""
+    if name not in REGISTRY:
+        raise CourseError(f"unknown dataset {name!r}; known: {', '.join(sorted(REGISTRY))}")
+    dataset = REGISTRY[name]
+    root = data_root()
+    local = root / dataset.path
+    if local.is_file():
+        listed = _listed_checksum(root, dataset.path)
+        verify(local, listed if listed is not None else dataset.sha256, dataset)
+        return local
+    return _download(dataset, local)
+
+
+def _download(dataset: Dataset, target: Path) -> Path:
+    import keras  # imported late: plain file look-ups should not pay for Keras
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        downloaded = keras.utils.get_file(
+            fname=dataset.filename,
+            origin=dataset.url,
+            file_hash=dataset.sha256,
+            hash_algorithm="sha256",
+            cache_dir=str(target.parent.parent),
+            cache_subdir=target.parent.name,
+        )
+    except Exception as err:  # get_file wraps network errors in plain Exceptions
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if "hash" in reason.lower() or "checksum" in reason.lower():
+            raise CourseError(f"the download of {dataset.url} is corrupt ({reason}); try again") from None
+        raise CourseError(
+            f"dataset {dataset.name!r} is not on this machine and could not be downloaded "
+            f"({reason}). Download {dataset.url} and put it at {_where_to_put(dataset)}"
+        ) from None
+    return Path(downloaded)
+
+
+def _safe_members_tar(archive: tarfile.TarFile, dest: Path):
+    for member in archive.getmembers():
+        target = (dest / member.name).resolve()
+        if not target.is_relative_to(dest):
+            raise CourseError(f"refusing to extract {member.name!r}: it would land outside {dest}")
+        if member.issym() or member.islnk() or member.isdev():
+            continue  # datasets need plain files and folders only
+        yield member
+
+
+def _safe_members_zip(archive: zipfile.ZipFile, dest: Path):
+    for member in archive.namelist():
+        target = (dest / member).resolve()
+        if not target.is_relative_to(dest):
+            raise CourseError(f"refusing to extract {member!r}: it would land outside {dest}")
+        yield member
+
+
+def safe_extract(archive_path: Path, dest: Path) -> Path:
+    """Extract a .tar(.gz) or .zip into ``dest`` atomically; no member may escape ``dest``.
+
+    The archive is unpacked into a temporary sibling folder which is renamed into place
+    only when complete, so an interrupted extraction never looks finished.
+    """
+    dest = Path(dest)
+    if dest.is_dir():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".part-", dir=dest.parent)).resolve()
+    try:
+        if zipfile.is_zipfile(archive_path):
+            with zipfile.ZipFile(archive_path) as zf:
+                zf.extractall(tmp, members=list(_safe_members_zip(zf, tmp)))
+        else:
+            with tarfile.open(archive_path) as tf:
+                members = list(_safe_members_tar(tf, tmp))
+                if hasattr(tarfile, "data_filter"):
+                    tf.extractall(tmp, members=members, filter="data")
+                else:  # Python before 3.10.12 / 3.11.4: our own checks above suffice
+                    tf.extractall(tmp, members=members)
+        os.replace(tmp, dest)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise CourseError(
+            f"{archive_path} is not a readable archive ({type(err).__name__}: {err}); "
+            "delete it and download it again"
+        ) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def extract(name: str) -> Path:
+    """Fetch dataset ``name`` and extract it into the cache; returns the extracted folder."""
+    archive = fetch(name)
+    return safe_extract(archive, cache_root() / "datasets" / name)
+
+
+def read_text(name: str) -> str:
+    """Fetch a plain-text dataset and return its contents, with a clear error if it is not text."""
+    path = fetch(name)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CourseError(f"{path} is not UTF-8 text; is it the right file?") from None
+
+
+def describe() -> str:
+    """A table of every dataset, for ``make data`` and the README."""
+    rows = [f"{d.name:<26} {d.size:>8}  {d.licence:<32} {d.url}" for d in REGISTRY.values()]
+    return "\n".join(rows)
+
+
+def main() -> int:
+    """``make data``: fetch every dataset (downloads show a progress bar)."""
+    print(f"Data root: {data_root()}  (set COURSE_DATA_DIR to use another folder)\n")
+    failed = 0
+    for name in REGISTRY:
+        try:
+            path = fetch(name)
+            print(f"ok       {name:<26} {path}")
+        except CourseError as err:
+            failed += 1
+            print(f"missing  {name:<26} {err}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,15 @@
+"""One seed for Python, NumPy and Keras, so a quick run gives the same numbers twice."""
+
+from __future__ import annotations
+
+import course_utils  # noqa: F401  (quiet logs before keras)
+import keras
+import tensorflow as tf
+
+
+def set_seed(seed: int) -> None:
+    keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy and the backend
+    try:
+        tf.config.experimental.enable_op_determinism()
+    except (RuntimeError, AttributeError):  # already enabled, or an old TensorFlow
+        pass
