@@ -18,7 +18,9 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lesson01 lesson02 data tensorboard bench clean format lint check hint watch reset
+.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson07 data tensorboard bench clean \
+	format lint check hint watch reset
+EX ?=
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +39,30 @@ lesson01: $(STAMP) ## an RNN from scratch: NumPy step, BPTT, "hello", names
 
 lesson02: $(STAMP) ## LSTM and GRU gates, vanishing gradients, clipping
 	@$(PY) -m lessons.lesson02_gates $(ARGS)
+
+lesson03: $(STAMP) ## many-to-one: IMDB sentiment (--cell rnn|lstm|gru)
+	@$(PY) -m lessons.lesson03_sentiment $(ARGS)
+
+compare03: $(STAMP) ## lesson03 with rnn, lstm and gru at the same budget, one table
+	@$(PY) -m lessons.lesson03_sentiment compare $(ARGS)
+
+lesson04: $(STAMP) ## synced many-to-many: part-of-speech tagging and NER
+	@$(PY) -m lessons.lesson04_tagging $(ARGS)
+
+lesson07: $(STAMP) ## character-level language model and its neurons
+	@$(PY) -m lessons.lesson07_char_lm $(ARGS)
+
+check: $(STAMP) ## check your exercises (all, or one: make check EX=ex03)
+	@$(PY) -m exercises check $(EX)
+
+hint: $(STAMP) ## a hint for an exercise (make hint EX=ex03; again for a second hint)
+	@$(PY) -m exercises hint $(EX)
+
+watch: $(STAMP) ## re-check an exercise each time you save it (make watch EX=ex03)
+	@$(PY) -m exercises watch $(EX)
+
+reset: $(STAMP) ## restore an exercise's stub, after asking, keeping a backup (EX=ex03)
+	@$(PY) -m exercises reset $(EX)
 
 test: $(STAMP) ## run the test suite
 	@$(PY) -m pytest -q

@@ -1,0 +1,126 @@
+"""``make bench``: full-size runs of every lesson that declares ``BENCHMARKS``; writes a results table.
+
+A lesson module opts in with a list such as
+
+    BENCHMARKS = [
+        {"name": "default", "args": [], "report": ["test_accuracy"], "target": "test_accuracy >= 0.87, <= 300 s"},
+    ]
+
+Each entry is run in a fresh process (``python -m lessons.<lesson> <args> --run-dir runs/bench/...``);
+its metrics.json is read back and the row is stored in bench/results.json and rendered to
+bench/results.md. ``make bench ARGS="lesson03"`` runs only the lessons whose name contains
+lesson03; ``ARGS="lesson03 default"`` only that entry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import pkgutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import course_utils  # noqa: F401
+from course_utils import REPO_ROOT
+
+RESULTS_JSON = REPO_ROOT / "bench" / "results.json"
+RESULTS_MD = REPO_ROOT / "bench" / "results.md"
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def lessons_with_benchmarks():
+    import lessons
+
+    for info in sorted(pkgutil.iter_modules(lessons.__path__), key=lambda i: i.name):
+        if info.name.startswith("lesson"):
+            module = importlib.import_module(f"lessons.{info.name}")
+            if getattr(module, "BENCHMARKS", None):
+                yield info.name, module.BENCHMARKS
+
+
+def run_one(lesson: str, entry: dict) -> dict:
+    run_dir = REPO_ROOT / "runs" / "bench" / f"{lesson}-{entry['name']}-{int(time.time())}"
+    command = [sys.executable, "-m", f"lessons.{lesson}", *entry["args"], "--run-dir", str(run_dir)]
+    print(f"\n=== {lesson} / {entry['name']}: {' '.join(command[2:])}", flush=True)
+    started = time.time()
+    result = subprocess.run(command, cwd=REPO_ROOT)
+    wall = time.time() - started
+    row = {
+        "lesson": lesson,
+        "name": entry["name"],
+        "args": " ".join(entry["args"]),
+        "target": entry.get("target", ""),
+        "wall_time_s": round(wall, 1),
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {cpu_name()}",
+        "exit_code": result.returncode,
+    }
+    metrics_file = run_dir / "metrics.json"
+    if result.returncode == 0 and metrics_file.is_file():
+        metrics = json.loads(metrics_file.read_text())
+        row["metrics"] = {k: metrics.get(k) for k in entry.get("report", [])}
+    return row
+
+
+def render(rows: list[dict]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` from real runs; every number below comes from the run's own",
+        "metrics.json. Wall time includes start-up, data preparation and evaluation.",
+        "",
+        "| lesson | config | flags | results | wall time | target | machine | date |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        metrics = r.get("metrics") or {}
+        shown = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
+        if r.get("exit_code"):
+            shown = f"failed (exit {r['exit_code']})"
+        lines.append(
+            f"| {r['lesson']} | {r['name']} | `{r['args'] or '(defaults)'}` | {shown} | {r['wall_time_s']:.0f} s "
+            f"| {r['target']} | {r['machine']} | {r['date']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    lesson_filter = argv[0] if argv else ""
+    name_filter = argv[1] if len(argv) > 1 else ""
+    stored = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else []
+    ran = 0
+    for lesson, entries in lessons_with_benchmarks():
+        if lesson_filter not in lesson:
+            continue
+        for entry in entries:
+            if name_filter and entry["name"] != name_filter:
+                continue
+            row = run_one(lesson, entry)
+            stored = [r for r in stored if (r["lesson"], r["name"]) != (lesson, entry["name"])] + [row]
+            stored.sort(key=lambda r: (r["lesson"], r["name"]))
+            RESULTS_JSON.write_text(json.dumps(stored, indent=2) + "\n")
+            RESULTS_MD.write_text(render(stored))
+            ran += 1
+    if not ran:
+        print(f"no benchmark matched {' '.join(argv)!r}", file=sys.stderr)
+        return 2
+    print(f"\nResults: {RESULTS_MD.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,40 @@
+"""Checks shared by the lesson tests: a finished run folder has every output it should."""
+
+import json
+from pathlib import Path
+
+import matplotlib.image
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+
+def read_metrics(run_dir: Path) -> dict:
+    path = Path(run_dir) / "metrics.json"
+    assert path.is_file(), f"{path} missing"
+    metrics = json.loads(path.read_text())
+    for key in ("lesson", "wall_time_s", "backend", "seed", "epochs"):
+        assert key in metrics, f"metrics.json lacks {key!r}"
+    return metrics
+
+
+def assert_png(path: Path, min_side: int = 200) -> None:
+    assert path.is_file() and path.stat().st_size > 5000, f"{path} missing or tiny"
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and min(image.shape[:2]) >= min_side, f"{path}: shape {image.shape}"
+    assert image[..., :3].std() > 0.01, f"{path} is a blank image"
+
+
+def tensorboard_scalars(log_dir: Path) -> dict[str, list[int]]:
+    """Every scalar under ``log_dir`` as ``"<sub-folder>/<tag>"`` (e.g. ``"train/epoch_loss"``)
+    with the steps it was written at, read back with TensorBoard's own reader."""
+    found: dict[str, list[int]] = {}
+    event_dirs = {p.parent for p in Path(log_dir).rglob("events.out.tfevents.*")}
+    assert event_dirs, f"no TensorBoard event files under {log_dir}"
+    for folder in event_dirs:
+        acc = EventAccumulator(str(folder), size_guidance={"scalars": 0, "tensors": 0})
+        acc.Reload()
+        prefix = folder.relative_to(log_dir).as_posix()
+        for tag in acc.Tags().get("scalars", []):
+            found.setdefault(f"{prefix}/{tag}", []).extend(e.step for e in acc.Scalars(tag))
+        for tag in acc.Tags().get("tensors", []):  # TF2 summaries are stored as tensors
+            found.setdefault(f"{prefix}/{tag}", []).extend(e.step for e in acc.Tensors(tag))
+    return found
