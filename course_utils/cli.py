@@ -116,14 +116,23 @@ def run_cli(
     parser: OneLineParser,
     predict: Callable[[argparse.Namespace], object] | None = None,
     predict_args: OneLineParser | None = None,
+    commands: dict[str, tuple[OneLineParser, Callable[[argparse.Namespace], object]]] | None = None,
 ) -> int:
-    """Parse ``argv`` and run the lesson's ``train`` or ``predict``; returns the exit status."""
+    """Parse ``argv`` and run the lesson's ``train``, ``predict`` or another named command.
+
+    ``commands`` maps extra sub-command names (e.g. ``compare``) to their parser and function.
+    Returns the exit status.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
+    commands = dict(commands or {})
+    if predict is not None and predict_args is not None:
+        commands["predict"] = (predict_args, predict)
     try:
-        if argv and argv[0] == "predict":
-            if predict is None or predict_args is None:
-                parser.error("this lesson has no predict command")
-            predict(predict_args.parse_args(argv[1:]))
+        if argv and argv[0] in commands:
+            sub_parser, function = commands[argv[0]]
+            function(sub_parser.parse_args(argv[1:]))
+        elif argv and argv[0] == "predict":
+            parser.error("this lesson has no predict command")
         else:
             train(parser.parse_args(argv))
     except CourseError as err:

@@ -1,0 +1,71 @@
+"""Text vectorization helpers shared by the word-level lessons."""
+
+from __future__ import annotations
+
+import course_utils  # noqa: F401
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="course")
+def clean_text(text):
+    """Lower-case, turn HTML line breaks into spaces, keep ! and ? as words, drop other punctuation.
+
+    Registered with Keras so that a saved model containing a TextVectorization that uses it
+    can be loaded again (``import course_utils.text`` before ``keras.models.load_model``).
+    """
+    text = tf.strings.lower(text)
+    text = tf.strings.regex_replace(text, r"<br\s*/?>", " ")
+    text = tf.strings.regex_replace(text, r"([!?])", r" \1 ")
+    text = tf.strings.regex_replace(text, r"[^a-z0-9!?' ]", " ")
+    return tf.strings.regex_replace(text, r"'(\s|$)|(^|\s)'", " ")
+
+
+def fit_vectorizer(texts, *, max_tokens: int, sequence_length: int | None, **kwargs):
+    """A TextVectorization layer adapted to ``texts`` (index 0 = padding, 1 = unknown)."""
+    layer = keras.layers.TextVectorization(
+        max_tokens=max_tokens, output_sequence_length=sequence_length, standardize=clean_text, **kwargs
+    )
+    layer.adapt(tf.data.Dataset.from_tensor_slices(list(texts)).batch(1024))
+    return layer
+
+
+def vectorize(layer, texts, batch_size: int = 2048) -> np.ndarray:
+    """Run a fixed-length TextVectorization over many texts, returning one int32 array."""
+    parts = [
+        keras.ops.convert_to_numpy(layer(tf.constant(texts[i : i + batch_size])))
+        for i in range(0, len(texts), batch_size)
+    ]
+    return np.concatenate(parts).astype("int32")
+
+
+def length_bucketed(tokens: np.ndarray, labels: np.ndarray, batch_size: int, *, seed: int | None):
+    """A tf.data pipeline of batches of similar length, each cut to its longest sequence.
+
+    Recurrent layers step through every position of a batch, padding included, so grouping
+    sequences of similar length makes an epoch much cheaper without changing what is
+    learned (the padding is masked anyway). ``tokens`` must be padded at the end.
+    With a ``seed`` the grouping and the batch order change every epoch, reproducibly.
+    """
+    lengths = np.maximum((tokens != 0).sum(axis=1), 1)
+    n_batches = -(-len(lengths) // batch_size)
+    epoch = [0]
+
+    def generate():
+        rng = np.random.default_rng(None if seed is None else seed + epoch[0])
+        epoch[0] += 1
+        jitter = rng.uniform(0.85, 1.15, len(lengths)) if seed is not None else 1.0
+        order = np.argsort(lengths * jitter, kind="stable")
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        for b in rng.permutation(len(batches)) if seed is not None else range(len(batches)):
+            idx = batches[b]
+            yield tokens[idx, : lengths[idx].max()], labels[idx]
+
+    signature = (
+        tf.TensorSpec(shape=(None, None), dtype=tf.int32),
+        tf.TensorSpec(shape=(None,), dtype=tf.as_dtype(labels.dtype)),
+    )
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,357 @@
+"""Lesson 03: many-to-one, IMDB movie-review sentiment.
+
+A many-to-one network reads a whole sequence and gives one answer at the end. Here the
+sequence is a movie review from the Large Movie Review Dataset (25,000 reviews to train on,
+25,000 to test on) and the answer is the probability that the review is positive.
+
+What you will see:
+- the text pipeline: `TextVectorization` inside `tf.data`, HTML line breaks cleaned, padding
+  masked (`mask_zero=True`), and batches grouped by length so the RNN does not spend its time
+  stepping through padding;
+- an Embedding -> SimpleRNN / LSTM / GRU (`--cell`) -> Dense model, optionally
+  `--bidirectional` and stacked (`--layers 2`);
+- a bag-of-bigrams linear classifier trained on the same split: the baseline to beat;
+- training curves, a confusion matrix, the test reviews the model got most confidently wrong,
+  TensorBoard logs, and a saved `.keras` model that takes raw text.
+
+Run it:   make lesson03                       (GRU, about 4 minutes on two cores)
+          make lesson03 ARGS="--cell rnn"     (the plain RNN)
+          make compare03                      (rnn vs lstm vs gru at the same budget)
+Predict:  python -m lessons.lesson03_sentiment predict "A wonderful, moving film."
+"""
+
+# %%
+import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from course_utils import CourseError, cli, plots
+from course_utils.corpora import load_imdb
+from course_utils.repro import set_seed
+from course_utils.runs import Run, display_path, load_model, newest_model, runs_root, write_atomic
+from course_utils.text import fit_vectorizer, length_bucketed, vectorize
+
+LESSON = "lesson03_sentiment"
+CELL_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+BENCHMARKS = [
+    {"name": "default", "args": [], "report": ["test_accuracy", "baseline_test_accuracy", "seconds_per_epoch"],
+     "target": "test_accuracy >= 0.87 in <= 300 s"},
+    {"name": "best", "args": ["--bidirectional", "--epochs", "4", "--sequence-length", "400"],
+     "report": ["test_accuracy", "baseline_test_accuracy", "seconds_per_epoch"],
+     "target": "test_accuracy >= 0.89 in <= 600 s"},
+    {"name": "rnn", "args": ["--cell", "rnn"], "report": ["test_accuracy", "seconds_per_epoch"],
+     "target": "test_accuracy >= 0.80"},
+    {"name": "no-mask", "args": ["--no-mask", "--no-bucketing"], "report": ["test_accuracy"],
+     "target": "shows what unmasked padding costs"},
+]
+
+# %% [markdown]
+# ## 1. Data
+# The official split has 25,000 training and 25,000 test reviews, half positive. We carve a
+# validation set out of the training reviews to choose when to stop; the test set is used
+# once, at the very end. `--quick` uses a small balanced slice of both.
+
+
+# %%
+def load_data(args):
+    train_limit, test_limit = (3000, 1000) if args.quick else (None, None)
+    texts, labels = load_imdb("train", limit=train_limit, seed=args.seed)
+    test_texts, test_labels = load_imdb("test", limit=test_limit, seed=args.seed)
+    n_val = len(texts) // 10
+    return {
+        "train": (texts[n_val:], labels[n_val:]),
+        "val": (texts[:n_val], labels[:n_val]),
+        "test": (test_texts, test_labels),
+    }
+
+
+# %% [markdown]
+# ## 2. From text to integers
+# `TextVectorization` lower-cases, removes `<br />` tags and punctuation (keeping `!` and `?`),
+# splits into words and maps each word to its rank in the training vocabulary (0 is
+# padding, 1 is "unknown word"). Reviews are cut to `--sequence-length` words and padded at
+# the end. The Embedding layer's `mask_zero=True` then tells the RNN which steps are padding:
+# a masked step leaves the hidden state untouched, so the final state is the state after the
+# last real word. Without the mask the RNN must read through hundreds of zeros after a short
+# review, and its memory of the review fades (`--no-mask` shows what that costs).
+
+
+# %%
+def build_model(vocab_size, args):
+    rnn_layer = CELL_LAYERS[args.cell]
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(vocab_size, args.embedding_dim, mask_zero=not args.no_mask, name="embedding")(tokens)
+    for i in range(args.layers):
+        last = i == args.layers - 1
+        layer = rnn_layer(args.units, return_sequences=not last, name=f"{args.cell}_{i + 1}")
+        if args.bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i + 1}")
+        x = layer(x)
+    x = keras.layers.Dropout(args.dropout)(x)
+    probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(x)
+    model = keras.Model(tokens, probability, name=f"imdb_{args.cell}")
+    model.compile(
+        optimizer=keras.optimizers.Adam(args.learning_rate, clipnorm=1.0),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def end_to_end(vectorizer, model):
+    """The trained model with its text preprocessing in front: raw strings in, probability out."""
+    text = keras.Input(shape=(1,), dtype="string", name="review")
+    return keras.Model(text, model(vectorizer(text)), name="imdb_sentiment")
+
+
+# %% [markdown]
+# ## 3. The baseline to beat
+# A linear classifier on TF-IDF weighted words and word pairs ignores word order beyond
+# two words, yet on long reviews it is hard to beat: sentiment words carry most of the
+# signal. An RNN has to earn its keep against it.
+
+
+# %%
+def bigram_baseline(splits, max_tokens, seed):
+    features = keras.layers.TextVectorization(max_tokens=max_tokens, ngrams=2, output_mode="tf_idf",
+                                              standardize="lower_and_strip_punctuation")
+    train_texts, train_labels = splits["train"]
+    features.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(1024))
+
+    def dataset(split):
+        texts, labels = splits[split]
+        return tf.data.Dataset.from_tensor_slices((texts, labels)).batch(256).map(
+            lambda t, y: (features(t), y), num_parallel_calls=tf.data.AUTOTUNE).cache()
+
+    keras.utils.set_random_seed(seed)
+    classifier = keras.Sequential([keras.Input((features.vocabulary_size(),)), keras.layers.Dropout(0.5),
+                                   keras.layers.Dense(1, activation="sigmoid")])
+    classifier.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True)
+    classifier.fit(dataset("train").shuffle(64, seed=seed), validation_data=dataset("val"), epochs=6,
+                   callbacks=[stop], verbose=0)
+    return float(classifier.evaluate(dataset("test"), verbose=0)[1])
+
+
+# %% [markdown]
+# ## 4. Evaluation
+# Accuracy on the 25,000 test reviews, a confusion matrix, and the reviews the model was
+# most sure about and still got wrong: reading those is the fastest way to learn what the
+# model does not understand (sarcasm, "not bad", reviews that recount a plot).
+
+
+# %%
+def confusion_matrix(labels, predicted):
+    matrix = np.zeros((2, 2), dtype=int)
+    for gold, guess in zip(labels, predicted):
+        matrix[gold, guess] += 1
+    return matrix
+
+
+def confidently_wrong(texts, labels, probabilities, count=8):
+    wrong = np.flatnonzero((probabilities > 0.5).astype(int) != labels)
+    worst = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:count]
+    rows = ["| p(positive) | true label | review (first 300 characters) |", "|---|---|---|"]
+    for i in worst:
+        snippet = " ".join(texts[i].replace("<br />", " ").split())[:300].replace("|", "/")
+        rows.append(f"| {probabilities[i]:.3f} | {'positive' if labels[i] else 'negative'} | {snippet} |")
+    return "\n".join(rows)
+
+
+def predict_probabilities(model, tokens, batch_size=256):
+    dataset = length_bucketed(tokens, np.zeros(len(tokens), "int32"), batch_size, seed=None)
+    lengths = np.maximum((tokens != 0).sum(axis=1), 1)
+    order = np.argsort(lengths, kind="stable")
+    probabilities = np.concatenate([model.predict_on_batch(x)[:, 0] for x, _ in dataset])
+    result = np.empty(len(tokens), dtype="float32")
+    result[order] = probabilities
+    return result
+
+
+# %% [markdown]
+# ## 5. Training
+
+
+# %%
+def train(args):
+    set_seed(args.seed)
+    if args.quick:
+        args.epochs = min(args.epochs, 2)
+    run = Run.start(LESSON, cell=args.cell, run_dir=args.run_dir)
+    print(f"Lesson 03: IMDB sentiment with a {'bidirectional ' if args.bidirectional else ''}{args.cell.upper()}"
+          f"{' (no mask)' if args.no_mask else ''}. Outputs go to {display_path(run.path)}\n")
+
+    t0 = time.time()
+    splits = load_data(args)
+    sizes = {f"{name}_size": len(split[1]) for name, split in splits.items()}
+    print("Reviews: " + ", ".join(f"{len(s[1]):,} {name}" for name, s in splits.items())
+          + f" (loaded in {time.time() - t0:.0f} s)")
+
+    vectorizer = fit_vectorizer(splits["train"][0], max_tokens=args.vocab_size, sequence_length=args.sequence_length)
+    tokens = {name: vectorize(vectorizer, texts) for name, (texts, _) in splits.items()}
+    lengths = (tokens["train"] != 0).sum(axis=1)
+    print(f"Vocabulary {vectorizer.vocabulary_size():,} words; reviews cut to {args.sequence_length} words "
+          f"(median length {int(np.median(lengths))}, {np.mean(lengths == args.sequence_length):.0%} cut)")
+
+    baseline = bigram_baseline(splits, max_tokens=4 * args.vocab_size, seed=args.seed)
+    print(f"Bag-of-bigrams baseline: test accuracy {baseline:.3f}\n")
+
+    def batches(name, shuffle):
+        labels = splits[name][1]
+        if args.no_bucketing:
+            ds = tf.data.Dataset.from_tensor_slices((tokens[name], labels))
+            ds = ds.shuffle(len(labels), seed=args.seed) if shuffle else ds
+            return ds.batch(args.batch_size).prefetch(tf.data.AUTOTUNE)
+        return length_bucketed(tokens[name], labels, args.batch_size, seed=args.seed if shuffle else None)
+
+    model = build_model(vectorizer.vocabulary_size(), args)
+    print(f"Model: {' -> '.join(layer.name for layer in model.layers[1:])}, {model.count_params():,} parameters")
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True)
+    history = model.fit(batches("train", True), validation_data=batches("val", False), epochs=args.epochs,
+                        callbacks=[*run.callbacks(), stop], verbose=2 if not sys.stdout.isatty() else "auto")
+
+    test_texts, test_labels = splits["test"]
+    if args.no_bucketing:
+        probabilities = model.predict(batches("test", False), verbose=0)[:, 0]
+    else:
+        probabilities = predict_probabilities(model, tokens["test"])
+    predicted = (probabilities > 0.5).astype(int)
+    test_accuracy = float(np.mean(predicted == test_labels))
+    print(f"\nTest accuracy ({len(test_labels):,} reviews): {test_accuracy:.4f}   baseline {baseline:.4f}")
+
+    matrix = confusion_matrix(test_labels, predicted)
+    run.save_figure(plots.training_curves(history.history, title=f"IMDB, {args.cell.upper()}"), "training_curves.png")
+    run.save_figure(plots.heatmap(matrix, row_labels=["negative", "positive"], col_labels=["negative", "positive"],
+                                  title=f"Test confusion matrix (accuracy {test_accuracy:.3f})",
+                                  xlabel="predicted", ylabel="true", fmt="{:.0f}"), "confusion_matrix.png")
+    wrong_table = confidently_wrong(test_texts, test_labels, probabilities)
+    write_atomic(run.file("confidently_wrong.md"), "# Most confidently wrong test reviews\n\n" + wrong_table + "\n")
+    run.log_text("confidently_wrong", wrong_table, step=len(history.history["loss"]))
+    print("\nThe test reviews it was most sure about and got wrong:\n" + "\n".join(wrong_table.splitlines()[:6]))
+
+    run.save_model(end_to_end(vectorizer, model))
+    epoch_times = history.history.get("epoch_time_s", [])
+    metrics_path = run.write_metrics(
+        {
+            "test_accuracy": test_accuracy,
+            "baseline_test_accuracy": baseline,
+            "val_accuracy": max(history.history["val_accuracy"]),
+            "epochs_run": len(history.history["loss"]),
+            "seconds_per_epoch": float(np.mean(epoch_times)) if epoch_times else None,
+            "parameters": model.count_params(),
+            "confusion_matrix": matrix,
+            "history": history.history,
+        },
+        epochs=args.epochs, seed=args.seed, quick=args.quick, cell=args.cell, bidirectional=args.bidirectional,
+        layers=args.layers, units=args.units, embedding_dim=args.embedding_dim, vocab_size=args.vocab_size,
+        sequence_length=args.sequence_length, mask=not args.no_mask, **sizes,
+    )
+    run.finish()
+    print("\nNext: try `make lesson03 ARGS=\"--cell rnn\"`, then the exercises: make check EX=ex03")
+    return metrics_path
+
+
+# %% [markdown]
+# ## 6. Comparing the cells
+# `compare` trains SimpleRNN, LSTM and GRU with the same data, size and epochs, and puts their
+# validation curves and test accuracies side by side.
+
+
+# %%
+def compare(args):
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(args.run_dir) if args.run_dir else runs_root() / LESSON / f"{stamp}-compare"
+    results = {}
+    curves = {}
+    for cell in CELL_LAYERS:
+        cell_args = argparse.Namespace(**{**vars(args), "cell": cell, "run_dir": str(folder / cell)})
+        metrics_path = train(cell_args)
+        metrics = json.loads(Path(metrics_path).read_text())
+        results[cell] = metrics
+        curves[cell] = (np.arange(1, len(metrics["history"]["val_accuracy"]) + 1), metrics["history"]["val_accuracy"])
+    fig = plots.line_plot(curves, title="Validation accuracy, same budget", xlabel="epoch", ylabel="accuracy")
+    plots.save(fig, folder / "compare_val_accuracy.png")
+    plots.save(plots.bar_table({c: r["test_accuracy"] for c, r in results.items()}, title="Test accuracy",
+                               ylabel="accuracy", reference=0.5), folder / "compare_test_accuracy.png")
+    table = ["| cell | test accuracy | parameters | seconds per epoch | epochs |", "|---|---|---|---|---|"]
+    for cell, r in results.items():
+        table.append(f"| {cell} | {r['test_accuracy']:.4f} | {r['parameters']:,} | {r['seconds_per_epoch']:.1f} "
+                     f"| {r['epochs_run']} |")
+    write_atomic(folder / "compare.md", "\n".join(table) + "\n")
+    print("\n" + "\n".join(table) + f"\n\nComparison written to {display_path(folder)}")
+
+
+# %% [markdown]
+# ## 7. Using the model
+# The saved model contains the vectorizer, so it takes raw text.
+
+
+# %%
+def read_inputs(args):
+    texts = list(args.inputs)
+    if args.file:
+        path = Path(args.file)
+        if not path.is_file():
+            raise CourseError(f"file {path} does not exist")
+        texts += [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    if texts == ["-"] or (not texts and not sys.stdin.isatty()):
+        texts = [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if not texts:
+        raise CourseError('give a review to classify, e.g.: predict "What a wonderful film!" (or --file, or stdin)')
+    if any(not t.strip() for t in texts):
+        raise CourseError("one of the reviews is empty")
+    return texts
+
+
+def predict(args):
+    texts = read_inputs(args)
+    import course_utils.text  # noqa: F401  (registers the text cleaner the saved model uses)
+
+    path = args.model or newest_model(LESSON)
+    model = load_model(path, LESSON)
+    if model.inputs[0].dtype != "string":
+        raise CourseError(f"{path} does not take text; is it a lesson03 model?")
+    probabilities = keras.ops.convert_to_numpy(model(tf.constant([[t] for t in texts])))[:, 0]
+    for text, p in zip(texts, probabilities):
+        label = "positive" if p > 0.5 else "negative"
+        print(f"{p:.3f}  {label:<8}  {text[:100]}")
+    return probabilities
+
+
+# %%
+def add_model_flags(parser):
+    parser.add_argument("--vocab-size", type=cli.positive_int, default=20000, help="words kept (default 20000)")
+    parser.add_argument("--sequence-length", type=cli.positive_int, default=300, help="words per review (default 300)")
+    parser.add_argument("--embedding-dim", type=cli.positive_int, default=64, help="embedding size (default 64)")
+    parser.add_argument("--units", type=cli.positive_int, default=64, help="RNN units (default 64)")
+    parser.add_argument("--layers", type=cli.positive_int, default=1, help="stacked RNN layers (default 1)")
+    parser.add_argument("--bidirectional", action="store_true", help="read each review in both directions")
+    parser.add_argument("--dropout", type=cli.fraction, default=0.3, help="dropout before the output (default 0.3)")
+    parser.add_argument("--learning-rate", type=cli.positive_float, default=2e-3, help="Adam step (default 2e-3)")
+    parser.add_argument("--no-mask", action="store_true", help="do not mask padding (to see why masking matters)")
+    parser.add_argument("--no-bucketing", action="store_true", help="batch reviews in random order, not by length")
+    return parser
+
+
+def run(argv=None):
+    parser = add_model_flags(cli.train_parser(LESSON, __doc__.splitlines()[0], epochs=3, batch_size=64, cell="gru"))
+    compare_parser = add_model_flags(cli.train_parser(LESSON, "Train rnn, lstm and gru at the same budget.",
+                                                      epochs=3, batch_size=64, cell="gru"))
+    compare_parser.prog += " compare"
+    predict_parser = cli.predict_parser(LESSON, "a review's text; '-' reads reviews from stdin, one a line")
+    predict_parser.add_argument("--file", help="a text file with one review a line")
+    return cli.run_cli(argv, train=train, parser=parser, predict=predict, predict_args=predict_parser,
+                       commands={"compare": (compare_parser, compare)})
+
+
+if __name__ == "__main__":
+    cli.main(run)
