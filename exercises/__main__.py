@@ -1,0 +1,319 @@
+"""The exercise checker: ``python -m exercises check|hint|watch|reset|list [EX] ...``.
+
+    check [EX ...]   check all exercises (a progress list) or the selected ones (full verdicts)
+    hint EX          the first hint; the next call gives a second, more specific one
+    watch [EX]       re-check an exercise every time its file is saved (Ctrl-C stops)
+    reset EX         restore the original stub, after asking, keeping a backup of your file
+    list             the exercises and their files
+
+EX is an exercise id (ex03a), a lesson (ex03: all of its exercises), any unique prefix of a file
+name, a word from it (lstm), or a path (exercises/ex03a_masking.py).
+``--dir DIR`` checks the files in DIR instead of exercises/ (the tests use it with
+exercises/stubs and exercises/solutions, so your own files are never touched).
+"""
+
+from __future__ import annotations
+
+import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
+
+import argparse
+import filecmp
+import json
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from course_utils import CourseError
+from exercises import LESSONS, PACKAGE_DIR, SOLUTIONS_DIR, STUBS_DIR, Exercise, all_exercises
+from exercises.runner import NOT_DONE, PASSED, Outcome, display, run_check
+
+PROG = "python -m exercises"
+
+
+# ---------------------------------------------------------------- selecting exercises
+def select(words: list[str], exercises: list[Exercise] | None = None) -> list[Exercise]:
+    """The exercises named by ``words`` (all when empty); a ``CourseError`` when one matches nothing."""
+    exercises = all_exercises() if exercises is None else exercises
+    if not words:
+        return exercises
+    chosen: list[Exercise] = []
+    for word in words:
+        for exercise in match(word, exercises):
+            if exercise not in chosen:
+                chosen.append(exercise)
+    return chosen
+
+
+def match(word: str, exercises: list[Exercise]) -> list[Exercise]:
+    key = Path(word).stem.lower() if word.endswith(".py") else word.lower().strip()
+    exact = [e for e in exercises if e.name == key or e.id == key]
+    if exact:
+        return exact
+    by_prefix = [e for e in exercises if e.name.startswith(key)]
+    if not by_prefix and key.isdigit():  # "3" or "03": a lesson number
+        by_prefix = [e for e in exercises if e.lesson == int(key)]
+    found = by_prefix or [e for e in exercises if key in e.name]
+    if not found:
+        names = ", ".join(e.id for e in exercises)
+        raise CourseError(f"no exercise matches {word!r}; there are: {names}")
+    return found
+
+
+def one(words: list[str], what: str) -> Exercise:
+    if not words:
+        raise CourseError(f"say which exercise, e.g. make {what} EX=ex01a")
+    chosen = select(words)
+    if len(chosen) > 1:
+        names = ", ".join(e.name for e in chosen)
+        raise CourseError(f"{' '.join(words)!r} matches {len(chosen)} exercises ({names}); "
+                          f"{what} one at a time, e.g. make {what} EX={chosen[0].id}")
+    return chosen[0]
+
+
+# ---------------------------------------------------------------- state (hint counters, progress)
+def state_file(folder: Path, name: str) -> Path:
+    return Path(folder) / ".state" / name
+
+
+def read_state(folder: Path, name: str) -> dict:
+    path = state_file(folder, name)
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_state(folder: Path, name: str, values: dict) -> None:
+    if Path(folder).resolve() in (STUBS_DIR, SOLUTIONS_DIR):
+        return  # the reference folders stay exactly as they are in git
+    path = state_file(folder, name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        pass  # a read-only checkout still checks; it just forgets
+
+
+def remember(folder: Path, outcomes: list[Outcome]) -> None:
+    progress = read_state(folder, "progress.json")
+    progress.update({o.exercise.name: o.status for o in outcomes})
+    write_state(folder, "progress.json", progress)
+
+
+# ---------------------------------------------------------------- check
+def cmd_check(args) -> int:
+    chosen = select(args.exercises)
+    folder = Path(args.dir)
+    if len(chosen) == 1:
+        outcome = run_check(chosen[0], chosen[0].file_in(folder))
+        remember(folder, [outcome])
+        print(verdict(outcome))
+        if outcome.passed:
+            print(next_step(folder, after=chosen[0]))
+        return 0 if outcome.passed else 1
+    outcomes = []
+    lesson = None
+    for exercise in chosen:
+        if exercise.lesson != lesson:
+            lesson = exercise.lesson
+            print(f"Lesson {lesson:02d}: {LESSONS.get(lesson, ('', ''))[0]}")
+        outcome = run_check(exercise, exercise.file_in(folder))
+        outcomes.append(outcome)
+        print(f"  {mark(outcome):<13} {exercise.name:<28} {exercise.title}", flush=True)
+    remember(folder, outcomes)
+    done = sum(o.passed for o in outcomes)
+    for outcome in outcomes:
+        if outcome.status not in (PASSED, NOT_DONE):
+            print("\n" + verdict(outcome))
+    print(f"\n{done} of {len(outcomes)} done.", end=" ")
+    pending = [o for o in outcomes if not o.passed]
+    if pending:
+        first = pending[0].exercise
+        print(f"Next: open {display(first.file_in(folder))}, then  make check EX={first.id}  "
+              f"(stuck? make hint EX={first.id})")
+    else:
+        print("All done, well done!")
+    return 0 if done == len(outcomes) else 1
+
+
+def mark(outcome: Outcome) -> str:
+    return {PASSED: "done", NOT_DONE: "not done yet"}.get(outcome.status, outcome.status.upper())
+
+
+def verdict(outcome: Outcome) -> str:
+    exercise = outcome.exercise
+    head = f"{exercise.name} ({display(outcome.path)}): "
+    if outcome.passed:
+        return head + f"PASSED in {outcome.seconds:.1f} s. {outcome.message}"
+    if outcome.status == NOT_DONE:
+        return (head + f"not done yet: {outcome.message}\n"
+                f"  The task is in the docstring; replace the TODO with your code and run the check again.\n"
+                f"  Stuck? make hint EX={exercise.id}")
+    body = "\n".join("  " + line for line in outcome.message.splitlines())
+    return head + f"{outcome.status.upper()}\n{body}\n  Stuck? make hint EX={exercise.id}"
+
+
+def next_step(folder: Path, after: Exercise) -> str:
+    progress = read_state(folder, "progress.json")
+    exercises = all_exercises()
+    later = exercises[exercises.index(after) + 1:] + exercises[: exercises.index(after)]
+    for exercise in later:
+        if progress.get(exercise.name) != PASSED:
+            return f"Next: {display(exercise.file_in(folder))}  (make check EX={exercise.id})"
+    return "Every exercise has passed. Well done!"
+
+
+# ---------------------------------------------------------------- hint
+def cmd_hint(args) -> int:
+    folder = Path(args.dir)
+    if args.exercises:
+        candidates = select(args.exercises)
+    else:
+        candidates = all_exercises()
+    progress = read_state(folder, "progress.json")
+    exercise = next((e for e in candidates if progress.get(e.name) != PASSED), candidates[0])
+    counts = read_state(folder, "hints.json")
+    shown = counts.get(exercise.name, 0)
+    hints = exercise.hints
+    number = min(shown, len(hints) - 1)
+    print(f"{exercise.name}, hint {number + 1} of {len(hints)}:")
+    print("\n".join("  " + line for line in hints[number].strip().splitlines()))
+    if number + 1 < len(hints):
+        print(f"(make hint EX={exercise.id} again for a more specific hint)")
+    else:
+        print(f"Still stuck after trying? The reference solution is {display(exercise.solution)}")
+    counts[exercise.name] = shown + 1
+    write_state(folder, "hints.json", counts)
+    return 0
+
+
+# ---------------------------------------------------------------- watch
+def cmd_watch(args) -> int:
+    folder = Path(args.dir)
+    chosen = select(args.exercises)
+    files = {e: e.file_in(folder) for e in chosen}
+    seen = {e: stamp(path) for e, path in files.items()}
+    what = chosen[0].name if len(chosen) == 1 else f"{len(chosen)} exercises"
+    print(f"Watching {what}; save the file to re-check it. Ctrl-C stops.\n", flush=True)
+    try:
+        if len(chosen) == 1:
+            print(verdict(run_check(chosen[0], files[chosen[0]])), flush=True)
+        else:
+            for exercise, path in files.items():
+                outcome = run_check(exercise, path)
+                print(f"  {mark(outcome):<13} {exercise.name:<28} {exercise.title}", flush=True)
+        while True:
+            time.sleep(args.interval)
+            for exercise, path in files.items():
+                now = stamp(path)
+                if now != seen[exercise]:
+                    seen[exercise] = now
+                    print(f"\n--- {datetime.now():%H:%M:%S} {display(path)} changed ---", flush=True)
+                    outcome = run_check(exercise, path)
+                    remember(folder, [outcome])
+                    print(verdict(outcome), flush=True)
+    except KeyboardInterrupt:
+        print("\nStopped watching.", flush=True)
+    return 0
+
+
+def stamp(path: Path):
+    try:
+        info = path.stat()
+        return info.st_mtime_ns, info.st_size
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------- reset
+def cmd_reset(args) -> int:
+    exercise = one(args.exercises, "reset")
+    folder = Path(args.dir)
+    target = exercise.file_in(folder)
+    if target.is_file() and filecmp.cmp(target, exercise.stub, shallow=False):
+        print(f"{display(target)} is already the original stub; nothing to do.")
+        return 0
+    if target.is_file():
+        if not confirmed(f"Replace {display(target)} with the original stub? Your version is kept as a backup. [y/N] ",
+                         args.yes):
+            return 2 if not sys.stdin.isatty() and not args.yes else 1
+        backup = backup_path(folder, exercise)
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target, backup)
+        print(f"Your version is saved as {display(backup)}")
+    shutil.copyfile(exercise.stub, target)
+    print(f"{display(target)} is the original stub again.")
+    return 0
+
+
+def confirmed(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print("reset needs a confirmation: run it in a terminal, or add --yes "
+              '(make reset EX="ex01a --yes")', file=sys.stderr)
+        return False
+    try:
+        answer = input(question)
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("Nothing changed.")
+    return False
+
+
+def backup_path(folder: Path, exercise: Exercise) -> Path:
+    stamp_text = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(folder) / ".backup" / f"{exercise.name}.{stamp_text}.py"
+    n = 1
+    while path.exists():
+        n += 1
+        path = path.with_name(f"{exercise.name}.{stamp_text}-{n}.py")
+    return path
+
+
+# ---------------------------------------------------------------- list
+def cmd_list(args) -> int:
+    folder = Path(args.dir)
+    progress = read_state(folder, "progress.json")
+    for exercise in select(args.exercises):
+        status = {PASSED: "done"}.get(progress.get(exercise.name), "")
+        print(f"  {status:<5} {display(exercise.file_in(folder)):<40} {exercise.title}")
+    return 0
+
+
+# ---------------------------------------------------------------- command line
+COMMANDS = {"check": cmd_check, "hint": cmd_hint, "watch": cmd_watch, "reset": cmd_reset, "list": cmd_list}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description="Check, hint, watch and reset the course's exercises.",
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("command", choices=list(COMMANDS))
+    p.add_argument("exercises", nargs="*", metavar="EX", help="ex03a, ex03 (a lesson), a prefix, a word or a path")
+    p.add_argument("--dir", "--against", dest="dir", default=str(PACKAGE_DIR), metavar="DIR",
+                   help="the folder of exercise files to use (default: exercises/)")
+    p.add_argument("--yes", action="store_true", help="reset without asking (your file is still backed up)")
+    p.add_argument("--interval", type=float, default=0.5, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.yes and args.command != "reset":
+        args.yes = False
+    args.exercises = [w for w in args.exercises if w.strip()]
+    try:
+        if not Path(args.dir).is_dir():
+            raise CourseError(f"{args.dir} is not a folder")
+        return COMMANDS[args.command](args)
+    except CourseError as err:
+        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

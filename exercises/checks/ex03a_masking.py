@@ -1,0 +1,79 @@
+"""Check for ex03a: the learner's Keras model, called on real padded batches, must ignore the padding."""
+
+import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
+
+import numpy as np
+
+from exercises.checking import CheckFailed, as_array, attempt
+
+TITLE = "a masked Embedding -> GRU -> Dense model (IMDB)"
+HINTS = (
+    "The Embedding layer can tell the layers after it which positions are padding: that is its "
+    "mask_zero argument. The GRU then skips those steps. Build it with the functional API: an Input of "
+    "shape (None,) and dtype int32, the three layers called one after another, then keras.Model(inputs, outputs).",
+    "    inputs = keras.Input(shape=(None,), dtype=\"int32\")\n"
+    "    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)\n"
+    "    x = keras.layers.GRU(units)(x)\n"
+    "    outputs = keras.layers.Dense(1, activation=\"sigmoid\")(x)\n"
+    "    return keras.Model(inputs, outputs)",
+)
+VOCAB, EMBED, UNITS = 60, 8, 8
+LENGTHS = (3, 9, 12, 6)
+
+
+def reviews(rng):
+    seqs = [rng.integers(2, VOCAB, size=n) for n in LENGTHS]
+    seqs[1][4] = VOCAB - 1  # the largest id must be accepted: Embedding(input_dim=vocab_size)
+    return seqs
+
+
+def pad(seqs, length):
+    batch = np.zeros((len(seqs), length), dtype="int32")
+    for row, seq in zip(batch, seqs):
+        row[: len(seq)] = seq
+    return batch
+
+
+def predict(model, batch):
+    import keras
+
+    out = attempt(f"calling your model on a padded batch of token ids, shape {batch.shape} (int32),",
+                  lambda: model(batch, training=False))
+    return as_array(keras.ops.convert_to_numpy(out), "your model")
+
+
+def check(learner):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = learner.call("build_model", VOCAB, EMBED, UNITS, case=f"vocab_size={VOCAB}, embed_dim={EMBED}, "
+                         f"units={UNITS}")
+    if not isinstance(model, keras.Model):
+        raise CheckFailed(f"build_model should return a keras.Model; it returned a {type(model).__name__}")
+    seqs = reviews(np.random.default_rng(7))
+    short = predict(model, pad(seqs, 15))
+    if short.shape != (len(seqs), 1):
+        extra = (" A time axis is still there: the GRU must return only its last state (no return_sequences)."
+                 if short.ndim == 3 else "")
+        raise CheckFailed(f"on a batch of shape ({len(seqs)}, 15) the output should have shape ({len(seqs)}, 1), "
+                          f"one probability per review; got {short.shape}.{extra}")
+    if not np.isfinite(short).all() or short.min() < 0 or short.max() > 1:
+        raise CheckFailed(f"the outputs should be probabilities in [0, 1], got values from {short.min():.4g} to "
+                          f"{short.max():.4g}: end with Dense(1, activation=\"sigmoid\").")
+    if np.ptp(short) < 1e-7:
+        raise CheckFailed(f"your model gives the same output, {short[0, 0]:.6f}, for 4 different reviews: "
+                          "does the output depend on the input?")
+    long = predict(model, pad(seqs, 40))
+    for i, seq in enumerate(seqs):
+        if not np.isclose(long[i, 0], short[i, 0], atol=1e-5):
+            raise CheckFailed(
+                f"the prediction for review {i} ({len(seq)} tokens) changed from {short[i, 0]:.6f} (padded to 15 "
+                f"steps) to {long[i, 0]:.6f} (padded to 40 steps).\nThe model reads the padding zeros as words. "
+                "Mask them: the Embedding layer needs mask_zero=True (and the layers after it must keep the mask).")
+    for i in (0, 2):
+        alone = predict(model, seqs[i][None, :].astype("int32"))
+        if not np.isclose(alone[0, 0], short[i, 0], atol=1e-5):
+            raise CheckFailed(f"review {i} alone (no padding) gets {alone[0, 0]:.6f}, but {short[i, 0]:.6f} in a "
+                              "padded batch: the padding still changes the prediction.")
+    return ("outputs are probabilities of shape (batch, 1), depend on the words, and do not change with padding "
+            "(15 vs 40 steps, or none).")

@@ -1,0 +1,161 @@
+"""Run one exercise's check against one file and turn whatever happens into a readable verdict."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import signal
+
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from exercises import Exercise
+from exercises.checking import CheckFailed, Learner
+
+PASSED, NOT_DONE, FAILED, ERROR, MISSING = "passed", "not done yet", "failed", "error", "missing"
+TIME_LIMIT_S = 60
+MAX_MESSAGE_LINES = 8
+MAX_LINE_CHARS = 300
+_counter = itertools.count()
+
+
+@dataclass
+class Outcome:
+    exercise: Exercise
+    path: Path
+    status: str
+    message: str
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
+class CheckTimeout(Exception):
+    pass
+
+
+def load_module(path: Path):
+    """Execute the learner's file as a fresh module (never cached, so a saved edit is always seen)."""
+    spec = importlib.util.spec_from_file_location(f"_exercise_{path.stem}_{next(_counter)}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_check(exercise: Exercise, path: Path, time_limit_s: int = TIME_LIMIT_S) -> Outcome:
+    """Check the file ``path`` with ``exercise``'s check; never raises for anything the learner wrote."""
+    path = Path(path).resolve()
+    start = time.perf_counter()
+    if not path.is_file():
+        return Outcome(exercise, path, MISSING, f"{display(path)} does not exist (make reset EX={exercise.id} "
+                       "restores the original)", 0.0)
+    learner = None
+    status, message = PASSED, ""
+    with time_limit(time_limit_s):
+        try:
+            learner = Learner(load_module(path), path)
+            message = exercise.check_module.check(learner) or "all checks passed"
+        except CheckFailed as verdict:
+            status, message = FAILED, str(verdict)
+        except CheckTimeout:
+            status, message = ERROR, (f"your code was still running after {time_limit_s} s "
+                                      "(an endless loop?). " + where(learner))
+        except SyntaxError as err:
+            status, message = ERROR, syntax_error_message(err, path)
+        except Exception as err:  # noqa: BLE001  (anything the learner's code raises becomes a verdict)
+            status, message = classify_exception(err, path, learner)
+    return Outcome(exercise, path, status, message.rstrip(), time.perf_counter() - start)
+
+
+def where(learner: Learner | None) -> str:
+    return f"While checking: {learner.case}." if learner is not None and learner.case else ""
+
+
+def classify_exception(err: BaseException, path: Path, learner: Learner | None) -> tuple[str, str]:
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if same_file(f.filename, path)]
+    if isinstance(err, NotImplementedError) and frames:
+        todo = str(err) or "the TODO is still there"
+        return NOT_DONE, f"{todo} (line {frames[-1].lineno} of {display(path)})"
+    text = exception_text(err)
+    if not frames:  # raised by the check while using what the learner's code returned
+        context = where(learner)
+        return ERROR, (f"the check could not use your result: {text}" + (f"\n{context}" if context else ""))
+    lines = [f"your code raised {type(err).__name__}."]
+    if learner is not None and learner.case:
+        lines.append(f"While checking: {learner.case}")
+    for frame in frames[-3:]:
+        lines.append(f'  File "{display(path)}", line {frame.lineno}, in {frame.name}')
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+    lines.append(text)
+    return ERROR, "\n".join(lines)
+
+
+def exception_text(err: BaseException) -> str:
+    """``Type: message``, cut to a few short lines (TensorFlow's messages can run to pages)."""
+    message = str(err).strip()
+    lines = [line[:MAX_LINE_CHARS] for line in message.splitlines() if line.strip()][:MAX_MESSAGE_LINES]
+    if len(message.splitlines()) > MAX_MESSAGE_LINES:
+        lines.append("...")
+    return f"{type(err).__name__}: " + "\n".join(lines) if lines else type(err).__name__
+
+
+def syntax_error_message(err: SyntaxError, path: Path) -> str:
+    lines = [f'{display(path)} does not parse: {type(err).__name__}: {err.msg}',
+             f'  File "{display(Path(err.filename or path))}", line {err.lineno}']
+    if err.text:
+        lines.append(f"    {err.text.rstrip()}")
+        if err.offset:
+            lines.append("    " + " " * (err.offset - 1 - (len(err.text) - len(err.text.lstrip()))) + "^")
+    return "\n".join(lines)
+
+
+def same_file(filename: str, path: Path) -> bool:
+    try:
+        return Path(filename).resolve() == path
+    except OSError:
+        return False
+
+
+def display(path: Path) -> str:
+    """A path relative to the current folder when it is inside it (shorter in messages)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class time_limit:
+    """Raise ``CheckTimeout`` in the main thread after ``seconds`` (POSIX only; elsewhere no limit)."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        self.active = hasattr(signal, "SIGALRM") and _in_main_thread()
+
+    def __enter__(self):
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, self._expire)
+            signal.alarm(self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+    @staticmethod
+    def _expire(signum, frame):
+        raise CheckTimeout()
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+

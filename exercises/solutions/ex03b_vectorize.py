@@ -1,0 +1,35 @@
+"""Reference solution to exercise ex03b (lesson 03): turn a review into a fixed-length row of token ids.
+
+This is what lesson 03's `keras.layers.TextVectorization(output_sequence_length=length)` does to
+each review, written out by hand:
+  1. standardize: lower case, line breaks "<br />" become spaces, punctuation is removed
+     (`standardize` is given);
+  2. split on whitespace into words;
+  3. look each word up in the vocabulary: its id is its position in the list;
+     index 0 is "" (the padding id) and index 1 is "[UNK]", the id of every unknown word;
+  4. keep the first `length` ids, and pad with 0 at the end up to exactly `length`.
+
+    text        a string (a review)
+    vocabulary  a list of words, as TextVectorization.get_vocabulary() returns it: ["", "[UNK]", "the", ...]
+    length      the number of ids to return
+Return a list of `length` ints (a 1-D integer NumPy array is fine too).
+
+Your task: write `vectorize`. (Tip: build the word -> id dictionary once; a list's .index is slow.)
+Check it:  make check EX=ex03b        Stuck?  make hint EX=ex03b
+"""
+
+import string
+
+PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def standardize(text):
+    """Lower case, '<br />' to a space, punctuation removed (TextVectorization's default, plus <br />)."""
+    return text.lower().replace("<br />", " ").translate(PUNCTUATION)
+
+
+def vectorize(text, vocabulary, length):
+    """The first `length` token ids of `text`, padded with 0 at the end."""
+    index = {word: i for i, word in enumerate(vocabulary)}
+    ids = [index.get(word, 1) for word in standardize(text).split()][:length]
+    return ids + [0] * (length - len(ids))
