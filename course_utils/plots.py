@@ -131,40 +131,41 @@ def colored_text(text: str, values: Sequence[float], *, title: str, width: int =
     """Draw ``text`` one character per cell, each cell coloured by its value in [-1, 1].
 
     This is the picture from Karpathy's char-rnn post: a hidden unit's activation
-    over a passage, red for positive, blue for negative.
+    over a passage, red for positive, blue for negative. A line break is drawn as "↵"
+    at the end of its line; lines longer than ``width`` wrap.
     """
     values = np.clip(np.asarray(values, dtype=float), -1, 1)
     lines, line_values, current, current_values = [], [], [], []
     for ch, v in zip(text, values):
-        if ch == "\n" or len(current) == width:
+        if len(current) == width:
             lines.append(current)
             line_values.append(current_values)
             current, current_values = [], []
-            if ch == "\n":
-                current, current_values = ["↵"], [v]
-                lines.append(current)
-                line_values.append(current_values)
-                current, current_values = [], []
-                continue
-        current.append(ch)
+        current.append("↵" if ch == "\n" else ch)
         current_values.append(v)
+        if ch == "\n":
+            lines.append(current)
+            line_values.append(current_values)
+            current, current_values = [], []
     if current:
         lines.append(current)
         line_values.append(current_values)
     colormap = plt.get_cmap(cmap)
     norm = mcolors.Normalize(-1, 1)
-    fig_w = max(6, 0.12 * width)
-    fig, ax = plt.subplots(figsize=(fig_w, 0.28 * len(lines) + 0.8))
+    width = max(min(width, max((len(line) for line in lines), default=1)), 20)
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.13 * width + 1.2), 0.26 * len(lines) + 1.2))
     ax.set_xlim(0, width)
     ax.set_ylim(len(lines), 0)
     ax.axis("off")
-    row = 0
-    for chars, vals in zip(lines, line_values):
+    for row, (chars, vals) in enumerate(zip(lines, line_values)):
         for col, (ch, v) in enumerate(zip(chars, vals)):
             ax.add_patch(plt.Rectangle((col, row), 1, 1, color=colormap(norm(v)), linewidth=0))
-            ax.text(col + 0.5, row + 0.55, ch, ha="center", va="center", family="monospace", fontsize=8)
-        row += 1
+            ink = "white" if abs(v) > 0.75 else "black"
+            ax.text(col + 0.5, row + 0.55, ch, ha="center", va="center", family="monospace", fontsize=9, color=ink)
     ax.set_title(title)
+    scale = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=colormap), ax=ax, orientation="horizontal",
+                         fraction=0.04, pad=0.02, aspect=40)
+    scale.set_label("activation")
     fig.tight_layout()
     return fig
 
