@@ -99,6 +99,25 @@ REGISTRY: dict[str, Dataset] = {
             ("test", "e266e515a0a7547657ed3d90d9ba46487d6bd251f27ad4269d4e8a427c8555cd", "1.8 MB"),
         ]
     ]
+    + [
+        # CoNLL-2003 has no public download (the Reuters texts are licensed): the sha256 is
+        # that of the course's reference copy, and the "url" is the page explaining how to get it.
+        Dataset(
+            name=f"conll2003_{split}",
+            path=f"conll2003/eng.{split}",
+            url="https://www.clips.uantwerpen.be/conll2003/ner/",
+            sha256=sha,
+            size=size,
+            licence="research use (Reuters Corpus, NIST agreement)",
+            citation="Tjong Kim Sang and De Meulder, Introduction to the CoNLL-2003 Shared Task, CoNLL 2003",
+            description=f"CoNLL-2003 English NER (IOB1), {split} split; obtain it as the page above explains",
+        )
+        for split, sha, size in [
+            ("train", "bed631399cb0e859c4b446438ce57dfe0208792ca6106ef11620877355494c3a", "3.3 MB"),
+            ("testa", "aa83a45b88e4952998156583e2ff5a8be7c1f04fb9efa3a29cd87fac2c883807", "0.8 MB"),
+            ("testb", "443914daf51328868558859b28252a28caee2fd02b65e77987977d6489246c5f", "0.7 MB"),
+        ]
+    ]
 }
 
 
