@@ -109,7 +109,7 @@ def heatmap(
         fig = ax.figure
     image = ax.imshow(matrix, cmap=cmap, aspect="auto")
     ax.grid(False)
-    ax.set_xticks(range(cols), labels=col_labels, rotation=45 if max(map(len, col_labels), default=0) > 3 else 0)
+    ax.set_xticks(range(cols), labels=col_labels, rotation=45 if max(map(len, col_labels), default=0) > 8 else 0)
     ax.set_yticks(range(rows), labels=row_labels)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

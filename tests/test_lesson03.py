@@ -1,0 +1,99 @@
+"""Lesson 03: the quick IMDB run trains, writes every output, beats chance; predict works."""
+
+import json
+
+import numpy as np
+import pytest
+
+from lessons import lesson03_sentiment as lesson
+from tests.helpers import assert_png, read_metrics, tensorboard_scalars
+
+POSITIVE = "A wonderful, moving film. Brilliant acting, a beautiful story, I loved every minute of it. Great!"
+NEGATIVE = "Terrible and boring. The worst movie I have ever seen, awful acting, a complete waste of time."
+
+
+@pytest.fixture(scope="module")
+def quick_run(real_data, tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("lesson03") / "run"
+    assert lesson.run(["--quick", "--run-dir", str(run_dir)]) == 0
+    return run_dir
+
+
+def test_quick_run_writes_every_output(quick_run):
+    metrics = read_metrics(quick_run)
+    assert metrics["train_size"] == 2700 and metrics["val_size"] == 300 and metrics["test_size"] == 1000
+    assert metrics["test_accuracy"] > 0.65, "the quick model should beat chance (0.5) clearly"
+    assert metrics["baseline_test_accuracy"] > 0.65
+    assert metrics["parameters"] > 0 and metrics["seconds_per_epoch"] > 0
+    assert np.sum(metrics["confusion_matrix"]) == 1000
+    for png in ("training_curves.png", "confusion_matrix.png"):
+        assert_png(quick_run / png)
+    assert "| p(positive) |" in (quick_run / "confidently_wrong.md").read_text()
+    scalars = tensorboard_scalars(quick_run / "logs")
+    epochs = metrics["epochs_run"]
+    assert sorted(scalars["train/epoch_accuracy"]) == list(range(epochs))
+    assert sorted(scalars["validation/epoch_accuracy"]) == list(range(epochs))
+    assert any(tag.startswith("train/") and "histogram" not in tag for tag in scalars)
+
+
+def test_predict_orders_obvious_reviews(quick_run, capsys):
+    model = str(quick_run / "model.keras")
+    assert lesson.run(["predict", "--model", model, POSITIVE, NEGATIVE]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    probabilities = [float(line.split()[0]) for line in lines]
+    assert all(0.0 <= p <= 1.0 for p in probabilities)
+    assert probabilities[0] > probabilities[1]
+
+
+def test_predict_reads_a_file(quick_run, tmp_path, capsys):
+    reviews = tmp_path / "reviews.txt"
+    reviews.write_text(f"{POSITIVE}\n\n{NEGATIVE}\n")
+    assert lesson.run(["predict", "--model", str(quick_run / "model.keras"), "--file", str(reviews)]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2
+
+
+def test_the_saved_model_masks_padding(quick_run):
+    """Masking works end to end: the same review padded to different lengths scores the same."""
+    import keras
+    import tensorflow as tf
+
+    import course_utils.text  # noqa: F401
+
+    model = keras.models.load_model(quick_run / "model.keras")
+    inner = model.layers[-1]
+    tokens = keras.ops.convert_to_numpy(model.layers[1](tf.constant([[POSITIVE]])))
+    length = int((tokens != 0).sum())
+    short = inner(tokens[:, :length])
+    padded = inner(np.pad(tokens[:, :length], ((0, 0), (0, 50))))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(short), keras.ops.convert_to_numpy(padded), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["predict", "--model", "MODEL", "   "], "empty"),
+        (["predict", "--model", "/nonexistent/model.keras", "good"], "does not exist"),
+        (["predict", "--model", "OTHER", "good"], "not by lesson03_sentiment"),
+        (["--cell", "cnn"], "invalid choice"),
+        (["--dropout", "1.5"], "expected a value in [0, 1)"),
+    ],
+)
+def test_bad_input_gives_one_clear_line(quick_run, tmp_path, argv, message, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "lesson.txt").write_text("lesson01_rnn_from_scratch\n")
+    (other / "model.keras").write_bytes((quick_run / "model.keras").read_bytes())
+    argv = [str(quick_run / "model.keras") if a == "MODEL" else str(other / "model.keras") if a == "OTHER" else a
+            for a in argv]
+    try:
+        code = lesson.run(argv)
+    except SystemExit as exit:
+        code = exit.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_metrics_file_is_plain_json(quick_run):
+    record = json.loads((quick_run / "metrics.json").read_text())
+    assert record["cell"] == "gru" and record["mask"] is True
