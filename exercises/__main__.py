@@ -199,11 +199,14 @@ def cmd_watch(args) -> int:
     print(f"Watching {what}; save the file to re-check it. Ctrl-C stops.\n", flush=True)
     try:
         if len(chosen) == 1:
-            print(verdict(run_check(chosen[0], files[chosen[0]])), flush=True)
+            outcome = run_check(chosen[0], files[chosen[0]])
+            remember(folder, [outcome])
+            print(verdict(outcome), flush=True)
         else:
-            for exercise, path in files.items():
-                outcome = run_check(exercise, path)
-                print(f"  {mark(outcome):<13} {exercise.name:<28} {exercise.title}", flush=True)
+            outcomes = [run_check(exercise, path) for exercise, path in files.items()]
+            remember(folder, outcomes)
+            for outcome in outcomes:
+                print(f"  {mark(outcome):<13} {outcome.exercise.name:<28} {outcome.exercise.title}", flush=True)
         while True:
             time.sleep(args.interval)
             for exercise, path in files.items():
@@ -214,6 +217,8 @@ def cmd_watch(args) -> int:
                     outcome = run_check(exercise, path)
                     remember(folder, [outcome])
                     print(verdict(outcome), flush=True)
+                    if outcome.passed:
+                        print(next_step(folder, after=exercise), flush=True)
     except KeyboardInterrupt:
         print("\nStopped watching.", flush=True)
     return 0

@@ -36,7 +36,7 @@ class Learner:
 
     def call(self, name: str, *args, case: str = "", **kwargs):
         """Call the learner's function ``name``; ``case`` describes the inputs for error messages."""
-        self.case = f"{name}({case})" if case else name
+        self.case = f"{name}, case: {case}" if case else name
         return self.function(name)(*args, **kwargs)
 
 

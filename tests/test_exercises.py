@@ -1,0 +1,371 @@
+"""The exercises: every stub fails, every solution passes, plausible wrong answers are rejected with a
+message that names the problem, and the checker's commands (check, hint, watch, reset) behave.
+
+Nothing here reads or writes the learner's own files in exercises/: checks run against
+exercises/stubs, exercises/solutions or copies in a temporary folder.
+"""
+
+import ast
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from course_utils import REPO_ROOT, CourseError
+from exercises import PACKAGE_DIR, STUBS_DIR, all_exercises
+from exercises import __main__ as cli
+from exercises.runner import ERROR, FAILED, NOT_DONE, PASSED, run_check
+
+EXERCISES = all_exercises()
+BY_ID = {e.id: e for e in EXERCISES}
+IDS = [e.name for e in EXERCISES]
+
+
+def test_there_are_two_or_more_exercises_for_each_built_lesson():
+    lessons = [e.lesson for e in EXERCISES]
+    for lesson in (1, 2, 3, 4, 7):
+        assert 2 <= lessons.count(lesson) <= 4, f"lesson {lesson}"
+    assert len({e.id for e in EXERCISES}) == len(EXERCISES)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_untouched_stub_is_not_done(exercise):
+    outcome = run_check(exercise, exercise.stub)
+    assert outcome.status == NOT_DONE, outcome.message
+    assert "TODO" in outcome.message and exercise.name in outcome.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_reference_solution_passes(exercise):
+    outcome = run_check(exercise, exercise.solution)
+    assert outcome.status == PASSED, outcome.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_stub_and_solution_have_the_same_interface_docs_and_hints(exercise):
+    def interface(path):
+        tree = ast.parse(path.read_text())
+        functions = {node.name: ([a.arg for a in node.args.args], ast.get_docstring(node))
+                     for node in tree.body if isinstance(node, ast.FunctionDef)}
+        doc = ast.get_docstring(tree).split("\n", 1)[1]  # the first line differs ("Exercise" / "Reference solution")
+        return functions, doc
+
+    assert interface(exercise.stub) == interface(exercise.solution)
+    stub_text = exercise.stub.read_text()
+    assert "TODO" in stub_text and f"make check EX={exercise.id}" in stub_text
+    assert len(exercise.hints) == 2 and len(exercise.hints[1]) > len(exercise.hints[0]) / 2
+    imports = {n.names[0].name.split(".")[0] for n in ast.walk(ast.parse(stub_text)) if isinstance(n, ast.Import)}
+    assert imports <= {"numpy", "keras", "course_utils", "string"}, imports
+
+
+@pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("COURSE_REQUIRE_DATA")),
+                    reason="on a learner's machine exercises/ holds their work; CI checks the pristine copies")
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_learner_file_is_the_stub_in_a_clean_checkout(exercise):
+    assert exercise.file_in(PACKAGE_DIR).read_bytes() == exercise.stub.read_bytes()
+
+
+# ------------------------------------------------------------------ wrong answers are caught
+# (exercise id, text in the solution, what a plausible mistake writes instead, status, phrase in the verdict)
+WRONG = [
+    ("ex01a", "W_xh @ x + b_h)", "W_xh @ x)", FAILED, "without the bias b_h"),
+    ("ex01a", "W_hh @ h_prev", "W_hh.T @ h_prev", FAILED, "W_hh transposed"),
+    ("ex01a", "np.tanh(W_hh @ h_prev + W_xh @ x + b_h)", "np.tanh(W_hh @ h_prev + x @ W_xh + b_h)", ERROR,
+     "line 25"),
+    ("ex01b", "    states = []\n", "    states = [h]\n", FAILED, "including the initial state h0"),
+    ("ex01b", "return np.stack(states)", "return states[-1]", FAILED, "only the last state"),
+    ("ex01b", "h = rnn_step(x, h, W_xh, W_hh, b_h)\n        states.append(h)",
+     "states.append(rnn_step(x, h, W_xh, W_hh, b_h))", FAILED, "without carrying the state"),
+    ("ex01c", "da = dh * (1 - h**2)", "da = dh", FAILED, "without the tanh derivative"),
+    ("ex01c", '"h_prev": W_hh.T @ da', '"h_prev": W_hh @ da', FAILED, "W_hh instead of W_hh.T"),
+    ("ex01c", '"W_xh": np.outer(da, x)', '"W_xh": np.outer(x, da)', FAILED, "wrong shape: expected (4, 3), got (3, 4)"),
+    ("ex02a", "z_i, z_f, z_g, z_o =", "z_f, z_i, z_g, z_o =", FAILED, "input gate i and the forget gate f swapped"),
+    ("ex02a", "z_i, z_f, z_g, z_o =", "z_i, z_f, z_o, z_g =", FAILED, "order i, f, o, g"),
+    ("ex02a", "h_prev @ recurrent_kernel + bias", "h_prev @ recurrent_kernel", FAILED, "without the bias"),
+    ("ex02a", "h = o * np.tanh(c)", "h = o * c", FAILED, "tanh of the new cell is missing"),
+    ("ex02b", "z * h_prev + (1 - z) * candidate", "(1 - z) * h_prev + z * candidate", FAILED, "z and 1 - z swapped"),
+    ("ex02b", "h_prev @ recurrent_kernel + bias[1]", "h_prev @ recurrent_kernel", FAILED,
+     "without the recurrent bias"),
+    ("ex02b", "z = sigmoid(x_z + h_z)\n    r = sigmoid(x_r + h_r)",
+     "r = sigmoid(x_z + h_z)\n    z = sigmoid(x_r + h_r)", FAILED, "update gate z and the reset gate r swapped"),
+    ("ex02c", "return [g * scale for g in grads], global_norm",
+     "return [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-12)) for g in grads], global_norm", FAILED,
+     "each array by its own norm"),
+    ("ex02c", "if global_norm > max_norm else 1.0", "", FAILED, "also when the norm is already below"),
+    ("ex02c", "return [g * scale for g in grads], global_norm",
+     "for g in grads:\n        g *= scale\n    return grads, global_norm", FAILED, "changed the array grads[0]"),
+    ("ex03a", "mask_zero=True", "mask_zero=False", FAILED, "mask_zero=True"),
+    ("ex03a", 'Dense(1, activation="sigmoid")', "Dense(1)", FAILED, "probabilities in [0, 1]"),
+    ("ex03a", "GRU(units)", "GRU(units, return_sequences=True)", FAILED, "no return_sequences"),
+    ("ex03a", "Embedding(vocab_size,", "Embedding(vocab_size - 1,", FAILED, "calling your model"),
+    ("ex03b", "index.get(word, 1)", "index.get(word, 0)", FAILED, "[UNK]"),
+    ("ex03b", "return ids + [0] * (length - len(ids))", "return [0] * (length - len(ids)) + ids", FAILED,
+     "padding at the front"),
+    ("ex03b", "[:length]", "[-length:]", FAILED, "the last `length` words"),
+    ("ex04a", "real = y_true != pad_id", "real = np.ones_like(y_true, dtype=bool)", FAILED, "the mask is ignored"),
+    ("ex04a", "/ np.sum(real))", "/ y_true.size)", FAILED, "every position"),
+    ("ex04a", "real = y_true != pad_id", "real = y_true != 0", FAILED, "instead of the pad_id argument"),
+    ("ex04b", "spans.append((current, start, i))", "spans.append((current, start, i - 1))", FAILED,
+     "inclusive end indices"),
+    ("ex04b", 'enumerate(list(tags) + ["O"])', "enumerate(tags)", FAILED, "still open at the end"),
+    ("ex04b", 'continues = prefix == "I" and kind == current', 'continues = prefix == "I" and current is not None',
+     FAILED,
+     "I- of another type starts a new entity"),
+    ("ex07a", "scaled = logits / temperature", "scaled = logits * temperature", FAILED,
+     "multiplying by the temperature"),
+    ("ex07a", "e = np.exp(scaled - scaled.max())", "e = np.exp(scaled)", FAILED, "NaN or infinity"),
+    ("ex07a", "int(rng.choice(len(probs), p=probs))", "int(np.random.choice(len(probs), p=probs))", FAILED,
+     "same seeded rng"),
+    ("ex07b", "[:k]", "[:k + 1]", FAILED, "off by one"),
+    ("ex07b", "return e / e.sum()", "return np.exp(masked) / np.exp(logits).sum()", FAILED,
+     "without renormalising"),
+    ("ex07b", "    masked = np.full_like(logits, -np.inf)\n    masked[keep] = logits[keep]\n",
+     "    masked = logits  # sets -inf in the caller's array\n    drop = np.ones(len(logits), bool)\n"
+     "    drop[keep] = False\n    masked[drop] = -np.inf\n", FAILED, "changed the logits array"),
+]
+
+
+def write_variant(folder, exercise, old, new):
+    source = exercise.solution.read_text()
+    assert old in source, f"the solution of {exercise.id} no longer contains {old!r}; update this test"
+    path = exercise.file_in(folder)
+    before, _, after = source.rpartition(old)  # the last occurrence: the code, not the docstring
+    path.write_text(before + new + after)
+    return path
+
+
+@pytest.mark.parametrize("ex_id, old, new, status, phrase", WRONG,
+                         ids=[f"{w[0]}-{w[4][:30]}" for w in WRONG])
+def test_plausible_wrong_answer_is_rejected_with_its_cause(tmp_path, ex_id, old, new, status, phrase):
+    exercise = BY_ID[ex_id]
+    write_variant(tmp_path, exercise, old, new)
+    outcome = run_check(exercise, exercise.file_in(tmp_path))
+    assert outcome.status == status, outcome.message
+    assert phrase in outcome.message, outcome.message
+
+
+# ------------------------------------------------------------------ the checker's messages
+def check_source(tmp_path, ex_id, body, **options):
+    """Check a learner file made of the stub with its TODO replaced by ``body``."""
+    exercise = BY_ID[ex_id]
+    stub = exercise.stub.read_text()
+    start = stub.index("    # TODO")
+    end = stub.index("\n", stub.index("raise NotImplementedError", start)) + 1
+    exercise.file_in(tmp_path).write_text(stub[:start] + body + stub[end:])
+    return run_check(exercise, exercise.file_in(tmp_path), **options)
+
+
+def test_wrong_shape_message_gives_both_shapes(tmp_path):
+    outcome = check_source(tmp_path, "ex01a", "    return np.zeros(len(x))\n")
+    assert outcome.status == FAILED
+    assert "wrong shape: expected (4,), got (3,)" in outcome.message
+    assert "case: 3 features, 4 hidden units" in outcome.message
+
+
+def test_wrong_value_message_gives_first_difference_and_both_arrays(tmp_path):
+    outcome = check_source(tmp_path, "ex01a", "    return np.tanh(W_hh @ h_prev + W_xh @ x + b_h) + 0.5\n")
+    assert outcome.status == FAILED
+    message = outcome.message
+    assert "right shape (4,) but wrong values: 4 of 4 elements differ" in message
+    assert "first difference at index [0]: expected " in message and ", got " in message
+    assert "expected: [" in message and "got:      [" in message
+
+
+def test_exception_in_learner_code_points_at_the_learners_line(tmp_path):
+    outcome = check_source(tmp_path, "ex04b", "    spans = []\n    lookup = {}\n    return lookup[tags[0]]\n")
+    assert outcome.status == ERROR
+    lines = (tmp_path / "ex04b_iob_spans.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "return lookup[tags[0]]" in text)
+    assert f'ex04b_iob_spans.py", line {line}, in iob_to_spans' in outcome.message
+    assert "return lookup[tags[0]]" in outcome.message and "KeyError" in outcome.message
+    assert "While checking: iob_to_spans, case:" in outcome.message
+    assert "Traceback" not in outcome.message and "runner.py" not in outcome.message
+
+
+def test_keras_error_in_learner_code_is_short_and_points_at_the_learner(tmp_path):
+    body = ('    inputs = keras.Input(shape=(None,), dtype="int32")\n'
+            "    outputs = keras.layers.GRU(units)(inputs)\n"
+            "    return keras.Model(inputs, outputs)\n")
+    outcome = check_source(tmp_path, "ex03a", body)
+    assert outcome.status == ERROR
+    assert "keras.layers.GRU(units)(inputs)" in outcome.message and "ex03a_masking.py" in outcome.message
+    assert len(outcome.message.splitlines()) <= 16, outcome.message
+    assert "site-packages" not in outcome.message
+
+
+def test_syntax_error_none_missing_function_and_endless_loop(tmp_path):
+    outcome = check_source(tmp_path, "ex01a", "    return np.tanh(W_hh @ h_prev +)\n")
+    assert outcome.status == ERROR and "does not parse" in outcome.message and "line 25" in outcome.message
+    outcome = check_source(tmp_path, "ex01a", "    h = np.tanh(W_hh @ h_prev + W_xh @ x + b_h)\n")
+    assert outcome.status == FAILED and "returned None: did you forget the `return`?" in outcome.message
+    exercise = BY_ID["ex01a"]
+    exercise.file_in(tmp_path).write_text(exercise.solution.read_text().replace("def rnn_step(", "def step("))
+    outcome = run_check(exercise, exercise.file_in(tmp_path))
+    assert outcome.status == FAILED and "has no function named `rnn_step`" in outcome.message
+    outcome = check_source(tmp_path, "ex04b", "    while True:\n        pass\n", time_limit_s=1)
+    assert outcome.status == ERROR and "still running after 1 s" in outcome.message
+
+
+# ------------------------------------------------------------------ the checks' references are the real thing
+def test_lstm_and_gru_references_equal_keras_layers():
+    import keras
+
+    from exercises.checks import ex02a_lstm_cell, ex02b_gru_cell
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 1, 5)).astype("float32")
+    h0 = rng.normal(size=(3, 4)).astype("float32")
+    c0 = rng.normal(size=(3, 4)).astype("float32")
+    lstm = keras.layers.LSTM(4)
+    lstm.build(x.shape)
+    lstm.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in lstm.get_weights()])
+    expected = keras.ops.convert_to_numpy(lstm(x, initial_state=[h0, c0]))
+    h, _ = ex02a_lstm_cell.reference(x[:, 0], h0, c0, *lstm.get_weights())
+    np.testing.assert_allclose(h, expected, atol=1e-5)
+    gru = keras.layers.GRU(4)
+    gru.build(x.shape)
+    gru.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in gru.get_weights()])
+    expected = keras.ops.convert_to_numpy(gru(x, initial_state=h0))
+    np.testing.assert_allclose(ex02b_gru_cell.reference(x[:, 0], h0, *gru.get_weights()), expected, atol=1e-5)
+
+
+def test_clip_and_vectorize_references_equal_tensorflow():
+    import keras
+    import tensorflow as tf
+
+    from exercises.checks import ex02c_clip_by_global_norm as clip
+    from exercises.checks import ex03b_vectorize as vec
+
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=(4, 3)), rng.normal(size=7)]
+    expected, norm = tf.clip_by_global_norm([tf.constant(g) for g in grads], 1.5)
+    for ours, theirs in zip(clip.reference(grads, 1.5), expected):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6)
+    layer = keras.layers.TextVectorization(vocabulary=vec.VOCABULARY[2:], output_sequence_length=1)
+    assert layer.get_vocabulary() == vec.VOCABULARY
+    for _, text, length in vec.CASES:
+        if "<br />" in text:  # lesson 03 removes <br /> in its own standardize step
+            continue
+        layer = keras.layers.TextVectorization(vocabulary=vec.VOCABULARY[2:], output_sequence_length=length)
+        assert layer([text]).numpy()[0].tolist() == vec.reference(text, length), text
+
+
+# ------------------------------------------------------------------ the commands
+def test_selection_by_id_lesson_prefix_word_and_path():
+    assert [e.id for e in cli.select(["ex01"])] == ["ex01a", "ex01b", "ex01c"]
+    assert [e.id for e in cli.select(["ex02b"])] == ["ex02b"]
+    assert [e.id for e in cli.select(["lstm"])] == ["ex02a"]
+    assert [e.id for e in cli.select(["3"])] == ["ex03a", "ex03b"]
+    assert [e.id for e in cli.select(["exercises/ex04b_iob_spans.py"])] == ["ex04b"]
+    assert len(cli.select([])) == len(EXERCISES)
+    with pytest.raises(CourseError, match="no exercise matches 'ex99'"):
+        cli.select(["ex99"])
+
+
+def test_check_all_lists_progress_and_exit_status(capsys):
+    assert cli.main(["check", "--dir", str(STUBS_DIR)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("not done yet") == len(EXERCISES)
+    assert f"0 of {len(EXERCISES)} done. Next: open " in out and "make check EX=ex01a" in out
+    assert not (STUBS_DIR / ".state").exists()
+
+
+def test_check_one_passing_and_one_lesson(tmp_path, capsys):
+    for exercise in cli.select(["ex04"]):
+        shutil.copy(exercise.solution, exercise.file_in(tmp_path))
+    shutil.copy(BY_ID["ex04b"].stub, BY_ID["ex04b"].file_in(tmp_path))
+    assert cli.main(["check", "ex04a", "--dir", str(tmp_path)]) == 0
+    assert "ex04a_masked_accuracy" in capsys.readouterr().out
+    assert cli.main(["check", "ex04", "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "done          ex04a_masked_accuracy" in out and "not done yet  ex04b_iob_spans" in out
+    assert "1 of 2 done" in out
+
+
+def test_checking_never_changes_the_learners_files(tmp_path, capsys):
+    for exercise in EXERCISES:
+        shutil.copy(exercise.stub, exercise.file_in(tmp_path))
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("ex*.py")}
+    cli.main(["check", "--dir", str(tmp_path)])
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("ex*.py")} == before
+
+
+def test_hint_gives_a_second_more_specific_hint_on_the_next_call(tmp_path, capsys):
+    hints = BY_ID["ex02c"].hints
+    cli.main(["hint", "ex02c", "--dir", str(tmp_path)])
+    first = capsys.readouterr().out
+    assert "hint 1 of 2" in first and hints[0].split()[0] in first and "again for a more specific hint" in first
+    cli.main(["hint", "ex02c", "--dir", str(tmp_path)])
+    second = capsys.readouterr().out
+    assert "hint 2 of 2" in second and hints[1] not in first
+    assert hints[1].splitlines()[0].strip() in second and "solutions/ex02c_clip_by_global_norm.py" in second
+    cli.main(["hint", "ex02", "--dir", str(tmp_path)])  # a lesson: its first exercise not yet passed
+    assert "ex02a_lstm_cell, hint 1 of 2" in capsys.readouterr().out
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_reset_asks_keeps_a_backup_and_restores_the_stub(tmp_path, capsys, monkeypatch):
+    exercise = BY_ID["ex01a"]
+    mine = exercise.file_in(tmp_path)
+    shutil.copy(exercise.solution, mine)
+    work = mine.read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal: refuse without --yes
+    assert cli.main(["reset", "ex01a", "--dir", str(tmp_path)]) == 2
+    assert "needs a confirmation" in capsys.readouterr().err and mine.read_bytes() == work
+    monkeypatch.setattr(sys, "stdin", FakeTerminal("n\n"))
+    assert cli.main(["reset", "ex01a", "--dir", str(tmp_path)]) == 1
+    assert mine.read_bytes() == work and not (tmp_path / ".backup").exists()
+    monkeypatch.setattr(sys, "stdin", FakeTerminal("y\n"))
+    assert cli.main(["reset", "ex01a", "--dir", str(tmp_path)]) == 0
+    assert mine.read_bytes() == exercise.stub.read_bytes()
+    backups = list((tmp_path / ".backup").glob("ex01a_rnn_step.*.py"))
+    assert len(backups) == 1 and backups[0].read_bytes() == work
+    assert cli.main(["reset", "ex01a", "--dir", str(tmp_path)]) == 0  # already the stub: nothing to ask
+    assert "already the original stub" in capsys.readouterr().out
+    mine.write_text("# my second try\n")
+    assert cli.main(["reset", "ex01a", "--yes", "--dir", str(tmp_path)]) == 0
+    assert len(list((tmp_path / ".backup").glob("ex01a_rnn_step.*.py"))) == 2
+    assert cli.main(["reset", "ex01", "--yes", "--dir", str(tmp_path)]) == 2  # several match: one at a time
+    assert "one at a time" in capsys.readouterr().err
+
+
+def test_watch_rechecks_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
+    exercise = BY_ID["ex04b"]
+    mine = exercise.file_in(tmp_path)
+    shutil.copy(exercise.stub, mine)
+    process = subprocess.Popen([sys.executable, "-m", "exercises", "watch", "ex04b", "--dir", str(tmp_path),
+                                "--interval", "0.1"], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        output = read_until(process, "not done yet")
+        time.sleep(0.2)
+        mine.write_text(exercise.solution.read_text())
+        output += read_until(process, "PASSED")
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output + rest
+    assert "ex04b_iob_spans.py changed" in output and "Stopped watching." in rest
+
+
+def read_until(process, text, timeout=60):
+    seen = ""
+    deadline = time.time() + timeout
+    while text not in seen:
+        line = process.stdout.readline()
+        if not line or time.time() > deadline:
+            raise AssertionError(f"{text!r} not seen in watch output:\n{seen}")
+        seen += line
+    return seen
