@@ -21,6 +21,7 @@ import filecmp
 import json
 import shutil
 import sys
+import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
@@ -179,7 +180,7 @@ def cmd_hint(args) -> int:
     hints = exercise.hints
     number = min(shown, len(hints) - 1)
     print(f"{exercise.name}, hint {number + 1} of {len(hints)}:")
-    print("\n".join("  " + line for line in hints[number].strip().splitlines()))
+    print(format_hint(hints[number]))
     if number + 1 < len(hints):
         print(f"(make hint EX={exercise.id} again for a more specific hint)")
     else:
@@ -187,6 +188,17 @@ def cmd_hint(args) -> int:
     counts[exercise.name] = shown + 1
     write_state(folder, "hints.json", counts)
     return 0
+
+
+def format_hint(text: str) -> str:
+    """Prose is wrapped to the terminal; indented lines (code) are kept as they are."""
+    lines = []
+    for line in text.strip("\n").splitlines():
+        if line.startswith(" "):
+            lines.append("  " + line)
+        else:
+            lines.append(textwrap.fill(line, width=100, initial_indent="  ", subsequent_indent="  "))
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- watch

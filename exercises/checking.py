@@ -123,9 +123,10 @@ def expect_close(got, expected, what: str, *, case: str = "", atol: float = 1e-6
         lines.append(f"{what} is wrong: expected {float(expected):.6g}, got {float(got):.6g}.")
     else:
         first = tuple(np.argwhere(wrong)[0])
-        largest = np.nanmax(np.where(wrong, np.abs(got - expected), 0.0)) if np.isfinite(got).all() else np.inf
+        largest = (f" (largest difference {np.max(np.where(wrong, np.abs(got - expected), 0.0)):.3g})"
+                   if np.isfinite(got).all() else "")
         lines.append(f"{what} has the right shape {shape_str(got.shape)} but wrong values: "
-                     f"{int(wrong.sum())} of {wrong.size} elements differ (largest difference {largest:.3g}).")
+                     f"{int(wrong.sum())} of {wrong.size} elements differ{largest}.")
         lines.append(f"first difference at index {index_str(first)}: expected {expected[first]:.6g}, "
                      f"got {got[first]:.6g}")
         if expected.size <= 24:
@@ -156,7 +157,8 @@ def expect_equal(got, expected, what: str, *, case: str = "", mistakes: Mapping[
                 lines.append(f"first difference at position {i}: expected {want!r}, got {have!r}")
                 break
         else:
-            lines.append(f"expected {len(expected)} items, got {len(normalised)}")
+            lines.append(f"the first {min(len(expected), len(normalised))} items agree, but {len(expected)} were "
+                         f"expected and {len(normalised)} came out")
     for description, result in (mistakes or {}).items():
         if result == normalised:
             lines.append(f"This is exactly what you get {description}.")

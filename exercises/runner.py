@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 import signal
 
 import time
@@ -18,6 +19,7 @@ PASSED, NOT_DONE, FAILED, ERROR, MISSING = "passed", "not done yet", "failed", "
 TIME_LIMIT_S = 60
 MAX_MESSAGE_LINES = 8
 MAX_LINE_CHARS = 300
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")  # Keras colours parts of its messages
 _counter = itertools.count()
 
 
@@ -97,7 +99,7 @@ def classify_exception(err: BaseException, path: Path, learner: Learner | None) 
 
 def exception_text(err: BaseException) -> str:
     """``Type: message``, cut to a few short lines (TensorFlow's messages can run to pages)."""
-    message = str(err).strip()
+    message = ANSI_CODES.sub("", str(err)).strip()
     lines = [line[:MAX_LINE_CHARS] for line in message.splitlines() if line.strip()][:MAX_MESSAGE_LINES]
     if len(message.splitlines()) > MAX_MESSAGE_LINES:
         lines.append("...")

@@ -37,8 +37,8 @@ def pad(seqs, length):
 def predict(model, batch):
     import keras
 
-    out = attempt(f"calling your model on a padded batch of token ids, shape {batch.shape} (int32),",
-                  lambda: model(batch, training=False))
+    doing = f"calling your model on a padded batch of token ids (shape {batch.shape}, int32, ids 0 to {VOCAB - 1})"
+    out = attempt(doing, lambda: model(batch, training=False))
     return as_array(keras.ops.convert_to_numpy(out), "your model")
 
 
@@ -68,7 +68,8 @@ def check(learner):
         if not np.isclose(long[i, 0], short[i, 0], atol=1e-5):
             raise CheckFailed(
                 f"the prediction for review {i} ({len(seq)} tokens) changed from {short[i, 0]:.6f} (padded to 15 "
-                f"steps) to {long[i, 0]:.6f} (padded to 40 steps).\nThe model reads the padding zeros as words. "
+                f"steps) to {long[i, 0]:.6f} (padded to 40 steps).\n"
+                "Even a small change means the model reads the padding zeros as words.\n"
                 "Mask them: the Embedding layer needs mask_zero=True (and the layers after it must keep the mask).")
     for i in (0, 2):
         alone = predict(model, seqs[i][None, :].astype("int32"))
