@@ -62,6 +62,22 @@ def match(word: str, exercises: list[Exercise]) -> list[Exercise]:
     return found
 
 
+def targets(words: list[str], folder: Path) -> dict[Exercise, Path]:
+    """Each selected exercise and the file to check: the one in ``folder``, or a file named by its path."""
+    if not words:
+        return {e: e.file_in(folder) for e in all_exercises()}
+    chosen: dict[Exercise, Path] = {}
+    for word in words:
+        path = Path(word)
+        if path.suffix == ".py" and path.is_file():
+            exercise = match(path.name, all_exercises())[0]
+            chosen[exercise] = path
+        else:
+            for exercise in match(word, all_exercises()):
+                chosen.setdefault(exercise, exercise.file_in(folder))
+    return chosen
+
+
 def one(words: list[str], what: str) -> Exercise:
     if not words:
         raise CourseError(f"say which exercise, e.g. make {what} EX=ex01a")
@@ -105,22 +121,23 @@ def remember(folder: Path, outcomes: list[Outcome]) -> None:
 
 # ---------------------------------------------------------------- check
 def cmd_check(args) -> int:
-    chosen = select(args.exercises)
     folder = Path(args.dir)
+    chosen = targets(args.exercises, folder)
     if len(chosen) == 1:
-        outcome = run_check(chosen[0], chosen[0].file_in(folder))
+        [(exercise, path)] = chosen.items()
+        outcome = run_check(exercise, path)
         remember(folder, [outcome])
         print(verdict(outcome))
         if outcome.passed:
-            print(next_step(folder, after=chosen[0]))
+            print(next_step(folder, after=exercise))
         return 0 if outcome.passed else 1
     outcomes = []
     lesson = None
-    for exercise in chosen:
+    for exercise, path in chosen.items():
         if exercise.lesson != lesson:
             lesson = exercise.lesson
             print(f"Lesson {lesson:02d}: {LESSONS.get(lesson, ('', ''))[0]}")
-        outcome = run_check(exercise, exercise.file_in(folder))
+        outcome = run_check(exercise, path)
         outcomes.append(outcome)
         print(f"  {mark(outcome):<13} {exercise.name:<28} {exercise.title}", flush=True)
     remember(folder, outcomes)
@@ -132,7 +149,7 @@ def cmd_check(args) -> int:
     pending = [o for o in outcomes if not o.passed]
     if pending:
         first = pending[0].exercise
-        print(f"Next: open {display(first.file_in(folder))}, then  make check EX={first.id}  "
+        print(f"Next: open {display(pending[0].path)}, then  make check EX={first.id}  "
               f"(stuck? make hint EX={first.id})")
     else:
         print("All done, well done!")
@@ -204,8 +221,8 @@ def format_hint(text: str) -> str:
 # ---------------------------------------------------------------- watch
 def cmd_watch(args) -> int:
     folder = Path(args.dir)
-    chosen = select(args.exercises)
-    files = {e: e.file_in(folder) for e in chosen}
+    files = targets(args.exercises, folder)
+    chosen = list(files)
     seen = {e: stamp(path) for e, path in files.items()}
     what = chosen[0].name if len(chosen) == 1 else f"{len(chosen)} exercises"
     print(f"Watching {what}; save the file to re-check it. Ctrl-C stops.\n", flush=True)

@@ -277,6 +277,15 @@ def test_selection_by_id_lesson_prefix_word_and_path():
         cli.select(["ex99"])
 
 
+def test_check_a_file_given_by_its_path(tmp_path, capsys):
+    exercise = BY_ID["ex04b"]
+    assert cli.main(["check", str(exercise.solution)]) == 0
+    assert "solutions/ex04b_iob_spans.py): PASSED" in capsys.readouterr().out
+    assert cli.main(["check", str(exercise.stub), str(BY_ID["ex04a"].solution)]) == 1
+    out = capsys.readouterr().out
+    assert "not done yet  ex04b_iob_spans" in out and "done          ex04a_masked_accuracy" in out
+
+
 def test_check_all_lists_progress_and_exit_status(capsys):
     assert cli.main(["check", "--dir", str(STUBS_DIR)]) == 1
     out = capsys.readouterr().out
