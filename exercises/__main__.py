@@ -115,7 +115,9 @@ def write_state(folder: Path, name: str, values: dict) -> None:
 
 def remember(folder: Path, outcomes: list[Outcome]) -> None:
     progress = read_state(folder, "progress.json")
-    progress.update({o.exercise.name: o.status for o in outcomes})
+    # only the files in `folder` count as that folder's progress (not a file checked by its path)
+    progress.update({o.exercise.name: o.status for o in outcomes
+                     if o.path.resolve() == o.exercise.file_in(folder).resolve()})
     write_state(folder, "progress.json", progress)
 
 

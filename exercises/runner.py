@@ -66,6 +66,9 @@ def run_check(exercise: Exercise, path: Path, time_limit_s: int = TIME_LIMIT_S) 
         except CheckTimeout:
             status, message = ERROR, (f"your code was still running after {time_limit_s} s "
                                       "(an endless loop?). " + where(learner))
+        except SystemExit as err:
+            status, message = ERROR, f"your code called exit({err.code!r}), which would stop the checker. " \
+                + where(learner)
         except SyntaxError as err:
             status, message = ERROR, syntax_error_message(err, path)
         except Exception as err:  # noqa: BLE001  (anything the learner's code raises becomes a verdict)

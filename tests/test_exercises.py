@@ -279,11 +279,13 @@ def test_selection_by_id_lesson_prefix_word_and_path():
 
 def test_check_a_file_given_by_its_path(tmp_path, capsys):
     exercise = BY_ID["ex04b"]
-    assert cli.main(["check", str(exercise.solution)]) == 0
+    assert cli.main(["check", str(exercise.solution), "--dir", str(tmp_path)]) == 0
     assert "solutions/ex04b_iob_spans.py): PASSED" in capsys.readouterr().out
-    assert cli.main(["check", str(exercise.stub), str(BY_ID["ex04a"].solution)]) == 1
+    assert cli.main(["check", str(exercise.stub), str(BY_ID["ex04a"].solution), "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "not done yet  ex04b_iob_spans" in out and "done          ex04a_masked_accuracy" in out
+    assert not (tmp_path / ".state" / "progress.json").exists() or "ex04a" not in (
+        tmp_path / ".state" / "progress.json").read_text()  # files outside --dir are not the learner's progress
 
 
 def test_check_all_lists_progress_and_exit_status(capsys):
