@@ -34,6 +34,15 @@ from course_utils.repro import set_seed
 from course_utils.runs import EpochTimer, Run, load_model, newest_model
 
 LESSON = "lesson02_gates"
+BENCHMARKS = [
+    {
+        "name": "default",
+        "args": [],
+        "report": ["rnn_val_accuracy", "lstm_val_accuracy", "gru_val_accuracy", "baseline_val_accuracy",
+                   "wall_time_s"],
+        "target": "adding problem, length 60: rnn at the baseline; lstm, gru >= 0.9 accuracy; <= 240 s on 2 cores",
+    },
+]
 CELL_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 # %% [markdown]
@@ -198,6 +207,9 @@ def compare_with_keras(cell, reset_after=True, order=None, units=16, features=8,
 # marked values. To answer, the network must hold the first marked value across dozens of
 # steps of noise. Answering 1.0 always (the mean) gives MSE 1/6 = 0.167: a model stuck there
 # has learned nothing. We count an answer as correct when it is within 0.04 of the truth.
+# The default length is 60. When we tried length 100 with this budget, the GRU still solved
+# it but the LSTM stayed on the plateau for all 12 epochs: see for yourself with
+# --length 100, and how many epochs it takes (--epochs 30).
 
 # %%
 TOLERANCE = 0.04
@@ -308,6 +320,15 @@ def plot_memory_task(histories, baseline, length):
 # averaged over a batch. Plotted against the distance T - t on a log axis, a straight line
 # falling means the gradient shrinks by a constant factor per step: it vanishes
 # exponentially, and whatever happened far back cannot be learned from.
+#
+# Look at both panels of gradient_vs_distance.png. At initialisation all three cells
+# forget fast (the GRU fastest: its update gate starts half open, so each step keeps only
+# about half of the old state). Gates do not remember by default; what they give is a way
+# to *learn* to remember: a forget gate near 1 (LSTM) or an update gate near 1 (GRU) makes
+# the step almost the identity, and the gradient then survives a hundred steps. After
+# training on the adding problem the LSTM and GRU curves are nearly flat, while the
+# SimpleRNN's has collapsed: to hold a value it would need a recurrent matrix close to an
+# isometry, and squashing by tanh at every step keeps shrinking the gradient.
 
 # %%
 def state_gradient_norms(layer, inputs):
@@ -422,7 +443,8 @@ def plot_lstm_gates(trace, x, units_shown):
 # pushes the recurrent weights above 1, and a hundred steps then multiply the state into
 # inf: the loss is NaN by the second step. Clipping rescales the gradient whenever its norm
 # exceeds a threshold, keeping its direction, so no single step can be huge: the same model,
-# same data, same learning rate then trains.
+# same data, same learning rate then trains. (It trains to about the "always answer the
+# mean" loss and no further: clipping cures exploding gradients, not vanishing ones.)
 
 # %%
 def exploding_model(units, seed):
@@ -644,6 +666,10 @@ def train(args):
             "clipping": clipping,
             "stacked_bidirectional": {name: [{"layer": n, "output_shape": list(s), "parameters": p}
                                              for n, s, p in layers] for name, layers in shapes.items()},
+            **{f"{cell}_val_accuracy": r["val_accuracy"] for cell, r in results.items()},
+            **{f"{cell}_val_mse": r["val_mse"] for cell, r in results.items()},
+            "baseline_val_accuracy": baseline["val_accuracy"],
+            "baseline_val_mse": baseline["val_mse"],
             "best_model": best,
             "model_path": model_path,
         },
@@ -687,7 +713,8 @@ def predict(args):
     for text, x in zip(args.inputs, sequences):
         answer = float(keras.ops.convert_to_numpy(model(x[None]))[0])
         truth = float((x[:, 0] * x[:, 1]).sum())
-        print(f"{text} -> {answer:.3f}   (true sum of the marked values: {truth:.3f}, {len(x)} steps)")
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        print(f"{shown} -> {answer:.3f}   (true sum of the marked values: {truth:.3f}, {len(x)} steps)")
 
 
 def run(argv=None):
