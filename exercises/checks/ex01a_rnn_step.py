@@ -9,8 +9,8 @@ HINTS = (
     "The new state is tanh of a sum of three terms: the recurrent weights times the previous state, "
     "the input weights times the input, and the bias. In NumPy, A @ v multiplies a matrix by a vector.",
     "W_hh has shape (hidden, hidden) and h_prev (hidden,), so W_hh @ h_prev has shape (hidden,); "
-    "likewise W_xh @ x. Add b_h and apply np.tanh to the whole sum:\n"
-    "    return np.tanh(W_hh @ h_prev + W_xh @ x + b_h)",
+    "so does W_xh @ x. Add the bias to their sum and apply np.tanh to the whole sum:\n"
+    "    return np.tanh(... @ h_prev + ... @ x + ...)",
 )
 
 

@@ -10,10 +10,10 @@ HINTS = (
     "None (hidden = W_hh.shape[0]). In the loop, h = rnn_step(x, h, ...) and remember every new h.",
     "    h = np.zeros(W_hh.shape[0]) if h0 is None else h0\n"
     "    states = []\n"
-    "    for x in xs:            # the rows of xs are the time steps\n"
-    "        h = rnn_step(x, h, W_xh, W_hh, b_h)\n"
-    "        states.append(h)\n"
-    "    return np.stack(states)  # shape (time, hidden); h0 is not included",
+    "    for x in xs:             # the rows of xs are the time steps\n"
+    "        h = ...              # one step, from the current h\n"
+    "        states.append(...)\n"
+    "    return np.stack(states)  # shape (time, hidden); h0 itself is not included",
 )
 
 

@@ -9,10 +9,11 @@ HINTS = (
     "Go backwards through the two lines of the step. First through h = tanh(a): da = dh * (1 - h**2), "
     "elementwise. Then a = W_hh @ h_prev + W_xh @ x + b_h is linear: each weight's gradient is an outer "
     "product of da with the vector that weight multiplied.",
-    "    da = dh * (1 - h**2)\n"
-    "    return {\"W_xh\": np.outer(da, x), \"W_hh\": np.outer(da, h_prev),\n"
-    "            \"b_h\": da, \"h_prev\": W_hh.T @ da}\n"
-    "np.outer(da, x)[i, j] = da[i] * x[j], which has W_xh's shape (hidden, features).",
+    "    da = dh * (1 - h**2)          # back through tanh\n"
+    "    \"W_xh\": np.outer(da, x)       # shape (hidden, features): [i, j] = da[i] * x[j]\n"
+    "    \"W_hh\": np.outer(da, ...)     # which vector did W_hh multiply?\n"
+    "    \"b_h\": ...                    # the bias was added as it is\n"
+    "    \"h_prev\": ... @ da            # back through W_hh, transposed",
 )
 KEYS = ("W_xh", "W_hh", "b_h", "h_prev")
 

@@ -10,9 +10,10 @@ HINTS = (
     "into four blocks of `units` columns, in the order i, f, g, o (np.split(z, 4, axis=-1)). Three of "
     "the gates use sigmoid; the candidate g uses tanh.",
     "    z_i, z_f, z_g, z_o = np.split(z, 4, axis=-1)\n"
-    "    i, f, g, o = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)\n"
-    "    c = f * c_prev + i * g     # keep some of the old cell, write some of the candidate\n"
-    "    h = o * np.tanh(c)         # note: tanh of the NEW cell c\n"
+    "    i, f, o = sigmoid(z_i), sigmoid(...), sigmoid(...)\n"
+    "    g = np.tanh(...)\n"
+    "    c = ... * c_prev + ... * g     # keep some of the old cell, write some of the candidate\n"
+    "    h = o * np.tanh(...)          # tanh of the NEW cell\n"
     "    return h, c",
 )
 

@@ -11,9 +11,9 @@ HINTS = (
     "(z, r, candidate) with np.split(..., 3, axis=-1).",
     "    x_z, x_r, x_h = np.split(x @ kernel + bias[0], 3, axis=-1)\n"
     "    h_z, h_r, h_h = np.split(h_prev @ recurrent_kernel + bias[1], 3, axis=-1)\n"
-    "    z, r = sigmoid(x_z + h_z), sigmoid(x_r + h_r)\n"
-    "    candidate = np.tanh(x_h + r * h_h)\n"
-    "    return z * h_prev + (1 - z) * candidate     # z near 1 keeps the old state",
+    "    z, r = sigmoid(x_z + h_z), sigmoid(...)\n"
+    "    candidate = np.tanh(x_h + r * ...)     # r scales only the recurrent part\n"
+    "    return z * ... + (1 - z) * ...          # z near 1 keeps the old state",
 )
 
 

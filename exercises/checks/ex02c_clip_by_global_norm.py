@@ -10,8 +10,8 @@ HINTS = (
     "them all up, take the square root. Only when that is larger than max_norm, multiply every array by the "
     "same factor max_norm / global_norm.",
     "    global_norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))\n"
-    "    scale = max_norm / global_norm if global_norm > max_norm else 1.0\n"
-    "    return [g * scale for g in grads], global_norm\n"
+    "    scale = ... if global_norm > max_norm else 1.0\n"
+    "    return [... for g in grads], global_norm\n"
     "(g * scale makes a new array; g *= scale would change the caller's gradients.)",
 )
 

@@ -12,9 +12,9 @@ HINTS = (
     "mask_zero argument. The GRU then skips those steps. Build it with the functional API: an Input of "
     "shape (None,) and dtype int32, the three layers called one after another, then keras.Model(inputs, outputs).",
     "    inputs = keras.Input(shape=(None,), dtype=\"int32\")\n"
-    "    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)\n"
-    "    x = keras.layers.GRU(units)(x)\n"
-    "    outputs = keras.layers.Dense(1, activation=\"sigmoid\")(x)\n"
+    "    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=...)(inputs)\n"
+    "    x = keras.layers.GRU(units)(x)          # only the last state: no return_sequences\n"
+    "    outputs = keras.layers.Dense(1, activation=...)(x)\n"
     "    return keras.Model(inputs, outputs)",
 )
 VOCAB, EMBED, UNITS = 60, 8, 8

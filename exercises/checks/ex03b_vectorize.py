@@ -12,8 +12,9 @@ HINTS = (
     "gives the words; dictionary.get(word, 1) gives 1 for a word that is not in the vocabulary. Finally "
     "cut the list to `length` and add zeros at the end.",
     "    index = {word: i for i, word in enumerate(vocabulary)}\n"
-    "    ids = [index.get(word, 1) for word in standardize(text).split()][:length]\n"
-    "    return ids + [0] * (length - len(ids))",
+    "    ids = [index.get(word, ...) for word in standardize(text).split()]\n"
+    "    ids = ids[...]                      # the first `length`\n"
+    "    return ids + [0] * (...)            # zeros at the end up to `length`",
 )
 VOCABULARY = ["", "[UNK]", "the", "a", "movie", "and", "is", "was", "not", "good", "great", "bad", "this", "i",
               "it", "plot", "acting", "loved", "boring", "don't", "!", "?"]

@@ -9,10 +9,11 @@ HINTS = (
     "Three arrays of shape (batch, time): the predicted tag (np.argmax(y_pred, axis=-1)), whether it is "
     "right (predicted == y_true) and whether the position is a real token (y_true != pad_id). Count the "
     "positions that are both right and real, and divide by the number of real positions.",
-    "    predicted = np.argmax(y_pred, axis=-1)\n"
-    "    real = y_true != pad_id\n"
-    "    if not real.any(): return 0.0\n"
-    "    return float(np.sum((predicted == y_true) & real) / np.sum(real))",
+    "    predicted = np.argmax(y_pred, axis=-1)   # shape (batch, time)\n"
+    "    real = ...                               # True where y_true is not pad_id\n"
+    "    if not real.any():\n"
+    "        return 0.0\n"
+    "    return float(np.sum((predicted == y_true) & ...) / np.sum(...))",
 )
 
 

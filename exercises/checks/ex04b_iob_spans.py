@@ -9,12 +9,13 @@ HINTS = (
     "sentence's end closes the last one (appending an extra \"O\" to the tags is a neat way to do that).",
     "    spans, current, start = [], None, 0\n"
     "    for i, tag in enumerate(list(tags) + [\"O\"]):\n"
-    "        prefix, _, kind = tag.partition(\"-\")          # \"B-PER\" -> (\"B\", \"-\", \"PER\")\n"
-    "        continues = prefix == \"I\" and kind == current\n"
-    "        if current is not None and not continues:   # the current entity ends before i\n"
-    "            spans.append((current, start, i)); current = None\n"
-    "        if prefix in (\"B\", \"I\") and not continues:   # a new entity starts at i\n"
-    "            current, start = kind, i\n"
+    "        prefix, _, kind = tag.partition(\"-\")     # \"B-PER\" -> (\"B\", \"-\", \"PER\")\n"
+    "        continues = prefix == \"I\" and ...      # does this tag continue the current entity?\n"
+    "        if current is not None and not continues:\n"
+    "            spans.append(...)                  # the current entity ends before i\n"
+    "            current = None\n"
+    "        if prefix in (\"B\", \"I\") and not continues:\n"
+    "            current, start = ..., ...          # a new entity starts at i\n"
     "    return spans",
 )
 

@@ -13,9 +13,9 @@ HINTS = (
     "    if temperature == 0:\n"
     "        return np.eye(len(logits))[np.argmax(logits)]\n"
     "    scaled = np.asarray(logits, dtype=float) / temperature\n"
-    "    e = np.exp(scaled - scaled.max())\n"
-    "    return e / e.sum()\n"
-    "and in sample:  return int(rng.choice(len(logits), p=temperature_probs(logits, temperature)))",
+    "    e = np.exp(scaled - ...)\n"
+    "    return e / ...\n"
+    "and in sample:  return int(rng.choice(len(logits), p=...))",
 )
 DRAWS = 6000
 

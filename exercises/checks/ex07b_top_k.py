@@ -10,11 +10,10 @@ HINTS = (
     "the k largest. Make a copy full of -inf, put the k kept logits back in, and take a softmax of that "
     "(exp(-inf) is exactly 0).",
     "    logits = np.asarray(logits, dtype=float)\n"
-    "    keep = np.argsort(logits)[-k:]\n"
-    "    masked = np.full_like(logits, -np.inf)\n"
-    "    masked[keep] = logits[keep]\n"
-    "    e = np.exp(masked - masked.max())\n"
-    "    return e / e.sum()",
+    "    keep = np.argsort(logits)[...]              # the indices of the k largest\n"
+    "    masked = np.full_like(logits, -np.inf)      # a new array: the caller's logits stay as they were\n"
+    "    masked[keep] = ...\n"
+    "then the same safe softmax as in ex07a: subtract the max, exp, divide by the sum.",
 )
 
 
