@@ -151,6 +151,37 @@ def test_plausible_wrong_answer_is_rejected_with_its_cause(tmp_path, ex_id, old,
     assert phrase in outcome.message, outcome.message
 
 
+# Other correct ways to write the same thing must pass too: the checks test behaviour, not spelling.
+RIGHT = [
+    ("ex01b", "return np.stack(states)", "return states  # a list of arrays"),
+    ("ex02c", "return [g * scale for g in grads], global_norm",
+     "return tuple(g * min(1.0, max_norm / max(global_norm, 1e-12)) for g in grads), np.float32(global_norm)"),
+    ("ex03a", """    inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    embedded = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)
+    state = keras.layers.GRU(units)(embedded)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(state)
+    return keras.Model(inputs, outputs, name="masked_sentiment")""",
+     """    return keras.Sequential([keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True),
+                             keras.layers.Bidirectional(keras.layers.LSTM(units)),
+                             keras.layers.Dense(1, activation="sigmoid")])"""),
+    ("ex04a", "    return float(np.sum((predicted == y_true) & real) / np.sum(real))",
+     "    return np.mean(predicted[real] == y_true[real])"),
+    ("ex04b", "    return spans\n", "    return [list(span) for span in spans]\n"),
+    ("ex07a", "return int(rng.choice(len(probs), p=probs))",
+     "return int(np.searchsorted(np.cumsum(probs), rng.random() * probs.sum()))  # inverse CDF"),
+    ("ex07b", "keep = np.argsort(logits)[::-1][:k]",
+     "keep = np.argpartition(logits, -k)[-k:] if k < len(logits) else np.arange(len(logits))"),
+]
+
+
+@pytest.mark.parametrize("ex_id, old, new", RIGHT, ids=[r[0] for r in RIGHT])
+def test_another_correct_answer_passes(tmp_path, ex_id, old, new):
+    exercise = BY_ID[ex_id]
+    write_variant(tmp_path, exercise, old, new)
+    outcome = run_check(exercise, exercise.file_in(tmp_path))
+    assert outcome.status == PASSED, outcome.message
+
+
 # ------------------------------------------------------------------ the checker's messages
 def check_source(tmp_path, ex_id, body, **options):
     """Check a learner file made of the stub with its TODO replaced by ``body``."""
