@@ -117,6 +117,16 @@ WRONG = [
     ("ex04b", 'continues = prefix == "I" and kind == current', 'continues = prefix == "I" and current is not None',
      FAILED,
      "I- of another type starts a new entity"),
+    ("ex04c", 'if prefix == "I" and kind != previous_type:', 'if prefix == "I":', FAILED, "every I- into B-"),
+    ("ex04c", 'if prefix == "I" and kind != previous_type:', 'if prefix == "I" and previous_type == "":', FAILED,
+     "only after O or at the start"),
+    ("ex07c", "        new_ids.append(token)\n        logits, state = step(token, state)\n",
+     "        new_ids.append(token)\n", FAILED, "without feeding the new tokens back"),
+    ("ex07c", "for token in prime_ids:", "for token in list(prime_ids) + [prime_ids[-1]]:", FAILED,
+     "reading the last prime token twice"),
+    ("ex07c", "    return new_ids\n", "    return list(prime_ids) + new_ids\n", FAILED, "returning the prime as well"),
+    ("ex07c", "        logits, state = step(token, state)\n    return",
+     "        logits, _ = step(token, state)\n    return", FAILED, "generate(step, state="),
     ("ex07a", "scaled = logits / temperature", "scaled = logits * temperature", FAILED,
      "multiplying by the temperature"),
     ("ex07a", "e = np.exp(scaled - scaled.max())", "e = np.exp(scaled)", FAILED, "NaN or infinity"),
@@ -289,12 +299,14 @@ def test_clip_and_vectorize_references_equal_tensorflow_and_lesson03():
         assert layer([text]).numpy()[0].tolist() == vec.reference(text, length), text
 
 
-def test_iob_reference_equals_the_course_scorer():
+def test_iob_references_equal_the_course_conll_helpers():
     from course_utils import conll
-    from exercises.checks import ex04b_iob_spans
+    from exercises.checks import ex04b_iob_spans, ex04c_iob1_to_iob2
 
     for _, text, expected in ex04b_iob_spans.CASES:
         assert conll.entities(text.split()) == set(expected), text
+    for _, text, expected in ex04c_iob1_to_iob2.CASES:
+        assert conll.iob1_to_iob2(text.split()) == expected.split(), text
 
 
 # ------------------------------------------------------------------ the commands
@@ -337,7 +349,7 @@ def test_check_one_passing_and_one_lesson(tmp_path, capsys):
     assert cli.main(["check", "ex04", "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "done          ex04a_masked_accuracy" in out and "not done yet  ex04b_iob_spans" in out
-    assert "1 of 2 done" in out
+    assert f"1 of {len(cli.select(['ex04']))} done" in out
 
 
 def test_checking_never_changes_the_learners_files(tmp_path, capsys):
