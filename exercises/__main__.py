@@ -138,7 +138,7 @@ def cmd_check(args) -> int:
     for exercise, path in chosen.items():
         if exercise.lesson != lesson:
             lesson = exercise.lesson
-            print(f"Lesson {lesson:02d}: {LESSONS.get(lesson, ('', ''))[0]}")
+            print(f"Lesson {lesson:02d}: {LESSONS.get(lesson, '')}")
         outcome = run_check(exercise, path)
         outcomes.append(outcome)
         print(f"  {mark(outcome):<13} {exercise.name:<28} {exercise.title}", flush=True)
