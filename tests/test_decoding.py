@@ -1,0 +1,117 @@
+"""Greedy decoding and beam search (course_utils.decoding) on hand-built decoders with known answers."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from course_utils.decoding import beam_search, decode, greedy_search
+
+END, A, B, START = 0, 1, 2, 3
+
+
+def markov_step(table):
+    """A decoder whose next-token distribution depends only on the previous token."""
+    log_table = np.log(np.asarray(table, dtype=float))
+
+    def step(tokens, state):
+        return log_table[tokens], state
+
+    return step
+
+
+# The most likely first token (a, 0.6) leads to a flat distribution; b (0.4) is almost
+# always followed by the end. Greedy writes "a" then "end": 0.6 * 0.45 = 0.27. The best
+# sequence is "b end": 0.4 * 0.9 = 0.36.
+TRAP = [
+    [1.0, 1e-9, 1e-9, 1e-9],  # after end (never used)
+    [0.45, 0.30, 0.25, 1e-9],  # after a
+    [0.90, 0.05, 0.05, 1e-9],  # after b
+    [1e-9, 0.60, 0.40, 1e-9],  # after start
+]
+
+
+def test_beam_finds_the_best_sequence_where_greedy_does_not():
+    step = markov_step(TRAP)
+    kwargs = dict(batch_size=1, start_id=START, end_id=END, max_length=5)
+    greedy = greedy_search(step, None, **kwargs)
+    beam = beam_search(step, None, beam_size=2, **kwargs)
+    assert greedy.tokens == [[A]]
+    assert greedy.log_probs[0] == pytest.approx(np.log(0.6 * 0.45))
+    assert beam.tokens == [[B]]
+    assert beam.log_probs[0] == pytest.approx(np.log(0.4 * 0.9))
+    assert beam_search(step, None, beam_size=1, **kwargs).tokens == greedy.tokens
+
+
+def brute_force_best(log_table, max_length):
+    """The most likely sequence (ending in END, or cut at max_length) by trying them all."""
+    vocab = log_table.shape[0]
+    best, best_score = None, -np.inf
+    for length in range(1, max_length + 1):
+        for seq in itertools.product(range(vocab), repeat=length):
+            if END in seq[:-1]:
+                continue
+            prev, score = START, 0.0
+            for token in seq:
+                score += log_table[prev, token]
+                prev = token
+            if seq[-1] != END and length < max_length:
+                continue
+            if score > best_score:
+                best, best_score = [t for t in seq if t != END], score
+    return best, best_score
+
+
+def test_a_beam_as_wide_as_the_search_space_is_exact_on_random_decoders():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        table = rng.dirichlet(np.full(5, 0.5), size=5)
+        table[:, START] = 1e-12
+        step = markov_step(table)
+        best, score = brute_force_best(np.log(table), max_length=4)
+        found = beam_search(step, None, batch_size=1, start_id=START, end_id=END, max_length=4, beam_size=125)
+        assert found.tokens[0] == best
+        assert found.log_probs[0] == pytest.approx(score)
+        narrow = beam_search(step, None, batch_size=1, start_id=START, end_id=END, max_length=4, beam_size=2)
+        assert narrow.log_probs[0] <= score + 1e-9
+
+
+def test_batches_decode_each_input_as_if_alone_and_the_state_follows_the_beam():
+    """State-dependent decoder: each input's offset (in the state) shifts its table, and the
+    state also counts steps, so a wrongly reordered state gives different answers."""
+    rng = np.random.default_rng(1)
+    tables = np.log(rng.dirichlet(np.full(6, 0.4), size=(3, 6)))
+    tables[..., START] = -30.0
+
+    def step(tokens, state):
+        which, count = state["which"], state["count"]
+        log_probs = tables[which, tokens] - 0.05 * count[:, None] * np.arange(6)[None, :]
+        return log_probs, {"which": which, "count": count + 1}
+
+    kwargs = dict(start_id=START, end_id=END, max_length=6)
+    for search in (greedy_search, lambda *a, **k: beam_search(*a, beam_size=3, **k)):
+        together = search(step, {"which": np.arange(3), "count": np.zeros(3)}, batch_size=3, **kwargs)
+        for i in range(3):
+            alone = search(step, {"which": np.array([i]), "count": np.zeros(1)}, batch_size=1, **kwargs)
+            assert together.tokens[i] == alone.tokens[0]
+            assert together.log_probs[i] == pytest.approx(alone.log_probs[0])
+
+
+def test_length_normalisation_and_maximum_length():
+    # after start: end 0.5 or a 0.5; after a: a with 0.99. Raw scores pick the empty output;
+    # per-token scores (alpha=1) pick the long one.
+    table = [[1, 1e-9, 1e-9, 1e-9], [0.01, 0.99, 1e-9, 1e-9], [1, 1e-9, 1e-9, 1e-9], [0.5, 0.5, 1e-9, 1e-9]]
+    step = markov_step(table)
+    kwargs = dict(batch_size=1, start_id=START, end_id=END, max_length=3, beam_size=2)
+    assert beam_search(step, None, alpha=0.0, **kwargs).tokens == [[]]
+    assert beam_search(step, None, alpha=1.0, **kwargs).tokens == [[A, A, A]]  # cut at max_length
+    greedy = decode(step, None, beam_size=1, alpha=1.0, batch_size=1, start_id=START, end_id=END, max_length=3)
+    assert greedy.tokens == greedy_search(step, None, batch_size=1, start_id=START, end_id=END, max_length=3).tokens
+
+
+def test_bad_settings_are_refused():
+    step = markov_step(TRAP)
+    with pytest.raises(ValueError):
+        beam_search(step, None, batch_size=1, start_id=START, end_id=END, max_length=0)
+    with pytest.raises(ValueError):
+        beam_search(step, None, batch_size=1, start_id=START, end_id=END, max_length=3, beam_size=0)
