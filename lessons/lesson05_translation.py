@@ -94,7 +94,7 @@ def standardize(text):
     """Lower case (accents kept) and punctuation as separate tokens; inputs are already normalised."""
     text = tf.strings.lower(text, encoding="utf-8")
     text = tf.strings.regex_replace(text, r'([.,!?;:«»"()])', r" \1 ")
-    return tf.strings.strip(tf.strings.regex_replace(text, r"\s+", " "))
+    return tf.strings.strip(tf.strings.regex_replace(text, r"[\s\x{00a0}\x{2009}\x{202f}]+", " "))
 
 
 @dataclass
@@ -557,6 +557,8 @@ def train(args):
             "alpha": args.alpha,
             "test_sentences": len(test.sources),
             "train_pairs": n_train,
+            "source_words": len(vocab.source_words),
+            "target_words": len(vocab.target_words),
             "cell": args.cell,
             "units": args.units,
         },
