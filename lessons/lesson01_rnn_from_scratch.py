@@ -461,7 +461,7 @@ def train(args):
         train_names=len(train_names), dev_names=len(dev_names),
     )
     run.finish()
-    print("\nNext: the exercises for this lesson, see README.md, 'How to do the exercises'.")
+    print("\nNext: the exercises for this lesson: make check EX=ex01   (stuck? make hint EX=ex01a)")
     return run
 
 

@@ -677,7 +677,7 @@ def train(args):
         learning_rate=args.learning_rate,
     )
     run.finish()
-    print("\nNext: the exercises for this lesson, see README.md, 'How to do the exercises'.")
+    print("\nNext: the exercises for this lesson: make check EX=ex02   (stuck? make hint EX=ex02a)")
     return run
 
 

@@ -90,12 +90,16 @@ def build_model(vocab_size, args):
     rnn_layer = CELL_LAYERS[args.cell]
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(vocab_size, args.embedding_dim, mask_zero=not args.no_mask, name="embedding")(tokens)
+    if args.embedding_dropout:  # drops whole embedding channels, a strong regulariser for text
+        x = keras.layers.SpatialDropout1D(args.embedding_dropout, name="embedding_dropout")(x)
     for i in range(args.layers):
         last = i == args.layers - 1
-        layer = rnn_layer(args.units, return_sequences=not last, name=f"{args.cell}_{i + 1}")
+        layer = rnn_layer(args.units, return_sequences=not last or args.pooling == "mean", name=f"{args.cell}_{i + 1}")
         if args.bidirectional:
             layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i + 1}")
         x = layer(x)
+    if args.pooling == "mean":  # average the outputs of every real step (the mask skips padding)
+        x = keras.layers.GlobalAveragePooling1D(name="mean_over_time")(x)
     x = keras.layers.Dropout(args.dropout)(x)
     probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(x)
     model = keras.Model(tokens, probability, name=f"imdb_{args.cell}")
@@ -214,7 +218,7 @@ def train(args):
 
     model = build_model(vectorizer.vocabulary_size(), args)
     print(f"Model: {' -> '.join(layer.name for layer in model.layers[1:])}, {model.count_params():,} parameters")
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True)
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2, restore_best_weights=True)
     history = model.fit(batches("train", True), validation_data=batches("val", False), epochs=args.epochs,
                         callbacks=[*run.callbacks(), stop], verbose=2 if not sys.stdout.isatty() else "auto")
 
@@ -255,7 +259,8 @@ def train(args):
         sequence_length=args.sequence_length, mask=not args.no_mask, **sizes,
     )
     run.finish()
-    print("\nNext: try `make lesson03 ARGS=\"--cell rnn\"`, then the exercises: make check EX=ex03")
+    print('\nNext: try `make lesson03 ARGS="--cell rnn"`, then the exercises: make check EX=ex03'
+          "   (stuck? make hint EX=ex03a)")
     return metrics_path
 
 
@@ -334,7 +339,11 @@ def add_model_flags(parser):
     parser.add_argument("--units", type=cli.positive_int, default=64, help="RNN units (default 64)")
     parser.add_argument("--layers", type=cli.positive_int, default=1, help="stacked RNN layers (default 1)")
     parser.add_argument("--bidirectional", action="store_true", help="read each review in both directions")
+    parser.add_argument("--pooling", choices=("last", "mean"), default="last",
+                        help="classify from the last state, or from the mean of all steps' outputs (default last)")
     parser.add_argument("--dropout", type=cli.fraction, default=0.3, help="dropout before the output (default 0.3)")
+    parser.add_argument("--embedding-dropout", type=cli.fraction, default=0.0,
+                        help="dropout of embedding channels (default 0)")
     parser.add_argument("--learning-rate", type=cli.positive_float, default=2e-3, help="Adam step (default 2e-3)")
     parser.add_argument("--no-mask", action="store_true", help="do not mask padding (to see why masking matters)")
     parser.add_argument("--no-bucketing", action="store_true", help="batch reviews in random order, not by length")
