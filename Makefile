@@ -18,7 +18,7 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson07 data tensorboard bench clean \
+.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson07 data tensorboard bench clean \
 	format lint check hint watch reset
 EX ?=
 
@@ -48,6 +48,9 @@ compare03: $(STAMP) ## lesson03 with rnn, lstm and gru at the same budget, one t
 
 lesson04: $(STAMP) ## synced many-to-many: part-of-speech tagging and NER
 	@$(PY) -m lessons.lesson04_tagging $(ARGS)
+
+lesson05: $(STAMP) ## seq2seq: English to French with attention and beam search
+	@$(PY) -m lessons.lesson05_translation $(ARGS)
 
 lesson07: $(STAMP) ## character-level language model and its neurons
 	@$(PY) -m lessons.lesson07_char_lm $(ARGS)
