@@ -58,6 +58,10 @@ def test_quick_ner_run_scores_entities(real_data, tmp_path, capsys):
     assert metrics["test_entity_f1"] > 0.3  # loose floor for a two-epoch run on 1,500 sentences
     assert metrics["test_entity_f1"] > metrics["baseline_entity_f1"]
     check_outputs(run_dir, metrics)
+    # Entity F1 on the dev set is logged every epoch, next to Keras' own validation metrics.
+    scalars = tensorboard_scalars(run_dir / "logs")
+    assert sorted(scalars["validation/epoch_entity_f1"]) == list(range(metrics["epochs"]))
+    assert 0.0 < metrics["dev_entity_f1"] <= 1.0
     capsys.readouterr()
     assert lesson.run(["predict", "--model", str(run_dir / "model.keras"), "Peter Blackburn flew to Germany."]) == 0
     first = capsys.readouterr().out.splitlines()[0]
