@@ -78,6 +78,18 @@ def test_stateful_and_stateless_give_the_same_loss_on_the_first_window():
     assert second_stateful == pytest.approx(lesson.nll_sum(whole, y[1]), rel=1e-4)
 
 
+def test_carried_state_evaluation_equals_reading_the_text_in_one_go():
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, len(VOCAB), size=601).astype(np.int32)  # a short text: 600 (input, target) pairs
+    stateless, spec = small_model(seed=2)
+    carried = lesson.carried_state_loss(lesson.twin(stateless, spec, stateful=True, batch_size=1), ids, chunk=50)
+    whole = lesson.nll_sum(stateless.predict_on_batch(ids[None, :-1]), ids[None, 1:]) / 600
+    assert carried == pytest.approx(whole, rel=1e-4)
+    assert lesson.eval_streams(600) == 5
+    # Fresh-state windows see less context; a short text still gives a (partial) batch.
+    assert lesson.windowed_loss(stateless, ids, seq_len=64) > 0
+
+
 def test_neuron_search_finds_a_planted_unit():
     rng = np.random.default_rng(0)
     speakers, words = ["First Citizen", "All", "MENENIUS", "KING RICHARD III"], "the a speak of me hear thee".split()
