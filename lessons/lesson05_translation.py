@@ -445,10 +445,11 @@ def fit(spec: Spec, vocab: Vocab, train_ds, val_ds, val: Split, args, run: Run, 
 # %%
 def apply_quick(args) -> None:
     if args.quick:
-        args.epochs = min(args.epochs, 2)
+        args.epochs = min(args.epochs, 3)
+        args.batch_size = min(args.batch_size, 64)
         args.units = min(args.units, 64)
         args.embed_dim = min(args.embed_dim, 32)
-        args.max_words = min(args.max_words, 6)
+        args.max_words = min(args.max_words, 5)
         args.source_vocab = min(args.source_vocab, 2000)
         args.target_vocab = min(args.target_vocab, 3000)
         args.test_sentences = min(args.test_sentences or 150, 150)
@@ -620,7 +621,7 @@ def build_parser():
                         help="test sentences scored (default 2000; 0 = all)")
     parser.add_argument("--max-minutes", type=float, default=3.2,
                         help="stop training a model before this many minutes (default 3.2; 0 = no limit)")
-    parser.add_argument("--quick-sources", type=cli.positive_int, default=6000, help=argparse_suppress())
+    parser.add_argument("--quick-sources", type=cli.positive_int, default=4000, help=argparse_suppress())
     return parser
 
 
