@@ -135,6 +135,7 @@ def test_quick_run_end_to_end(real_data, tmp_path, capsys):
     assert sorted(scalars["validation/epoch_loss"]) == [0, 1]
     assert sorted(scalars["validation/epoch_bpc"]) == [0, 1]
     assert "lesson/final/val_perplexity" in scalars
+    assert sorted(scalars["lesson/samples"]) == [0, 1]  # a text sample in TensorBoard after every epoch
     assert json.loads((run_dir / lesson.CHAR_FILE).read_text())["vocab"][0] == "\n"
 
     capsys.readouterr()
