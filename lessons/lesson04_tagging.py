@@ -18,6 +18,8 @@ Run it:  make lesson04                     (part of speech, about 4 minutes on 2
          make lesson04 ARGS="--task ner"   (named entities)
          make lesson04 ARGS="--train my.train --dev my.dev --test my.test --columns 1,2"
 Predict: python -m lessons.lesson04_tagging predict "The quick brown fox jumped over the lazy dog."
+         (then try made-up words: "the blorptastic flurbs wuzzled quickly" -- the characters decide)
+Best settings (bench): --layers 2 --epochs 8 reaches UPOS 0.95; --task ner --layers 2 --epochs 8 entity F1 0.82.
 """
 
 # %%
@@ -466,7 +468,7 @@ def plot_f1(model_scores, baseline_scores, title):
     """Per-tag (or per-entity-type) F1 of the model next to the counting baseline."""
     names = sorted(model_scores, key=lambda n: -model_scores[n]["support"])
     y = np.arange(len(names))
-    fig, ax = plots.plt.subplots(figsize=(7.5, 0.32 * len(names) + 1.6))
+    fig, ax = plots.plt.subplots(figsize=(7.5, 0.32 * len(names) + 1.9))
     ax.barh(y + 0.2, [baseline_scores.get(n, {}).get("f1", 0.0) for n in names], 0.4,
             color="#bbbbbb", label="most-frequent-tag baseline")
     ax.barh(y - 0.2, [model_scores[n]["f1"] for n in names], 0.4, color=plots.PALETTE["gru"], label="tagger")
@@ -475,8 +477,9 @@ def plot_f1(model_scores, baseline_scores, title):
     ax.set_xlim(0, 1)
     ax.set_xlabel("F1 on the test set")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    height = fig.get_figheight()
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.3 / height, 1, 1))  # leave 0.3 inch at the bottom for the legend
     return fig
 
 
