@@ -492,11 +492,11 @@ def train(args):
     set_seed(args.seed)
     if args.quick:
         args.epochs = min(args.epochs, 2)
+    splits, source = load_corpus(args)  # first: a data problem should not leave an empty run folder
     run = Run.start(LESSON, cell=f"{args.task}-{args.cell}", run_dir=args.run_dir)
     task_name = "part-of-speech tagging" if args.task == "pos" else "named-entity recognition"
     print(f"Lesson 04: {task_name} with a bidirectional {args.cell.upper()}. Outputs go to {run.path}\n")
 
-    splits, source = load_corpus(args)
     train_set, dev_set, test_set = splits["train"], splits["dev"], splits["test"]
     counts = ", ".join(f"{len(s):,} {n}" for n, s in splits.items())
     n_words = sum(len(t) for t, _ in train_set)

@@ -108,10 +108,11 @@ def test_malformed_own_file_reports_file_and_line(tmp_path, capsys):
     assert "--train, --dev and --test together" in err
 
 
-def test_missing_conll2003_says_where_to_put_it(tmp_path, monkeypatch, capsys):
+def test_missing_conll2003_says_where_to_put_it(tmp_path, monkeypatch, capsys, private_runs):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "empty"))
     err = run_error(["--task", "ner", "--quick"], capsys)
     assert "clips.uantwerpen.be/conll2003" in err and str(tmp_path / "empty" / "conll2003") in err
+    assert not private_runs.exists()  # no empty run folder left behind
 
 
 @pytest.mark.parametrize(
