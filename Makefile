@@ -18,7 +18,7 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson07 data tensorboard bench clean \
+.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson07 compare07 data tensorboard bench clean \
 	format lint check hint watch reset
 EX ?=
 
@@ -54,6 +54,9 @@ lesson05: $(STAMP) ## seq2seq: English to French with attention and beam search
 
 lesson07: $(STAMP) ## character-level language model and its neurons
 	@$(PY) -m lessons.lesson07_char_lm $(ARGS)
+
+compare07: $(STAMP) ## lesson07 stateless vs stateful, same seed and budget
+	@$(PY) -m lessons.lesson07_char_lm compare $(ARGS)
 
 check: $(STAMP) ## check your exercises (all, or one: make check EX=ex03)
 	@$(PY) -m exercises check $(EX)
