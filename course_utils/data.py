@@ -31,6 +31,7 @@ class Dataset:
     licence: str
     citation: str
     description: str = ""
+    manual: bool = False  # no automatic download: the user must obtain the file (see url)
 
     @property
     def filename(self) -> str:
@@ -111,6 +112,7 @@ REGISTRY: dict[str, Dataset] = {
             licence="research use (Reuters Corpus, NIST agreement)",
             citation="Tjong Kim Sang and De Meulder, Introduction to the CoNLL-2003 Shared Task, CoNLL 2003",
             description=f"CoNLL-2003 English NER (IOB1), {split} split; obtain it as the page above explains",
+            manual=True,
         )
         for split, sha, size in [
             ("train", "bed631399cb0e859c4b446438ce57dfe0208792ca6106ef11620877355494c3a", "3.3 MB"),
@@ -181,6 +183,11 @@ def fetch(name: str) -> Path:
         listed = _listed_checksum(root, dataset.path)
         verify(local, listed if listed is not None else dataset.sha256, dataset)
         return local
+    if dataset.manual:
+        raise CourseError(
+            f"dataset {dataset.name!r} cannot be downloaded automatically; obtain it as {dataset.url} "
+            f"explains and put it at {_where_to_put(dataset)}"
+        )
     return _download(dataset, local)
 
 

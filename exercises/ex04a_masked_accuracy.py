@@ -10,7 +10,7 @@ counts only the real tokens:
     y_true  (batch, time) integer tag ids; pad_id marks padding
     y_pred  (batch, time, n_tags) scores per tag (probabilities or logits); the predicted tag is
             the one with the highest score
-    pad_id  the tag id used for padding (0 in lesson 04)
+    pad_id  the tag id used for padding (lesson 04 masks padding with per-token weights instead)
 Return a Python float (0.0 when there are no real tokens at all).
 
 Your task: write `masked_token_accuracy`.

@@ -94,6 +94,11 @@ def test_offline_and_missing_names_the_url_and_where_to_put_it(data_root, monkey
     assert "\n" not in message
 
 
+def test_a_dataset_without_public_download_says_how_to_get_it(data_root):
+    with pytest.raises(CourseError, match="cannot be downloaded automatically.*conll2003/eng.train"):
+        data.fetch("conll2003_train")
+
+
 def test_unknown_dataset():
     with pytest.raises(CourseError, match="unknown dataset"):
         data.fetch("mnist")
