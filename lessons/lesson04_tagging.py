@@ -598,6 +598,7 @@ def train(args):
                       test_sentences=len(test_set))
     run.finish()
     print(f"\nTry it: python -m lessons.{LESSON} predict --model {model_path} \"Your sentence here.\"")
+    print("Next: the exercises for this lesson: make check EX=ex04   (stuck? make hint EX=ex04a)")
     return run
 
 

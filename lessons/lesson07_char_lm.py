@@ -645,6 +645,7 @@ def train_cli(args):
     run.finish()
     prime = "KING RICHARD:" if metrics["corpus"] == "tinyshakespeare" else "The"
     print(f'\nTry: python -m lessons.lesson07_char_lm predict --temperature 0.7 "{prime}"')
+    print("Next: the exercises for this lesson: make check EX=ex07   (stuck? make hint EX=ex07a)")
     return run
 
 
