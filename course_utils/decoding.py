@@ -64,9 +64,7 @@ def _strip(tokens, end_id: int) -> list[int]:
     return out
 
 
-def greedy_search(
-    step: Step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int
-) -> Decoded:
+def greedy_search(step: Step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int) -> Decoded:
     """At every step take the single most likely token; ``state`` is the batch's initial state."""
     _check(batch_size, max_length)
     tokens = np.full(batch_size, start_id, dtype=np.int64)

@@ -60,7 +60,18 @@ BENCHMARKS = [
     },
     {
         "name": "full",
-        "args": ["--epochs", "8", "--units", "384", "--test-sentences", "0", "--max-minutes", "9"],
+        "args": [
+            "--epochs",
+            "30",
+            "--units",
+            "256",
+            "--embed-dim",
+            "128",
+            "--test-sentences",
+            "0",
+            "--max-minutes",
+            "19",
+        ],
         "report": ["bleu_attention_beam", "bleu_attention_greedy", "bleu_plain_beam", "bleu_plain_greedy"],
         "target": "bleu_attention_beam >= 35, attention model trained in <= 20 min",
     },
@@ -220,8 +231,8 @@ class Spec:
     source_vocab: int
     target_vocab: int
     cell: str = "gru"
-    units: int = 256
-    embed_dim: int = 128
+    units: int = 128
+    embed_dim: int = 64
     attention: str = "dot"  # "none" (the plain encoder-decoder), "dot" (Luong) or "additive" (Bahdanau)
     bidirectional: bool = False
 
@@ -601,26 +612,47 @@ def predict(args):
 
 
 def build_parser():
-    parser = cli.train_parser(LESSON, "English to French with an encoder-decoder, attention and beam search.",
-                              epochs=6, batch_size=128)
-    parser.add_argument("--models", choices=["both", "plain", "attention"], default="both",
-                        help="train the plain encoder-decoder, the one with attention, or both (default)")
-    parser.add_argument("--score", choices=["dot", "additive"], default="dot",
-                        help="attention score: dot (Luong) or additive (Bahdanau) (default dot)")
+    parser = cli.train_parser(
+        LESSON, "English to French with an encoder-decoder, attention and beam search.", epochs=10, batch_size=128
+    )
+    parser.add_argument(
+        "--models",
+        choices=["both", "plain", "attention"],
+        default="both",
+        help="train the plain encoder-decoder, the one with attention, or both (default)",
+    )
+    parser.add_argument(
+        "--score",
+        choices=["dot", "additive"],
+        default="dot",
+        help="attention score: dot (Luong) or additive (Bahdanau) (default dot)",
+    )
     parser.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
-    parser.add_argument("--units", type=cli.positive_int, default=256, help="recurrent units (default 256)")
-    parser.add_argument("--embed-dim", type=cli.positive_int, default=128, help="word vector size (default 128)")
-    parser.add_argument("--max-words", type=cli.positive_int, default=8,
-                        help="keep pairs whose sentences have at most this many words (default 8)")
-    parser.add_argument("--source-vocab", type=cli.positive_int, default=8000, help="English words kept (default 8000)")
-    parser.add_argument("--target-vocab", type=cli.positive_int, default=12000, help="French words kept (default 12000)")
+    parser.add_argument("--units", type=cli.positive_int, default=128, help="recurrent units (default 128)")
+    parser.add_argument("--embed-dim", type=cli.positive_int, default=64, help="word vector size (default 64)")
+    parser.add_argument(
+        "--max-words",
+        type=cli.positive_int,
+        default=6,
+        help="keep pairs whose sentences have at most this many words (default 6)",
+    )
+    parser.add_argument("--source-vocab", type=cli.positive_int, default=5000, help="English words kept (default 5000)")
+    parser.add_argument("--target-vocab", type=cli.positive_int, default=6000, help="French words kept (default 6000)")
     parser.add_argument("--lr", type=cli.positive_float, default=2e-3, help="Adam learning rate (default 0.002)")
     parser.add_argument("--beam", type=cli.positive_int, default=4, help="beam width for the BLEU table (default 4)")
     parser.add_argument("--alpha", type=float, default=0.6, help="beam length normalisation (default 0.6)")
-    parser.add_argument("--test-sentences", type=cli.non_negative_int, default=2000,
-                        help="test sentences scored (default 2000; 0 = all)")
-    parser.add_argument("--max-minutes", type=float, default=3.2,
-                        help="stop training a model before this many minutes (default 3.2; 0 = no limit)")
+    parser.add_argument(
+        "--test-sentences",
+        type=cli.non_negative_int,
+        default=1000,
+        help="test sentences scored (default 1000; 0 = all)",
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=3.2,
+        help="stop training a model before this many minutes (default 3.2; 0 = no limit)",
+    )
     parser.add_argument("--quick-sources", type=cli.positive_int, default=4000, help=argparse_suppress())
     return parser
 

@@ -36,8 +36,9 @@ def test_bleu_matches_sacrebleu_and_a_hand_computation():
     hyps = ["il fait froid.", "le chat dort."]
     refs = [["Il fait très froid.", "Il fait froid."], ["Le chat est endormi."]]
     ours = lesson.corpus_bleu(hyps, refs)
-    theirs = sacrebleu.corpus_bleu(hyps, [["Il fait très froid.", "Le chat est endormi."], ["Il fait froid.", None]],
-                                   lowercase=True).score
+    theirs = sacrebleu.corpus_bleu(
+        hyps, [["Il fait très froid.", "Le chat est endormi."], ["Il fait froid.", None]], lowercase=True
+    ).score
     assert ours == pytest.approx(theirs)
     # By hand: tokens "il fait froid ." (4, all matched by the 2nd reference) and "le chat dort ." (4).
     # 1-grams 4+3 of 8, 2-grams 3+1 of 6, 3-grams 2+0 of 4, 4-grams 1+0 of 2; closest reference
@@ -54,8 +55,9 @@ def tiny_vocab():
     return lesson.Vocab(english, french)
 
 
-@pytest.mark.parametrize("cell,attention,bidirectional", [("gru", "dot", False), ("lstm", "additive", True),
-                                                          ("rnn", "none", False)])
+@pytest.mark.parametrize(
+    "cell,attention,bidirectional", [("gru", "dot", False), ("lstm", "additive", True), ("rnn", "none", False)]
+)
 def test_step_decoder_gives_the_training_models_scores(cell, attention, bidirectional):
     """Teacher-forced logits of the training model == logits of the one-word step model, word by word."""
     keras.utils.set_random_seed(0)
@@ -67,8 +69,11 @@ def test_step_decoder_gives_the_training_models_scores(cell, attention, bidirect
     full = keras.ops.convert_to_numpy(model([source, target[:, :-1]]))
     translator = lesson.Translator(model, vocab)
     encoder_outputs, *states = translator.encoder(source)
-    state = {"rnn": [keras.ops.convert_to_numpy(s) for s in states], "source": source,
-             "encoder_outputs": keras.ops.convert_to_numpy(encoder_outputs)}
+    state = {
+        "rnn": [keras.ops.convert_to_numpy(s) for s in states],
+        "source": source,
+        "encoder_outputs": keras.ops.convert_to_numpy(encoder_outputs),
+    }
     for t in range(target.shape[1] - 1):
         log_probs, state = translator.step(target[:, t], state)
         expected = full[:, t] - np.log(np.exp(full[:, t]).sum(-1, keepdims=True))
@@ -83,8 +88,9 @@ def test_reloaded_model_translates_exactly_as_before(real_data, tmp_path):
     vocab = lesson.Vocab.fit(train, 2000, 2000)
     spec = lesson.Spec(len(vocab.source_words), len(vocab.target_words), "gru", 64, 32, "dot")
     model = lesson.training_model(lesson.make_layers(spec), spec)
-    model.compile(keras.optimizers.Adam(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True,
-                                                                                           ignore_class=0))
+    model.compile(
+        keras.optimizers.Adam(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    )
     dataset, _ = lesson.training_data(train, vocab, 64, seed=1)
     model.fit(dataset, epochs=25, verbose=0)
     sentences = train.sources[:8]
@@ -93,8 +99,9 @@ def test_reloaded_model_translates_exactly_as_before(real_data, tmp_path):
     run_dir = tmp_path / "saved"
     run_dir.mkdir()
     model.save(run_dir / "model.keras")
-    (run_dir / lesson.SETTINGS_FILE).write_text(json.dumps({"source_words": vocab.source_words,
-                                                            "target_words": vocab.target_words}))
+    (run_dir / lesson.SETTINGS_FILE).write_text(
+        json.dumps({"source_words": vocab.source_words, "target_words": vocab.target_words})
+    )
     keras.backend.clear_session()
     reloaded = lesson.load_translator(str(run_dir / "model.keras"))
     assert reloaded.translate(sentences, beam=3) == before
