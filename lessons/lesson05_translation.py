@@ -349,6 +349,7 @@ class Translator:
             inputs += [state["encoder_outputs"], state["source"]]
         logits, *states = self._step(inputs)
         logits = logits.numpy()[:, 0, :].astype("float64")
+        logits[:, [0, self.vocab.start_id]] = -np.inf  # padding and [start] are never written
         log_probs = logits - logits.max(-1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
         return log_probs, {**state, "rnn": [s.numpy() for s in states]}
