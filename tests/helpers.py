@@ -38,3 +38,15 @@ def tensorboard_scalars(log_dir: Path) -> dict[str, list[int]]:
         for tag in acc.Tags().get("tensors", []):  # TF2 summaries are stored as tensors
             found.setdefault(f"{prefix}/{tag}", []).extend(e.step for e in acc.Tensors(tag))
     return found
+
+
+def assert_one_line_error(run, argv, capsys, message: str = "") -> str:
+    """Run a lesson's command line with bad input: exit status 2 and a single line on stderr."""
+    try:
+        code = run(argv)
+    except SystemExit as exit:  # argparse errors exit from inside parse_args
+        code = exit.code
+    err = capsys.readouterr().err.strip()
+    assert code == 2, f"exit status {code}, stderr: {err}"
+    assert message in err and len(err.splitlines()) == 1, err
+    return err

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lessons import lesson01_rnn_from_scratch as lesson
-from tests.helpers import assert_png, read_metrics, tensorboard_scalars
+from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
 
 
 def test_numpy_rnn_matches_keras_simple_rnn():
@@ -67,10 +67,4 @@ def test_quick_run_end_to_end(real_data, tmp_path, capsys):
     ],
 )
 def test_bad_input_gives_one_line_error(argv, message, capsys):
-    try:
-        code = lesson.run(argv)
-    except SystemExit as exit:
-        code = exit.code
-    assert code == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1, err
+    assert_one_line_error(lesson.run, argv, capsys, message)

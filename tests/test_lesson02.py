@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lessons import lesson02_gates as lesson
-from tests.helpers import assert_png, read_metrics, tensorboard_scalars
+from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -149,10 +149,4 @@ def test_quick_run_end_to_end(tmp_path, capsys):
 def test_bad_input_gives_one_line_error(argv, message, capsys, tmp_path):
     if "--quick" in argv:
         argv = [*argv, "--run-dir", str(tmp_path / "run")]
-    try:
-        code = lesson.run(argv)
-    except SystemExit as exit:
-        code = exit.code
-    assert code == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1, err
+    assert_one_line_error(lesson.run, argv, capsys, message)

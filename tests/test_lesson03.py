@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lessons import lesson03_sentiment as lesson
-from tests.helpers import assert_png, read_metrics, tensorboard_scalars
+from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
 
 POSITIVE = "A wonderful, moving film. Brilliant acting, a beautiful story, I loved every minute of it. Great!"
 NEGATIVE = "Terrible and boring. The worst movie I have ever seen, awful acting, a complete waste of time."
@@ -85,13 +85,7 @@ def test_bad_input_gives_one_clear_line(quick_run, tmp_path, argv, message, caps
     (other / "model.keras").write_bytes((quick_run / "model.keras").read_bytes())
     argv = [str(quick_run / "model.keras") if a == "MODEL" else str(other / "model.keras") if a == "OTHER" else a
             for a in argv]
-    try:
-        code = lesson.run(argv)
-    except SystemExit as exit:
-        code = exit.code
-    assert code == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1, err
+    assert_one_line_error(lesson.run, argv, capsys, message)
 
 
 def test_metrics_file_is_plain_json(quick_run):

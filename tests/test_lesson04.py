@@ -5,7 +5,7 @@ import pytest
 
 from course_utils import conll
 from lessons import lesson04_tagging as lesson
-from tests.helpers import assert_png, read_metrics, tensorboard_scalars
+from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
 
 UPOS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
         "SCONJ", "SYM", "VERB", "X"}
@@ -87,14 +87,7 @@ def test_a_learners_own_column_files(real_data, tmp_path):
 
 
 def run_error(argv, capsys):
-    try:
-        code = lesson.run(argv)
-    except SystemExit as exit:
-        code = exit.code
-    assert code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    return err
+    return assert_one_line_error(lesson.run, argv, capsys)
 
 
 def test_malformed_own_file_reports_file_and_line(tmp_path, capsys):

@@ -8,7 +8,7 @@ import pytest
 
 from course_utils import CourseError, sampling
 from lessons import lesson07_char_lm as lesson
-from tests.helpers import assert_png, read_metrics, tensorboard_scalars
+from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
 
 VOCAB = list("\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -186,10 +186,4 @@ def bad_texts(tmp_path):
 )
 def test_bad_input_gives_one_line_error(argv, message, bad_texts, capsys):
     argv = [a.replace("{dir}", str(bad_texts)) for a in argv]
-    try:
-        code = lesson.run(argv)
-    except SystemExit as exit:
-        code = exit.code
-    assert code == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1, err
+    assert_one_line_error(lesson.run, argv, capsys, message)
