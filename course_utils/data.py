@@ -81,6 +81,28 @@ REGISTRY: dict[str, Dataset] = {
             citation="Tatoeba Project, via manythings.org/anki",
             description="English-French sentence pairs, fra.txt",
         ),
+        # Flickr8k: the data root may hold the official zips or their extracted folders
+        # (flickr8k/Flickr8k_text/, flickr8k/Flicker8k_Dataset/); lesson06 looks for both.
+        Dataset(
+            name="flickr8k_text",
+            path="flickr8k/Flickr8k_text.zip",
+            url="https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/Flickr8k_text.zip",
+            sha256=None,  # no published checksum: checked by parsing the captions instead
+            size="2.3 MB",
+            licence="research use; cite the paper",
+            citation="Hodosh, Young and Hockenmaier, Framing Image Description as a Ranking Task, JAIR 2013",
+            description="Flickr8k captions (5 per image) and the official 6,000/1,000/1,000 split",
+        ),
+        Dataset(
+            name="flickr8k_images",
+            path="flickr8k/Flickr8k_Dataset.zip",
+            url="https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/Flickr8k_Dataset.zip",
+            sha256=None,  # no published checksum: every image is decoded before use instead
+            size="1.1 GB",
+            licence="research use; cite the paper",
+            citation="Hodosh, Young and Hockenmaier, Framing Image Description as a Ranking Task, JAIR 2013",
+            description="the 8,091 Flickr8k photographs (JPEG)",
+        ),
     ]
     + [
         Dataset(
