@@ -639,7 +639,7 @@ def build_parser():
     )
     parser.add_argument("--source-vocab", type=cli.positive_int, default=5000, help="English words kept (default 5000)")
     parser.add_argument("--target-vocab", type=cli.positive_int, default=6000, help="French words kept (default 6000)")
-    parser.add_argument("--lr", type=cli.positive_float, default=2e-3, help="Adam learning rate (default 0.002)")
+    parser.add_argument("--lr", type=cli.positive_float, default=6e-3, help="Adam learning rate (default 0.006)")
     parser.add_argument("--beam", type=cli.positive_int, default=4, help="beam width for the BLEU table (default 4)")
     parser.add_argument("--alpha", type=float, default=0.6, help="beam length normalisation (default 0.6)")
     parser.add_argument(
@@ -651,8 +651,8 @@ def build_parser():
     parser.add_argument(
         "--max-minutes",
         type=float,
-        default=3.2,
-        help="stop training a model before this many minutes (default 3.2; 0 = no limit)",
+        default=3.5,
+        help="stop training a model before this many minutes (default 3.5; 0 = no limit)",
     )
     parser.add_argument("--quick-sources", type=cli.positive_int, default=4000, help=argparse_suppress())
     return parser

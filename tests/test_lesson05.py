@@ -124,6 +124,7 @@ def test_quick_run_writes_every_output(real_data, private_runs, capsys):
     assert (run_dir / "model.keras").is_file() and (run_dir / lesson.SETTINGS_FILE).is_file()
     tags = tensorboard_scalars(run_dir / "logs")
     assert any(t.startswith("attention/train") for t in tags) and any("bleu" in t for t in tags)
+    assert any("translations/attention" in t for t in tags)  # sample translations as TensorBoard text
     out = capsys.readouterr().out
     assert "Test BLEU" in out
     status = lesson.run(["predict", "--model", str(run_dir / "model.keras"), "--beam", "3", "I am cold."])
