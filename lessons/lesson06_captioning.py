@@ -58,6 +58,7 @@ SPLIT_FILES = {
     "test": "Flickr_8k.testImages.txt",
 }
 PAD, UNK, START, END = "", "[unk]", "[start]", "[end]"
+CAPTIONS = 5  # per photo
 PRETRAINED_SIZE = 224
 PRETRAINED_FILE = "efficientnetb0_notop.h5"
 PRETRAINED_URL = "https://storage.googleapis.com/keras-applications/" + PRETRAINED_FILE
@@ -299,13 +300,12 @@ class Vocab:
 
 
 class CaptionBatches(keras.utils.PyDataset):
-    """(photo, caption) pairs: each photo appears once per caption. Batches are cut to
-    their longest caption, so short captions cost less."""
+    """Batches of photos, each with its five captions: the CNN looks at a photo once per batch,
+    not once per caption. A new order every epoch when a seed is given."""
 
-    def __init__(self, visual, photo_ids, tokens, batch_size: int, seed: int | None):
+    def __init__(self, visual, tokens, batch_size: int, seed: int | None):
         super().__init__()
-        self.visual, self.photo_ids, self.tokens = visual, photo_ids, tokens
-        self.batch_size = batch_size
+        self.visual, self.tokens, self.batch_size = visual, tokens, batch_size
         self.rng = np.random.default_rng(seed) if seed is not None else None
         self.order = np.arange(len(tokens))
         self.on_epoch_end()
@@ -315,20 +315,21 @@ class CaptionBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         rows = self.order[i * self.batch_size : (i + 1) * self.batch_size]
-        tokens = self.tokens[rows]
-        tokens = tokens[:, : int((tokens != 0).sum(1).max())]
-        images = self.visual[self.photo_ids[rows]].astype("float32")
-        return {"image": images, "words": tokens[:, :-1]}, tokens[:, 1:]
+        tokens = self.tokens[rows]  # (photos, captions, words)
+        return {"image": self.visual[rows].astype("float32"), "words": tokens[:, :, :-1]}, tokens[:, :, 1:]
 
     def on_epoch_end(self):
         if self.rng is not None:
             self.rng.shuffle(self.order)
 
 
-def caption_pairs(dataset: Flickr8k, names: list[str], vocab: Vocab, max_words: int):
-    photo_ids = np.array([i for i, n in enumerate(names) for _ in dataset.captions[n]], dtype="int64")
-    captions = [c for n in names for c in dataset.captions[n]]
-    return photo_ids, vocab.encode(captions, max_words)
+def caption_tokens(dataset: Flickr8k, names: list[str], vocab: Vocab, max_words: int) -> np.ndarray:
+    """(photos, CAPTIONS, max_words + 2) token ids; a photo with fewer captions gets all-padding rows."""
+    out = np.zeros((len(names), CAPTIONS, max_words + 2), dtype="int32")
+    for row, name in enumerate(names):
+        captions = dataset.captions[name][:CAPTIONS]
+        out[row, : len(captions)] = vocab.encode(captions, max_words)
+    return out
 
 
 # %% [markdown]
@@ -438,13 +439,42 @@ def decode_words(layers: dict, spec: Spec, words, states, vector, keys):
     return layers["logits"](hidden), new_states, weights
 
 
+@keras.saving.register_keras_serializable(package="lesson06")
+class PerCaption(keras.layers.Layer):
+    """Copy each photo's tensor once per caption: (photos, ...) -> (photos * CAPTIONS, ...)."""
+
+    def call(self, x):
+        return keras.ops.repeat(x, CAPTIONS, axis=0)
+
+
+@keras.saving.register_keras_serializable(package="lesson06")
+class FlattenCaptions(keras.layers.Layer):
+    """(photos, CAPTIONS, words) -> (photos * CAPTIONS, words)."""
+
+    def call(self, words):
+        return keras.ops.reshape(words, (-1, keras.ops.shape(words)[2]))
+
+
+@keras.saving.register_keras_serializable(package="lesson06")
+class GroupCaptions(keras.layers.Layer):
+    """(photos * CAPTIONS, words, vocab) -> (photos, CAPTIONS, words, vocab)."""
+
+    def call(self, logits):
+        shape = keras.ops.shape(logits)
+        return keras.ops.reshape(logits, (-1, CAPTIONS, shape[1], shape[2]))
+
+
 def training_model(spec: Spec, layers: dict | None = None) -> keras.Model:
+    """Photos and their five captions in, next-word logits for every caption out (teacher forcing)."""
     layers = layers or make_layers(spec)
     image = keras.Input(spec.visual_shape, name="image")
-    words = keras.Input((None,), dtype="int32", name="words")
+    words = keras.Input((CAPTIONS, None), dtype="int32", name="words")
     vector, keys = encode_image(layers, image)
-    logits, _, _ = decode_words(layers, spec, words, initial_states(layers, spec, vector), vector, keys)
-    return keras.Model({"image": image, "words": words}, logits, name="captioner")
+    vector = PerCaption(name="vector_per_caption")(vector)
+    keys = PerCaption(name="keys_per_caption")(keys) if keys is not None else None
+    flat_words = FlattenCaptions(name="flat_words")(words)
+    logits, _, _ = decode_words(layers, spec, flat_words, initial_states(layers, spec, vector), vector, keys)
+    return keras.Model({"image": image, "words": words}, GroupCaptions(name="per_photo")(logits), name="captioner")
 
 
 # %% [markdown]
@@ -470,8 +500,10 @@ class Captioner:
         keys_in = keras.Input((None, spec.units), name="keys") if spec.attention else None
         logits, new_states, _ = decode_words(layers, spec, token, state_in, vector_in, keys_in)
         step_in = [token, *state_in, vector_in, *([keys_in] if spec.attention else [])]
-        self._encode = tf.function(self.encoder, reduce_retracing=True)
-        self._step = tf.function(keras.Model(step_in, [logits, *new_states]), reduce_retracing=True)
+        step_model = keras.Model(step_in, [logits, *new_states])
+        # training=False: no random flips of the photo and no dropout while writing captions
+        self._encode = tf.function(lambda x: self.encoder(x, training=False), reduce_retracing=True)
+        self._step = tf.function(lambda x: step_model(x, training=False), reduce_retracing=True)
         self.weights_model = None
         if spec.attention:
             words = keras.Input((None,), dtype="int32", name="words")
@@ -581,7 +613,7 @@ class SampleCaptions(keras.callbacks.Callback):
 
 def apply_quick(args) -> None:
     if args.quick:
-        args.epochs = min(args.epochs, 4)
+        args.epochs = min(args.epochs, 10)
         args.units = min(args.units, 96)
         args.embed_dim = min(args.embed_dim, 48)
         args.image_size = min(args.image_size, 48)
@@ -607,11 +639,13 @@ def train(args):
     visual = {s: visual_inputs(names, dataset.image_dir, args, network) for s, names in dataset.splits.items()}
     train_names, dev_names, test_names = (dataset.splits[s] for s in ("train", "dev", "test"))
     vocab = Vocab.fit([c for n in train_names for c in dataset.captions[n]], args.min_count)
-    train_ids, train_tokens = caption_pairs(dataset, train_names, vocab, args.max_words)
-    dev_ids, dev_tokens = caption_pairs(dataset, dev_names, vocab, args.max_words)
+    train_tokens = caption_tokens(dataset, train_names, vocab, args.max_words)
+    dev_tokens = caption_tokens(dataset, dev_names, vocab, args.max_words)
     print(
-        f"{len(train_names):,} / {len(dev_names):,} / {len(test_names):,} photos, {len(train_tokens):,} training "
-        f"captions, {len(vocab.words):,} words (seen {args.min_count}+ times), photos as {visual['train'].shape[1:]}"
+        f"{len(train_names):,} / {len(dev_names):,} / {len(test_names):,} photos, "
+        f"{int((train_tokens[:, :, 0] > 0).sum()):,} training captions, "
+        f"{len(vocab.words):,} words (seen {args.min_count}+ times), "
+        f"photos as {visual['train'].shape[1:]}"
     )
     spec = Spec(
         len(vocab.words),
@@ -639,8 +673,8 @@ def train(args):
     callbacks = [samples, stop, *run.callbacks(histograms=False, resume=False)]
     t0 = time.time()
     history = model.fit(
-        CaptionBatches(visual["train"], train_ids, train_tokens, args.batch_size, args.seed),
-        validation_data=CaptionBatches(visual["dev"], dev_ids, dev_tokens, 256, None),
+        CaptionBatches(visual["train"], train_tokens, args.batch_size, args.seed),
+        validation_data=CaptionBatches(visual["dev"], dev_tokens, 64, None),
         epochs=args.epochs,
         callbacks=callbacks,
         verbose=2,
@@ -809,7 +843,10 @@ def predict(args):
 
 def build_parser():
     parser = cli.train_parser(
-        LESSON, "Image captioning on Flickr8k: a CNN encoder and an RNN decoder.", epochs=30, batch_size=64
+        LESSON,
+        "Image captioning on Flickr8k: a CNN encoder and an RNN decoder (batch size in photos, five captions each).",
+        epochs=30,
+        batch_size=16,
     )
     parser.add_argument(
         "--encoder",
@@ -838,7 +875,12 @@ def build_parser():
         default=3,
         help="keep words seen at least this often in training captions (default 3)",
     )
-    parser.add_argument("--max-words", type=cli.positive_int, default=20, help="longest caption, in words (default 20)")
+    parser.add_argument(
+        "--max-words",
+        type=cli.positive_int,
+        default=16,
+        help="captions are cut to this many words for training (default 16; 9 in 10 are shorter)",
+    )
     parser.add_argument(
         "--max-photos",
         type=cli.non_negative_int,
