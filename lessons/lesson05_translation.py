@@ -607,6 +607,9 @@ def load_translator(model_path: str | None) -> Translator:
 def predict(args):
     if not args.inputs:
         raise CourseError('give at least one English sentence, e.g. predict "I am cold."')
+    blank = [i + 1 for i, sentence in enumerate(args.inputs) if not normalise(sentence)]
+    if blank:
+        raise CourseError(f"sentence {blank[0]} is empty; give English text to translate")
     translator = load_translator(args.model)
     for sentence, french in zip(args.inputs, translator.translate(args.inputs, beam=args.beam, alpha=args.alpha)):
         print(f"{sentence}  ->  {french}")

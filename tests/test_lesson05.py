@@ -135,3 +135,5 @@ def test_bad_input_is_one_line_errors(private_runs, capsys):
     assert lesson.run(["predict", "I am cold."]) == 2
     assert "no trained model" in capsys.readouterr().err
     assert lesson.run(["--beam", "1"]) == 2
+    assert lesson.run(["predict", " \u202f "]) == 2
+    assert "empty" in capsys.readouterr().err
