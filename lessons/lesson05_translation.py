@@ -432,6 +432,12 @@ class SampleTranslations(keras.callbacks.Callback):
             print(f"Stopping after epoch {epoch + 1}: another would pass --max-minutes {self.max_minutes:g}.")
             self.model.stop_training = True
 
+    def on_train_batch_end(self, batch, logs=None):
+        # on a busy machine even one epoch may be too long: stop mid-epoch at the time limit
+        if self.max_minutes and time.time() - self.started > 60 * self.max_minutes and not self.model.stop_training:
+            print(f"\nStopping at batch {batch + 1}: --max-minutes {self.max_minutes:g} reached.")
+            self.model.stop_training = True
+
 
 def fit(spec: Spec, vocab: Vocab, train_ds, val_ds, val: Split, args, run: Run, tag: str):
     set_seed(args.seed)
