@@ -603,9 +603,12 @@ class SampleCaptions(keras.callbacks.Callback):
         self.spec, self.vocab, self.visual, self.names, self.references = spec, vocab, visual, names, references
         self.run, self.max_minutes = run, max_minutes
         self.started = time.time()
+        self.captioner = None
 
     def on_epoch_end(self, epoch, logs=None):
-        outputs = Captioner(self.model, self.spec, self.vocab).captions(self.visual)
+        if self.captioner is None:  # built once: it shares the training model's layers, so it sees every update
+            self.captioner = Captioner(self.model, self.spec, self.vocab)
+        outputs = self.captioner.captions(self.visual)
         print("\n".join(f"  {n}: {o}" for n, o in zip(self.names, outputs)))
         rows = [f"| {n} | {o} | {r[0]} |" for n, o, r in zip(self.names, outputs, self.references)]
         self.run.log_text("captions/dev", "| photo | model | a reference |\n|---|---|---|\n" + "\n".join(rows), epoch)
@@ -790,22 +793,16 @@ def plot_attention(captioner: Captioner, dataset: Flickr8k, names, visual, spec:
         words, weights = captioner.attention(visual[i])
         rows.append((read_image(dataset.image_dir / names[i], 192), words[:10], weights[:10]))
     cols = max(len(r[1]) for r in rows)
-    fig, axes = plt.subplots(len(rows), cols, figsize=(1.9 * cols, 2.1 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), cols, figsize=(1.9 * cols, 2.3 * len(rows)), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for r, (image, words, weights) in enumerate(rows):
         for c, (word, w) in enumerate(zip(words, weights)):
-            ax = axes[r, c]
-            ax.imshow(image)
-            ax.imshow(
-                w.reshape(grid_rows, grid_cols),
-                cmap="magma",
-                alpha=0.55,
-                extent=(0, 192, 192, 0),
-                interpolation="bilinear",
-            )
-            ax.set_title(word, fontsize=10)
-    fig.suptitle("Where the decoder looked while writing each word (bright = high attention)")
+            w = w.reshape(grid_rows, grid_cols, 1)
+            w = tf.image.resize(w / w.max(), image.shape[:2], method="bilinear").numpy()
+            axes[r, c].imshow((image * (0.2 + 0.8 * w)).astype("uint8"))  # attended regions stay bright
+            axes[r, c].set_title(word, fontsize=10)
+    fig.suptitle("Where the decoder looked while writing each word (bright = attended, dark = ignored)")
     fig.tight_layout()
     return fig
 
