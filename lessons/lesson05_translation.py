@@ -20,7 +20,7 @@ What you will see:
    reading while it wrote each French word (attention.png).
 
 Run it:   make lesson05            (two models, about 8 minutes on 2 CPU cores)
-Options:  --cell lstm, --bidirectional, --score additive, --models attention, --beam 8, --quick
+Options:  --cell lstm, --bidirectional, --score dot, --models attention, --beam 8, --quick
 Predict:  python -m lessons.lesson05_translation predict --beam 4 "I am cold." "Where is the station?"
 """
 
@@ -634,8 +634,8 @@ def build_parser():
     parser.add_argument(
         "--score",
         choices=["dot", "additive"],
-        default="dot",
-        help="attention score: dot (Luong) or additive (Bahdanau) (default dot)",
+        default="additive",
+        help="attention score: additive (Bahdanau) or dot (Luong) (default additive)",
     )
     parser.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
     parser.add_argument("--units", type=cli.positive_int, default=128, help="recurrent units (default 128)")
