@@ -21,7 +21,7 @@ What you will see:
    their generated and reference captions (captions.png); sample captions in TensorBoard's
    TEXT tab after every epoch.
 
-Run it:   make lesson06            (about 5 minutes on 2 CPU cores with 1,000 images)
+Run it:   make lesson06            (under 2 minutes on 2 CPU cores with the 1,000-image subset)
 Options:  --cell lstm, --inject, --attention, --encoder pretrained, --beam 5, --quick
 Predict:  python -m lessons.lesson06_captioning predict path/to/photo.jpg
 """
@@ -341,6 +341,11 @@ def caption_tokens(dataset: Flickr8k, names: list[str], vocab: Vocab, max_words:
 # - merge (our default): the RNN only reads words (a language model), and the image vector
 #   is added to its output at every word, so the photo cannot fade out of memory by word
 #   ten; in Tanti et al.'s experiments it did as well or better, with a smaller RNN.
+# Measured here (scratch CNN, 753 training photos, GRU, seed 1337): merge wrote 59 different
+# captions for the 125 test photos, inject only 12, because the injected image had faded
+# into a few safe generic captions. BLEU-4 was 0.077 for merge and 0.097 for inject: BLEU
+# rewards a safe caption that shares n-grams with many references, so read BLEU next to
+# the captions themselves.
 # With attention, the decoder's output at each word is a query: a softmax over the grid
 # cells picks which regions to average, and that context joins the next-word prediction
 # (the scores are computed after the RNN step, Luong-style, so the whole caption can be
