@@ -18,7 +18,7 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson07 compare07 data tensorboard bench clean \
+.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench clean \
 	format lint check hint watch reset
 EX ?=
 
@@ -51,6 +51,9 @@ lesson04: $(STAMP) ## synced many-to-many: part-of-speech tagging and NER
 
 lesson05: $(STAMP) ## seq2seq: English to French with attention and beam search
 	@$(PY) -m lessons.lesson05_translation $(ARGS)
+
+lesson06: $(STAMP) ## one-to-many: image captioning on Flickr8k
+	@$(PY) -m lessons.lesson06_captioning $(ARGS)
 
 lesson07: $(STAMP) ## character-level language model and its neurons
 	@$(PY) -m lessons.lesson07_char_lm $(ARGS)

@@ -32,6 +32,7 @@ class Dataset:
     citation: str
     description: str = ""
     manual: bool = False  # no automatic download: the user must obtain the file (see url)
+    extracted: str | None = None  # a folder under the data root that may stand in for the archive
 
     @property
     def filename(self) -> str:
@@ -81,11 +82,11 @@ REGISTRY: dict[str, Dataset] = {
             citation="Tatoeba Project, via manythings.org/anki",
             description="English-French sentence pairs, fra.txt",
         ),
-        # Flickr8k: the data root may hold the official zips or their extracted folders
-        # (flickr8k/Flickr8k_text/, flickr8k/Flicker8k_Dataset/); lesson06 looks for both.
+        # Flickr8k: the data root may hold the official zips or their extracted folders.
         Dataset(
             name="flickr8k_text",
             path="flickr8k/Flickr8k_text.zip",
+            extracted="flickr8k/Flickr8k_text",
             url="https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/Flickr8k_text.zip",
             sha256=None,  # no published checksum: checked by parsing the captions instead
             size="2.3 MB",
@@ -96,6 +97,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             name="flickr8k_images",
             path="flickr8k/Flickr8k_Dataset.zip",
+            extracted="flickr8k/Flicker8k_Dataset",  # sic: the official zip's folder name
             url="https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/Flickr8k_Dataset.zip",
             sha256=None,  # no published checksum: every image is decoded before use instead
             size="1.1 GB",
@@ -290,8 +292,18 @@ def safe_extract(archive_path: Path, dest: Path) -> Path:
     return dest
 
 
+def extracted_in_root(name: str) -> Path | None:
+    """The already-extracted folder of an archive dataset under the data root, if there is one."""
+    folder = REGISTRY[name].extracted if name in REGISTRY else None
+    return data_root() / folder if folder and (data_root() / folder).is_dir() else None
+
+
 def extract(name: str) -> Path:
-    """Fetch dataset ``name`` and extract it into the cache; returns the extracted folder."""
+    """The extracted folder of archive dataset ``name``: found under the data root as it is,
+    or fetched and extracted into the cache."""
+    found = extracted_in_root(name)
+    if found is not None:
+        return found
     archive = fetch(name)
     return safe_extract(archive, cache_root() / "datasets" / name)
 
@@ -317,7 +329,7 @@ def main() -> int:
     failed = 0
     for name in REGISTRY:
         try:
-            path = fetch(name)
+            path = extracted_in_root(name) or fetch(name)
             print(f"ok       {name:<26} {path}")
         except CourseError as err:
             failed += 1

@@ -100,9 +100,6 @@ def find_inside(folder: Path, predicate) -> Path | None:
 
 
 def text_folder() -> Path:
-    local = data.data_root() / "flickr8k" / "Flickr8k_text"
-    if (local / TOKEN_FILE).is_file():
-        return local
     found = find_inside(data.extract("flickr8k_text"), lambda p: (p / TOKEN_FILE).is_file())
     if found is None:
         raise CourseError(f"{TOKEN_FILE} is not in {data.REGISTRY['flickr8k_text'].path}; is it the right zip?")
@@ -110,9 +107,6 @@ def text_folder() -> Path:
 
 
 def image_folder() -> Path:
-    local = data.data_root() / "flickr8k" / "Flicker8k_Dataset"
-    if local.is_dir():
-        return local
     found = find_inside(data.extract("flickr8k_images"), lambda p: any(p.glob("*.jpg")))
     if found is None:
         raise CourseError(f"no .jpg files in {data.REGISTRY['flickr8k_images'].path}; is it the right zip?")
