@@ -223,3 +223,35 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["epoch_time_s"] = time.time() - self._t0
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training before it overruns ``max_minutes`` (0 = no limit), for ``--max-minutes``.
+
+    After each epoch it stops when one more epoch, at the average pace so far, would pass the
+    limit; with ``mid_epoch`` it also stops inside an epoch once the limit is reached (on a busy
+    machine a single epoch can be too long). The pace counts only the epochs this process ran,
+    so a resumed run is judged on its own time.
+    """
+
+    def __init__(self, max_minutes: float, mid_epoch: bool = False):
+        super().__init__()
+        self.limit_s = 60 * max_minutes
+        self.mid_epoch = mid_epoch
+        self.epochs_here = 0
+
+    def on_train_begin(self, logs=None):
+        self.started = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_here += 1
+        next_epoch_ends = (time.time() - self.started) * (self.epochs_here + 1) / self.epochs_here
+        if self.limit_s and not self.model.stop_training and next_epoch_ends > self.limit_s:
+            print(f"Stopping after epoch {epoch + 1}: another would pass --max-minutes {self.limit_s / 60:g}.")
+            self.model.stop_training = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.mid_epoch and self.limit_s and not self.model.stop_training:
+            if time.time() - self.started > self.limit_s:
+                print(f"\nStopping at batch {batch + 1}: --max-minutes {self.limit_s / 60:g} reached.")
+                self.model.stop_training = True

@@ -27,6 +27,7 @@ Predict:  python -m lessons.lesson05_translation predict --beam 4 "I am cold." "
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
+import argparse
 import json
 import re
 import time
@@ -41,7 +42,7 @@ import tensorflow as tf
 from course_utils import CourseError, cli, data, plots
 from course_utils.decoding import decode
 from course_utils.repro import set_seed
-from course_utils.runs import Run, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, load_model, newest_model
 
 LESSON = "lesson05_translation"
 SETTINGS_FILE = "translation.json"  # vocabularies and model settings, saved next to the models
@@ -415,11 +416,10 @@ def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
 class SampleTranslations(keras.callbacks.Callback):
     """Greedy translations of a few validation sentences after each epoch (printed and in TensorBoard)."""
 
-    def __init__(self, vocab: Vocab, sentences, references, run: Run, tag: str, max_minutes: float):
+    def __init__(self, vocab: Vocab, sentences, references, run: Run, tag: str):
         super().__init__()
         self.vocab, self.sentences, self.references = vocab, sentences, references
-        self.run, self.tag, self.max_minutes = run, tag, max_minutes
-        self.started = time.time()
+        self.run, self.tag = run, tag
 
     def on_epoch_end(self, epoch, logs=None):
         outputs = Translator(self.model, self.vocab).translate(self.sentences)
@@ -427,16 +427,6 @@ class SampleTranslations(keras.callbacks.Callback):
         print("\n".join(f"  {s}  ->  {o}" for s, o in zip(self.sentences, outputs)))
         table = "| English | model | a reference |\n|---|---|---|\n" + "\n".join(lines)
         self.run.log_text(f"translations/{self.tag}", table, step=epoch)
-        elapsed = time.time() - self.started
-        if self.max_minutes and elapsed * (epoch + 2) / (epoch + 1) > 60 * self.max_minutes:
-            print(f"Stopping after epoch {epoch + 1}: another would pass --max-minutes {self.max_minutes:g}.")
-            self.model.stop_training = True
-
-    def on_train_batch_end(self, batch, logs=None):
-        # on a busy machine even one epoch may be too long: stop mid-epoch at the time limit
-        if self.max_minutes and time.time() - self.started > 60 * self.max_minutes and not self.model.stop_training:
-            print(f"\nStopping at batch {batch + 1}: --max-minutes {self.max_minutes:g} reached.")
-            self.model.stop_training = True
 
 
 def fit(spec: Spec, vocab: Vocab, train_ds, val_ds, val: Split, args, run: Run, tag: str):
@@ -446,8 +436,9 @@ def fit(spec: Spec, vocab: Vocab, train_ds, val_ds, val: Split, args, run: Run, 
         optimizer=keras.optimizers.Adam(args.lr, clipnorm=1.0),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
     )
-    samples = SampleTranslations(vocab, val.sources[:4], val.references[:4], run, tag, args.max_minutes)
-    callbacks = [samples, *run.callbacks(histograms=False, resume=False)]
+    samples = SampleTranslations(vocab, val.sources[:4], val.references[:4], run, tag)
+    budget = TimeBudget(args.max_minutes, mid_epoch=True)
+    callbacks = [samples, budget, *run.callbacks(histograms=False, resume=False)]
     for callback in callbacks:
         if isinstance(callback, keras.callbacks.TensorBoard):
             callback.log_dir = str(run.log_dir / tag)  # one TensorBoard folder per model
@@ -659,18 +650,12 @@ def build_parser():
     )
     parser.add_argument(
         "--max-minutes",
-        type=float,
+        type=cli.non_negative_float,
         default=3.5,
         help="stop training a model before this many minutes (default 3.5; 0 = no limit)",
     )
-    parser.add_argument("--quick-sources", type=cli.positive_int, default=4000, help=argparse_suppress())
+    parser.add_argument("--quick-sources", type=cli.positive_int, default=4000, help=argparse.SUPPRESS)
     return parser
-
-
-def argparse_suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def predict_parser():

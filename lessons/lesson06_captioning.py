@@ -47,7 +47,7 @@ import tensorflow as tf
 from course_utils import CourseError, cli, data, plots
 from course_utils.decoding import decode
 from course_utils.repro import set_seed
-from course_utils.runs import Run, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, load_model, newest_model
 
 LESSON = "lesson06_captioning"
 SETTINGS_FILE = "captioning.json"  # vocabulary and model settings, saved next to the model
@@ -597,11 +597,10 @@ def most_frequent_caption(dataset: Flickr8k, split_file_names: list[str]) -> str
 class SampleCaptions(keras.callbacks.Callback):
     """Greedy captions of a few validation photos after each epoch (printed and in TensorBoard)."""
 
-    def __init__(self, spec, vocab, visual, names, references, run: Run, max_minutes: float):
+    def __init__(self, spec, vocab, visual, names, references, run: Run):
         super().__init__()
         self.spec, self.vocab, self.visual, self.names, self.references = spec, vocab, visual, names, references
-        self.run, self.max_minutes = run, max_minutes
-        self.started = time.time()
+        self.run = run
         self.captioner = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -611,10 +610,6 @@ class SampleCaptions(keras.callbacks.Callback):
         print("\n".join(f"  {n}: {o}" for n, o in zip(self.names, outputs)))
         rows = [f"| {n} | {o} | {r[0]} |" for n, o, r in zip(self.names, outputs, self.references)]
         self.run.log_text("captions/dev", "| photo | model | a reference |\n|---|---|---|\n" + "\n".join(rows), epoch)
-        elapsed = time.time() - self.started
-        if self.max_minutes and elapsed * (epoch + 2) / (epoch + 1) > 60 * self.max_minutes:
-            print(f"Stopping after epoch {epoch + 1}: another would pass --max-minutes {self.max_minutes:g}.")
-            self.model.stop_training = True
 
 
 def apply_quick(args) -> None:
@@ -674,9 +669,9 @@ def train(args):
         f"{model.count_params():,} parameters"
     )
     dev_refs = [dataset.captions[n] for n in dev_names]
-    samples = SampleCaptions(spec, vocab, visual["dev"][:4], dev_names[:4], dev_refs[:4], run, args.max_minutes)
+    samples = SampleCaptions(spec, vocab, visual["dev"][:4], dev_names[:4], dev_refs[:4], run)
     stop = keras.callbacks.EarlyStopping(patience=args.patience, restore_best_weights=True)
-    callbacks = [samples, stop, *run.callbacks(histograms=False, resume=False)]
+    callbacks = [samples, stop, TimeBudget(args.max_minutes), *run.callbacks(histograms=False, resume=False)]
     t0 = time.time()
     history = model.fit(
         CaptionBatches(visual["train"], train_tokens, args.batch_size, args.seed),
@@ -899,7 +894,7 @@ def build_parser():
     parser.add_argument("--alpha", type=float, default=0.0, help="beam length normalisation (default 0)")
     parser.add_argument(
         "--max-minutes",
-        type=float,
+        type=cli.non_negative_float,
         default=8.0,
         help="stop training before this many minutes (default 8; 0 = no limit)",
     )

@@ -25,7 +25,6 @@ Predict:  python -m lessons.lesson07_char_lm predict --temperature 0.8 "ROMEO:" 
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import argparse
 import json
 import math
 import time
@@ -38,7 +37,7 @@ import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots, sampling
 from course_utils.repro import set_seed
-from course_utils.runs import Run, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, load_model, newest_model
 
 LESSON = "lesson07_char_lm"
 VALIDATION_FRACTION = 0.10
@@ -430,12 +429,11 @@ def plot_search(found: list):
 
 # %%
 class EpochReport(keras.callbacks.Callback):
-    """After each epoch: validation in nats/bits/perplexity, a text sample, and the time budget."""
+    """After each epoch: validation in nats/bits/perplexity and a text sample."""
 
     def __init__(self, spec, corpus, args, run, stateful):
         super().__init__()
         self.spec, self.corpus, self.args, self.run, self.stateful = spec, corpus, args, run, stateful
-        self.started = time.time()
         self.last = {}
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -473,18 +471,6 @@ class EpochReport(keras.callbacks.Callback):
         print(f"{self.args.prime}{sample}\n---")
         self.run.log_text("samples", as_markdown(self.args.prime + sample), step=epoch)
         self.last = {"epoch": epoch + 1, "sample": sample, **logs}
-        elapsed = time.time() - self.started
-        per_epoch = elapsed / (epoch + 1 - self.first_epoch(epoch))
-        if self.args.max_minutes and elapsed + per_epoch > 60 * self.args.max_minutes:
-            print(
-                f"Stopping after epoch {epoch + 1}: another epoch would pass --max-minutes {self.args.max_minutes:g}."
-            )
-            self.model.stop_training = True
-
-    def first_epoch(self, epoch):
-        if not hasattr(self, "_first"):
-            self._first = epoch  # a resumed run starts counting later
-        return self._first
 
 
 def as_markdown(text: str) -> str:
@@ -517,7 +503,7 @@ def fit_model(args, corpus, run, stateful: bool):
     compile_model(model, args.lr, decay_steps=steps * args.epochs)
     report = EpochReport(spec, corpus, args, run, stateful)
     callbacks = run.callbacks()
-    callbacks.insert(1, report)  # before TensorBoard, so it logs the validation figures this adds
+    callbacks[1:1] = [report, TimeBudget(args.max_minutes)]  # before TensorBoard: it logs what report adds
     t0 = time.time()
     history = model.fit(train_ds, epochs=args.epochs, callbacks=callbacks, verbose=2)
     seconds = time.time() - t0
@@ -794,7 +780,7 @@ def add_model_flags(parser) -> None:
     )
     parser.add_argument("--stateful", action="store_true", help="carry the hidden state across consecutive windows")
     parser.add_argument(
-        "--temperature", type=non_negative_float, default=0.8, help="sampling temperature (default 0.8)"
+        "--temperature", type=cli.non_negative_float, default=0.8, help="sampling temperature (default 0.8)"
     )
     parser.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
     parser.add_argument(
@@ -811,20 +797,10 @@ def add_model_flags(parser) -> None:
     )
     parser.add_argument(
         "--max-minutes",
-        type=non_negative_float,
+        type=cli.non_negative_float,
         default=4.0,
         help="stop after the epoch that would overrun this many minutes of training; 0 = no limit (default 4)",
     )
-
-
-def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
 
 
 def run(argv=None):
@@ -836,7 +812,7 @@ def run(argv=None):
     predict_args = cli.predict_parser(LESSON, "priming text; the model continues it (\\n = new line)")
     predict_args.add_argument(
         "--temperature",
-        type=non_negative_float,
+        type=cli.non_negative_float,
         default=0.8,
         help="0 = greedy, below 1 safer, above 1 wilder (default 0.8)",
     )

@@ -295,3 +295,17 @@ def test_plots_render_to_real_images(tmp_path):
     text = "First Citizen:\nBefore we proceed any further, hear me speak."
     values = np.sin(np.arange(len(text)) / 5)
     assert_png(plots.save(plots.colored_text(text, values, title="unit 17"), tmp_path / "t.png"), min_side=60)
+
+
+def test_time_budget_stops_before_an_epoch_would_overrun():
+    x, y = np.zeros((64, 4)), np.zeros((64, 1))
+    budget = runs.TimeBudget(max_minutes=1e-9)
+    history = _toy_model().fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[budget])
+    assert len(history.history["loss"]) == 1
+    mid = runs.TimeBudget(max_minutes=1e-9, mid_epoch=True)
+    batches = []
+    counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))
+    _toy_model().fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[counter, mid])
+    assert len(batches) == 1, "stops inside the first epoch"
+    unlimited = _toy_model().fit(x, y, epochs=3, verbose=0, callbacks=[runs.TimeBudget(max_minutes=0)])
+    assert len(unlimited.history["loss"]) == 3
