@@ -40,6 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
+from course_utils.bleu import reference_streams
 from course_utils.decoding import decode
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, load_model, newest_model
@@ -403,9 +404,7 @@ class Translator:
 def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
     import sacrebleu
 
-    width = max(len(r) for r in references)
-    streams = [[refs[i] if i < len(refs) else None for refs in references] for i in range(width)]
-    return float(sacrebleu.corpus_bleu(hypotheses, streams, lowercase=True).score)
+    return float(sacrebleu.corpus_bleu(hypotheses, reference_streams(references), lowercase=True).score)
 
 
 # %% [markdown]

@@ -45,6 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
+from course_utils.bleu import reference_streams
 from course_utils.decoding import decode
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, load_model, newest_model
@@ -573,8 +574,7 @@ class Captioner:
 def bleu_scores(hypotheses: list[str], references: list[list[str]]) -> dict[str, float]:
     from sacrebleu.metrics import BLEU
 
-    width = max(len(r) for r in references)
-    streams = [[refs[i] if i < len(refs) else None for refs in references] for i in range(width)]
+    streams = reference_streams(references)
     return {
         f"bleu{n}": BLEU(max_ngram_order=n, tokenize="none", smooth_method="none")
         .corpus_score(hypotheses, streams)
