@@ -31,6 +31,8 @@ LESSONS = {  # lesson number -> what its exercises are about (the headings of `m
     2: "gates: LSTM, GRU and gradient clipping",
     3: "many-to-one: IMDB sentiment with masking",
     4: "many-to-many: tagging and entity spans",
+    5: "sequence to sequence: teacher forcing, greedy and beam search",
+    6: "one-to-many: captions and BLEU",
     7: "a character language model and sampling",
 }
 
