@@ -739,6 +739,7 @@ def train(args):
         quick=args.quick,
     )
     run.finish()
+    print("Next: the exercises for this lesson: make check EX=ex06   (stuck? make hint EX=ex06a)")
     return run
 
 

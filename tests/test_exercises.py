@@ -29,7 +29,7 @@ IDS = [e.name for e in EXERCISES]
 
 def test_there_are_two_or_more_exercises_for_each_built_lesson():
     lessons = [e.lesson for e in EXERCISES]
-    for lesson in (1, 2, 3, 4, 7):
+    for lesson in (1, 2, 3, 4, 5, 6, 7):
         assert 2 <= lessons.count(lesson) <= 4, f"lesson {lesson}"
     assert len({e.id for e in EXERCISES}) == len(EXERCISES)
 
@@ -120,6 +120,68 @@ WRONG = [
     ("ex04c", 'if prefix == "I" and kind != previous_type:', 'if prefix == "I":', FAILED, "every I- into B-"),
     ("ex04c", 'if prefix == "I" and kind != previous_type:', 'if prefix == "I" and previous_type == "":', FAILED,
      "only after O or at the start"),
+    ("ex05a", "return targets[:, :-1], targets[:, 1:]", "return targets[:, 1:], targets[:, :-1]", FAILED,
+     "shifting the wrong way"),
+    ("ex05a", "return targets[:, :-1], targets[:, 1:]", "return targets[:, :-1], targets[:, :-1]", FAILED,
+     "without the shift"),
+    ("ex05a", "return targets[:, :-1], targets[:, 1:]", "return targets[:, :-2], targets[:, 2:]", FAILED,
+     "wrong"),
+    ("ex05a", "    return targets[:, :-1], targets[:, 1:]\n",
+     "    inputs = np.zeros((len(targets), targets.shape[1] - 1), dtype=int)\n"
+     "    for row, real in enumerate(targets):\n"
+     "        real = real[real != 0][:-1]  # the row's words without its last one, [end]\n"
+     "        inputs[row, : len(real)] = real\n"
+     "    return inputs, targets[:, 1:]\n", FAILED, "instead of cutting a column"),
+    ("ex05a", "targets[row, : len(ids) + 2] = [start_id, *ids, end_id]",
+     "targets[row, width - len(ids) - 2 :] = [start_id, *ids, end_id]", FAILED, "padding at the front"),
+    ("ex05a", "[start_id, *ids, end_id]", "[start_id, *ids, start_id]", FAILED, "add_start_end("),
+    ("ex05a", "    width = max(len(ids) for ids in sentences) + 2\n"
+     "    targets = np.zeros((len(sentences), width), dtype=np.int64)\n"
+     "    for row, ids in enumerate(sentences):\n"
+     "        targets[row, : len(ids) + 2] = [start_id, *ids, end_id]\n"
+     "    return targets\n",
+     "    return [[start_id, *ids, end_id] for ids in sentences]\n", FAILED, "rows of different lengths"),
+    ("ex05b", "log_probs, state = step(tokens, state)", "log_probs, _ = step(tokens, state)", FAILED,
+     "without carrying the state"),
+    ("ex05b", "log_probs, state = step(tokens, state)", "log_probs, state = step(np.full(batch_size, start_id), state)",
+     FAILED, "without feeding each new word back"),
+    ("ex05b", "                finished[row] = True\n",
+     "                finished[row] = True\n                written[row].append(int(token))\n", FAILED,
+     "keeping the [end] token"),
+    ("ex05b", "            if finished[row]:\n                continue\n", "", FAILED, "going on after [end]"),
+    ("ex05b", "np.argmax(log_probs, axis=-1)", "np.argmax(log_probs, axis=0)", ERROR, "in greedy_decode"),
+    ("ex05b", "    for _ in range(max_length):\n", "    for _ in range(max_length + 1):\n", FAILED,
+     "max_length + 1 steps"),
+    ("ex05c", "candidates = (scores[:, None] + log_probs).reshape(-1)", "candidates = log_probs.reshape(-1)", FAILED,
+     "without adding each beam's score"),
+    ("ex05c", "    candidates = (scores[:, None] + log_probs).reshape(-1)\n"
+     "    best = np.argsort(-candidates, kind=\"stable\")[:k]\n"
+     "    return best // vocab, best % vocab, candidates[best]\n",
+     "    candidates = scores[:, None] + log_probs\n"
+     "    tokens = candidates.argmax(axis=1)  # each beam's own best word\n"
+     "    return np.arange(k), tokens, candidates[np.arange(k), tokens]\n", FAILED,
+     "best word of each beam instead of the best k"),
+    ("ex05c", "    log_probs[finished] = -np.inf\n    log_probs[finished, end_id] = 0.0\n", "", FAILED,
+     "letting a finished beam go on writing"),
+    ("ex05c", "best // vocab, best % vocab", "best // k, best % k", FAILED, "dividing the flat index by k"),
+    ("ex05c", "log_probs = np.array(log_probs, dtype=np.float64)",
+     "log_probs = np.asarray(log_probs, dtype=np.float64)", FAILED, "changed the log_probs array"),
+    ("ex06a", "            break", "            continue", FAILED, "the caption stops at the first [end]"),
+    ("ex06a", "if i not in (0, start_id):", "if i != 0:", FAILED, "keeping the [start] token"),
+    ("ex06a", "if i not in (0, start_id):", "if i not in (0, 1, start_id):", FAILED, "dropping [unk]"),
+    ("ex06a", "if i not in (0, start_id):", "if i != start_id:", FAILED, "joining the padding too"),
+    ("ex06a", 'return " ".join(caption)', "return caption", FAILED, "should return a string"),
+    ("ex06b", "range(len(words) - n + 1)", "range(len(words) - n)", FAILED, "leaving out the last n-gram"),
+    ("ex06b", "[tuple(words[i : i + n])", '[" ".join(words[i : i + n])', FAILED, "strings instead of tuples"),
+    ("ex06b", "matches = sum(min(count, most[gram]) for gram, count in counts.items())",
+     "matches = sum(count for gram, count in counts.items() if most[gram])", FAILED, "without clipping"),
+    ("ex06b", "most[gram] = max(most[gram], count)", "most[gram] += count", FAILED,
+     "added up over all the references"),
+    ("ex06b", "for reference in references:", "for reference in references[:1]:", FAILED, "first reference only"),
+    ("ex06b", "    matches = sum(min(count, most[gram]) for gram, count in counts.items())\n"
+     "    return matches, sum(counts.values())\n",
+     "    matches = sum(min(1, most[gram]) for gram in counts)\n    return matches, len(counts)\n", FAILED,
+     "each different n-gram only once"),
     ("ex07c", "        new_ids.append(token)\n        logits, state = step(token, state)\n",
      "        new_ids.append(token)\n", FAILED, "without feeding the new tokens back"),
     ("ex07c", "for token in prime_ids:", "for token in list(prime_ids) + [prime_ids[-1]]:", FAILED,
@@ -177,6 +239,35 @@ RIGHT = [
     ("ex04a", "    return float(np.sum((predicted == y_true) & real) / np.sum(real))",
      "    return np.mean(predicted[real] == y_true[real])"),
     ("ex04b", "    return spans\n", "    return [list(span) for span in spans]\n"),
+    ("ex05a", "return targets[:, :-1], targets[:, 1:]",
+     "return np.delete(targets, -1, axis=1).tolist(), np.delete(targets, 0, axis=1).tolist()"),
+    ("ex05a", "    width = max(len(ids) for ids in sentences) + 2\n"
+     "    targets = np.zeros((len(sentences), width), dtype=np.int64)\n"
+     "    for row, ids in enumerate(sentences):\n"
+     "        targets[row, : len(ids) + 2] = [start_id, *ids, end_id]\n"
+     "    return targets\n",
+     "    rows = [[start_id, *ids, end_id] for ids in sentences]\n"
+     "    width = max(len(row) for row in rows)\n"
+     "    return np.array([np.pad(row, (0, width - len(row))) for row in rows])\n"),
+    ("ex05b", "tokens = np.argmax(log_probs, axis=-1)",
+     "tokens = np.where(finished, end_id, log_probs.argmax(axis=1))  # finished rows read [end]"),
+    ("ex05c", "    best = np.argsort(-candidates, kind=\"stable\")[:k]\n"
+     "    return best // vocab, best % vocab, candidates[best]\n",
+     "    best = np.argsort(candidates)[::-1][:k]\n"
+     "    origin, tokens = np.unravel_index(best, (k, vocab))\n"
+     "    return list(origin), list(tokens), list(candidates[best])\n"),
+    ("ex06a", "    caption = []\n    for i in ids:\n        if i == end_id:\n            break\n"
+     "        if i not in (0, start_id):\n            caption.append(words[i])\n    return \" \".join(caption)\n",
+     "    ids = [int(i) for i in ids]\n"
+     "    if end_id in ids:\n        ids = ids[: ids.index(end_id)]\n"
+     "    return \" \".join(words[i] for i in ids if i not in (0, start_id))\n"),
+    ("ex06b", "    most = Counter()\n    for reference in references:\n"
+     "        for gram, count in Counter(ngrams(reference.split(), n)).items():\n"
+     "            most[gram] = max(most[gram], count)\n"
+     "    matches = sum(min(count, most[gram]) for gram, count in counts.items())\n",
+     "    most = Counter()\n    for reference in references:\n"
+     "        most |= Counter(ngrams(reference.split(), n))  # union: the larger count of each n-gram\n"
+     "    matches = sum((counts & most).values())  # intersection: the smaller count\n"),
     ("ex07a", "return int(rng.choice(len(probs), p=probs))",
      "return int(np.searchsorted(np.cumsum(probs), rng.random() * probs.sum()))  # inverse CDF"),
     ("ex07b", "keep = np.argsort(logits)[::-1][:k]",
@@ -184,7 +275,7 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("ex_id, old, new", RIGHT, ids=[r[0] for r in RIGHT])
+@pytest.mark.parametrize("ex_id, old, new", RIGHT, ids=[f"{r[0]}-{i}" for i, r in enumerate(RIGHT)])
 def test_another_correct_answer_passes(tmp_path, ex_id, old, new):
     exercise = BY_ID[ex_id]
     write_variant(tmp_path, exercise, old, new)
@@ -307,6 +398,73 @@ def test_iob_references_equal_the_course_conll_helpers():
         assert conll.entities(text.split()) == set(expected), text
     for _, text, expected in ex04c_iob1_to_iob2.CASES:
         assert conll.iob1_to_iob2(text.split()) == expected.split(), text
+
+
+def test_decoding_references_equal_course_utils_decoding():
+    from course_utils.decoding import beam_search, greedy_search
+    from exercises.checks import ex05b_greedy_decode as greedy
+    from exercises.checks import ex05c_beam_step as beam
+
+    for _, initial, max_length in greedy.CASES:
+        expected = greedy_search(greedy.ToyModel().step, np.array(initial), batch_size=len(initial),
+                                 start_id=greedy.START, end_id=greedy.END, max_length=max_length)
+        assert greedy.reference(greedy.ToyModel(), initial, max_length) == expected.tokens
+    model, k, max_length = greedy.ToyModel(), 3, 8
+    for initial in range(greedy.STATES):  # beam_step in a loop is beam search, for one input
+        scores, finished = np.r_[0.0, np.full(k - 1, -np.inf)], np.zeros(k, dtype=bool)
+        tokens, state, written = np.full(k, greedy.START), np.full(k, initial), [[] for _ in range(k)]
+        for _ in range(max_length):
+            log_probs, state = model.step(tokens, state)
+            origin, tokens, scores = beam.reference(scores, log_probs, finished, greedy.END)
+            finished = finished[origin] | (tokens == greedy.END)
+            written = [written[o] + [int(t)] for o, t in zip(origin, tokens)]
+            state = state[origin]
+            if finished.all():
+                break
+        best = written[int(np.argmax(scores))]
+        best = best[: best.index(greedy.END)] if greedy.END in best else best
+        expected = beam_search(model.step, np.array([initial]), batch_size=1, start_id=greedy.START,
+                               end_id=greedy.END, max_length=max_length, beam_size=k)
+        assert best == expected.tokens[0], initial
+        assert np.isclose(scores.max(), expected.log_probs[0]), initial
+
+
+def test_teacher_forcing_reference_equals_lesson05_training_data():
+    from exercises.checks import ex05a_teacher_forcing as forcing
+    from lessons import lesson05_translation as lesson05
+
+    vocab = lesson05.Vocab(["", "[UNK]", "i", "am", "cold"], forcing.WORDS)
+    assert (vocab.start_id, vocab.end_id) == (forcing.START, forcing.END)
+    for _, texts in forcing.CASES:
+        if "" in texts:
+            continue  # lesson 05 has no empty sentences
+        targets = forcing.reference([forcing.ids_of(t) for t in texts])
+        assert vocab.encode_target(texts).tolist() == targets
+        split = lesson05.Split([f"i am {i}" for i in range(len(texts))], [[t] for t in texts])
+        dataset, _ = lesson05.training_data(split, vocab, batch_size=len(texts), seed=None)
+        (_, decoder_input), decoder_target = next(iter(dataset))
+        assert (decoder_input.numpy().tolist(), decoder_target.numpy().tolist()) == forcing.shifted(targets)
+
+
+def test_caption_and_bleu_references_equal_lesson06_and_sacrebleu():
+    from sacrebleu.metrics import BLEU
+
+    from course_utils.bleu import reference_streams
+    from exercises.checks import ex06a_caption_text as caption
+    from exercises.checks import ex06b_bleu_clipping as clipping
+    from lessons import lesson06_captioning as lesson06
+
+    vocab = lesson06.Vocab(caption.WORDS[4:])
+    assert vocab.words == caption.WORDS and (vocab.start_id, vocab.end_id) == (caption.START, caption.END)
+    for _, text in caption.CASES:
+        ids = caption.ids_of(text)
+        decoded = ids[: ids.index(caption.END)] if caption.END in ids else ids  # as course_utils.decoding returns
+        assert caption.reference(ids) == vocab.decode(decoded), text
+    bleu = BLEU(max_ngram_order=4, tokenize="none", smooth_method="none")
+    for _, hypothesis, references, _ in clipping.CASES:
+        score = bleu.corpus_score([hypothesis], reference_streams([references]))
+        ours = [clipping.reference(hypothesis, references, n) for n in range(1, 5)]
+        assert ours == list(zip(score.counts, score.totals)), hypothesis
 
 
 # ------------------------------------------------------------------ the commands

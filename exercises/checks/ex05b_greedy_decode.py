@@ -122,6 +122,8 @@ def check(learner):
             "by going on after [end]: the words a sentence writes after its [end] do not count": reference(
                 reference_model, initial, max_length, stop=False),
             "by putting [start] in the output": reference(reference_model, initial, max_length, with_start=True),
+            "by taking max_length + 1 steps: max_length is the most words a sentence may have": reference(
+                reference_model, initial, max_length + 1),
         }
         expect_equal(got, reference(reference_model, initial, max_length), call, case=case, mistakes=mistakes)
         if model.calls > max_length:

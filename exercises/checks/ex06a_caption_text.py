@@ -31,6 +31,7 @@ CASES = [  # (description, the row as words; "_" is padding)
     ("raw argmax output that goes on after [end]", "[start] two dogs playing on the grass [end] the dog [end] [end]"),
     ("a word the vocabulary did not know", "[start] a [unk] jumps in the water [end] _"),
     ("an empty caption", "[start] [end] _ _ _"),
+    ("a row of a padded batch of decoded captions (no [end])", "a man jumps in the water _ _ _"),
     ("no [end]: cut at the maximum length, as a NumPy array", "[start] a girl with a ball and a white dog and"),
 ]
 
