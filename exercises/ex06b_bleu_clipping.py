@@ -11,9 +11,9 @@ times as it occurs in the one reference where it occurs most often.
     "the" occurs 2 times in the first reference, 1 in the second: at most 2 count.
     clipped matches 2, total 7: unigram precision 2/7
 
-BLEU-n combines these precisions for n = 1..n (added up over all captions of the test set,
-then a geometric mean, times a penalty for short captions); lesson 06 gets them from
-sacreBLEU, and the tests check that your counts agree with its counts.
+BLEU-4 combines these precisions for n = 1 to 4 (each added up over all the captions of the
+test set, then their geometric mean, times a penalty for short captions). Lesson 06 gets them
+from sacreBLEU; the course's tests check that this exercise's counts are the ones it makes.
 
     words       a list of words
     n           the n-gram length, >= 1
