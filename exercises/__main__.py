@@ -338,7 +338,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_intermixed_args(argv)
     if args.yes and args.command != "reset":
         args.yes = False
     args.exercises = [w for w in args.exercises if w.strip()]
