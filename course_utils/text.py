@@ -49,23 +49,32 @@ def length_bucketed(tokens: np.ndarray, labels: np.ndarray, batch_size: int, *, 
     learned (the padding is masked anyway). ``tokens`` must be padded at the end.
     With a ``seed`` the grouping and the batch order change every epoch, reproducibly.
     """
-    lengths = np.maximum((tokens != 0).sum(axis=1), 1)
-    n_batches = -(-len(lengths) // batch_size)
+    return bucketed_batches((tokens, labels), batch_size, seed=seed)
+
+
+def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
+    """Batches of rows of similar length from parallel arrays (see ``length_bucketed``).
+
+    Every 2-D array is padded with 0 at the end and is cut, batch by batch, to its longest
+    row there; other arrays pass through. Rows are grouped by their total length.
+    """
+    padded = [a.ndim == 2 for a in arrays]
+    lengths = [np.maximum((a != 0).sum(axis=1), 1) for a, p in zip(arrays, padded) if p]
+    total = np.sum(lengths, axis=0)
+    n_batches = -(-len(total) // batch_size)
     epoch = [0]
 
     def generate():
         rng = np.random.default_rng(None if seed is None else seed + epoch[0])
         epoch[0] += 1
-        jitter = rng.uniform(0.85, 1.15, len(lengths)) if seed is not None else 1.0
-        order = np.argsort(lengths * jitter, kind="stable")
+        jitter = rng.uniform(0.85, 1.15, len(total)) if seed is not None else 1.0
+        order = np.argsort(total * jitter, kind="stable")
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         for b in rng.permutation(len(batches)) if seed is not None else range(len(batches)):
             idx = batches[b]
-            yield tokens[idx, : lengths[idx].max()], labels[idx]
+            widths = iter([length[idx].max() for length in lengths])
+            yield tuple(a[idx, : next(widths)] if p else a[idx] for a, p in zip(arrays, padded))
 
-    signature = (
-        tf.TensorSpec(shape=(None, None), dtype=tf.int32),
-        tf.TensorSpec(shape=(None,), dtype=tf.as_dtype(labels.dtype)),
-    )
+    signature = tuple(tf.TensorSpec(shape=(None,) * a.ndim, dtype=tf.as_dtype(a.dtype)) for a in arrays)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(tf.data.AUTOTUNE)

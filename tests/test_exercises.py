@@ -443,7 +443,8 @@ def test_teacher_forcing_reference_equals_lesson05_training_data():
         split = lesson05.Split([f"i am {i}" for i in range(len(texts))], [[t] for t in texts])
         dataset, _ = lesson05.training_data(split, vocab, batch_size=len(texts), seed=None)
         (_, decoder_input), decoder_target = next(iter(dataset))
-        assert (decoder_input.numpy().tolist(), decoder_target.numpy().tolist()) == forcing.shifted(targets)
+        got = sorted(zip(decoder_input.numpy().tolist(), decoder_target.numpy().tolist()))
+        assert got == sorted(zip(*forcing.shifted(targets)))  # batches group pairs by length: row order differs
 
 
 def test_caption_and_bleu_references_equal_lesson06_and_sacrebleu():
