@@ -363,7 +363,9 @@ class Translator:
             inputs += [state["encoder_outputs"], state["source"]]
         logits, *states = self._step(inputs)
         logits = logits.numpy()[:, 0, :].astype("float64")
-        logits[:, [0, self.vocab.start_id]] = -np.inf  # padding and [start] are never written
+        # Padding and [start] are never written, and neither is [UNK]: a rare word the vocabulary
+        # lacks is better guessed than written as [UNK], which matches no reference.
+        logits[:, [0, 1, self.vocab.start_id]] = -np.inf
         log_probs = logits - logits.max(-1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
         return log_probs, {**state, "rnn": [s.numpy() for s in states]}
@@ -592,6 +594,7 @@ def train(args):
         quick=args.quick,
     )
     run.finish()
+    print("Next: the exercises for this lesson: make check EX=ex05   (stuck? make hint EX=ex05a)")
     return run
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -91,3 +92,10 @@ def test_bad_input_gives_one_clear_line(quick_run, tmp_path, argv, message, caps
 def test_metrics_file_is_plain_json(quick_run):
     record = json.loads((quick_run / "metrics.json").read_text())
     assert record["cell"] == "gru" and record["mask"] is True
+
+
+def test_masked_max_pooling_ignores_padding():
+    x = np.array([[[1.0, -2.0], [3.0, -1.0], [9.0, 9.0]]], dtype="float32")  # the last step is padding
+    mask = np.array([[True, True, False]])
+    pooled = keras.ops.convert_to_numpy(lesson.MaskedMaxPooling()(x, mask=mask))
+    np.testing.assert_allclose(pooled, [[3.0, -1.0]])
