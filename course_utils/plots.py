@@ -72,7 +72,7 @@ def line_plot(
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, (x, y) in series.items():
         color = (colors or PALETTE).get(name)
-        ax.plot(x, y, label=name, color=color, linewidth=2)
+        ax.plot(x, y, label=name, color=color, linewidth=2, marker="o" if len(x) <= 12 else None)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

@@ -507,8 +507,26 @@ def evaluate(translator: Translator, test: Split, beams, alpha: float) -> dict:
     for beam in beams:
         t0 = time.time()
         hypotheses = translator.translate(test.sources, beam=beam, alpha=alpha)
-        results[beam] = {"bleu": corpus_bleu(hypotheses, test.references), "seconds": time.time() - t0}
+        results[beam] = {
+            "bleu": corpus_bleu(hypotheses, test.references),
+            "seconds": time.time() - t0,
+            "by_length": bleu_by_length(test, hypotheses),
+        }
     return results
+
+
+def bleu_by_length(test: Split, hypotheses: list[str]) -> dict[int, float]:
+    """Corpus BLEU of the test sentences grouped by English length in words (3 = three or fewer).
+
+    The plain model must squeeze the whole sentence into one state vector, so it should lose
+    more on longer sentences than the model with attention (Bahdanau et al. 2015, figure 2).
+    """
+    lengths = np.maximum([len(s.split()) for s in test.sources], 3)
+    return {
+        int(n): corpus_bleu([hypotheses[i] for i in rows], [test.references[i] for i in rows])
+        for n in np.unique(lengths)
+        for rows in [np.flatnonzero(lengths == n)]
+    }
 
 
 def train(args):
@@ -562,6 +580,7 @@ def train(args):
                 f"train_seconds_{kind}": seconds,
                 f"epochs_{kind}": len(history["loss"]),
                 f"val_loss_{kind}": min(history["val_loss"]),
+                f"bleu_{kind}_beam_by_length": scores[args.beam]["by_length"],
             }
         )
         print(f"test BLEU {kind}: greedy {scores[1]['bleu']:.1f}, beam {args.beam} {scores[args.beam]['bleu']:.1f}")
@@ -575,6 +594,15 @@ def train(args):
     print_table(table, args.beam)
     bars = {f"{k} {'greedy' if b == 1 else f'beam {b}'}": s["bleu"] for k, v in table.items() for b, s in v.items()}
     run.save_figure(plots.bar_table(bars, title="Test BLEU (sacreBLEU, all references)", ylabel="BLEU"), "bleu.png")
+    by_length = {kind: scores[args.beam]["by_length"] for kind, scores in table.items()}
+    curves = {kind: (list(b), list(b.values())) for kind, b in by_length.items()}
+    fig = plots.line_plot(
+        curves,
+        title=f"Test BLEU by sentence length (beam {args.beam})",
+        xlabel="English words (3 = three or fewer)",
+        ylabel="BLEU",
+    )
+    run.save_figure(fig, "bleu_by_length.png")
     for key, value in bars.items():
         run.log_scalar(f"bleu/{key.replace(' ', '_')}", value, step=0)
     run.write_metrics(

@@ -119,7 +119,9 @@ def test_quick_run_writes_every_output(real_data, private_runs, capsys):
     assert metrics["quick"] is True and metrics["epochs_attention"] >= 1
     assert 0 <= metrics["bleu_attention_greedy"] <= 100 and 0 <= metrics["bleu_attention_beam"] <= 100
     assert metrics["val_loss_attention"] < np.log(metrics["target_words"])  # better than a uniform guess
-    for name in ("attention.png", "bleu.png", "loss_attention.png"):
+    by_length = metrics["bleu_attention_beam_by_length"]  # test sentences grouped by English length
+    assert min(map(int, by_length)) == 3 and all(0 <= b <= 100 for b in by_length.values())
+    for name in ("attention.png", "bleu.png", "bleu_by_length.png", "loss_attention.png"):
         assert_png(run_dir / name)
     assert (run_dir / "model.keras").is_file() and (run_dir / lesson.SETTINGS_FILE).is_file()
     tags = tensorboard_scalars(run_dir / "logs")
