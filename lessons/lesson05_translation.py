@@ -602,6 +602,7 @@ def train(args):
         xlabel="English words (3 = three or fewer)",
         ylabel="BLEU",
     )
+    fig.axes[0].set_xticks(sorted({n for b in by_length.values() for n in b}))
     run.save_figure(fig, "bleu_by_length.png")
     for key, value in bars.items():
         run.log_scalar(f"bleu/{key.replace(' ', '_')}", value, step=0)
