@@ -85,6 +85,12 @@ def load_data(args):
 # a masked step leaves the hidden state untouched, so the final state is the state after the
 # last real word. Without the mask the RNN must read through hundreds of zeros after a short
 # review, and its memory of the review fades (`--no-mask` shows what that costs).
+#
+# By default the classifier reads the RNN's last state, so whatever decides the review must
+# survive every step after it. `--pooling mean` or `--pooling max` reads the outputs of all
+# steps instead (their average, or each unit's strongest response), which gives every word a
+# short path to the answer. A SimpleRNN, which forgets within tens of steps (lesson 02), needs
+# that: compare `--cell rnn` with and without `--pooling max`.
 
 
 # %%
