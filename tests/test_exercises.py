@@ -575,8 +575,9 @@ def test_watch_rechecks_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
         time.sleep(0.2)
         mine.write_text(exercise.solution.read_text())
         output += read_until(process, "PASSED")
+        output += read_until(process, "Next:")  # back in its waiting loop
         process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=20)
+        rest, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()

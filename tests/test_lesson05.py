@@ -77,7 +77,7 @@ def test_step_decoder_gives_the_training_models_scores(cell, attention, bidirect
     for t in range(target.shape[1] - 1):
         log_probs, state = translator.step(target[:, t], state)
         logits = full[:, t].astype("float64")
-        logits[:, [0, vocab.start_id]] = -np.inf  # the decoder never writes padding or [start]
+        logits[:, [0, 1, vocab.start_id]] = -np.inf  # the decoder never writes padding, [UNK] or [start]
         expected = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
         np.testing.assert_allclose(log_probs, expected, atol=1e-4)
 
