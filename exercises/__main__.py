@@ -20,6 +20,7 @@ import argparse
 import filecmp
 import json
 import shutil
+import signal
 import sys
 import textwrap
 import time
@@ -228,6 +229,7 @@ def cmd_watch(args) -> int:
     seen = {e: stamp(path) for e, path in files.items()}
     what = chosen[0].name if len(chosen) == 1 else f"{len(chosen)} exercises"
     print(f"Watching {what}; save the file to re-check it. Ctrl-C stops.\n", flush=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops us even if a parent shell ignored it
     try:
         if len(chosen) == 1:
             outcome = run_check(chosen[0], files[chosen[0]])
