@@ -35,6 +35,15 @@ class Decoded:
     log_probs: list[float]
 
 
+def next_token_log_probs(logits, banned=()) -> np.ndarray:
+    """Log-softmax of a step's logits ``(n, vocab)`` in float64, with the ``banned`` token ids
+    made impossible (padding, [start], [UNK]: tokens a decoder must never write)."""
+    logits = np.array(logits, dtype=np.float64)
+    logits[:, list(banned)] = -np.inf
+    logits -= logits.max(-1, keepdims=True)
+    return logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+
+
 def map_state(function, state):
     """Apply ``function`` to every array of a (nested) state, keeping its structure."""
     if state is None:

@@ -41,7 +41,7 @@ import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
 from course_utils.bleu import reference_streams
-from course_utils.decoding import decode
+from course_utils.decoding import decode, next_token_log_probs
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, load_model, newest_model
 from course_utils.text import bucketed_batches
@@ -362,12 +362,9 @@ class Translator:
         if self.attends:
             inputs += [state["encoder_outputs"], state["source"]]
         logits, *states = self._step(inputs)
-        logits = logits.numpy()[:, 0, :].astype("float64")
         # Padding and [start] are never written, and neither is [UNK]: a rare word the vocabulary
         # lacks is better guessed than written as [UNK], which matches no reference.
-        logits[:, [0, 1, self.vocab.start_id]] = -np.inf
-        log_probs = logits - logits.max(-1, keepdims=True)
-        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
+        log_probs = next_token_log_probs(logits.numpy()[:, 0, :], banned=[0, 1, self.vocab.start_id])
         return log_probs, {**state, "rnn": [s.numpy() for s in states]}
 
     def translate_ids(self, source: np.ndarray, beam: int = 1, alpha: float = 0.6, max_length: int | None = None):

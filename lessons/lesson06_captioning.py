@@ -46,7 +46,7 @@ import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
 from course_utils.bleu import reference_streams
-from course_utils.decoding import decode
+from course_utils.decoding import decode, next_token_log_probs
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, load_model, newest_model
 
@@ -527,10 +527,8 @@ class Captioner:
         if self.spec.attention:
             inputs.append(state["keys"])
         logits, *states = self._step(inputs)
-        logits = logits.numpy()[:, 0, :].astype("float64")
-        logits[:, [0, 1, self.vocab.start_id]] = -np.inf  # never write padding, [unk] or [start]
-        log_probs = logits - logits.max(-1, keepdims=True)
-        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
+        never = [0, 1, self.vocab.start_id]  # padding, [unk] and [start]
+        log_probs = next_token_log_probs(logits.numpy()[:, 0, :], banned=never)
         return log_probs, {**state, "rnn": [s.numpy() for s in states]}
 
     def caption_ids(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0) -> list[list[int]]:

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from course_utils.decoding import beam_search, decode, greedy_search
+from course_utils.decoding import beam_search, decode, greedy_search, next_token_log_probs
 
 END, A, B, START = 0, 1, 2, 3
 
@@ -115,3 +115,14 @@ def test_bad_settings_are_refused():
         beam_search(step, None, batch_size=1, start_id=START, end_id=END, max_length=0)
     with pytest.raises(ValueError):
         beam_search(step, None, batch_size=1, start_id=START, end_id=END, max_length=3, beam_size=0)
+
+
+def test_next_token_log_probs_is_a_log_softmax_without_the_banned_tokens():
+    logits = np.array([[2.0, 1.0, 0.5, -1.0], [0.0, 0.0, 3.0, 1.0]], dtype="float32")
+    log_probs = next_token_log_probs(logits, banned=[0, 2])
+    assert log_probs.dtype == np.float64 and np.isneginf(log_probs[:, [0, 2]]).all()
+    np.testing.assert_allclose(np.exp(log_probs).sum(-1), 1.0)
+    kept = logits[:, [1, 3]].astype("float64")
+    expected = kept - np.log(np.exp(kept).sum(-1, keepdims=True))
+    np.testing.assert_allclose(log_probs[:, [1, 3]], expected)
+    assert logits[0, 0] == 2.0  # the caller's logits are left as they were
