@@ -58,9 +58,8 @@ def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
     Every 2-D array is padded with 0 at the end and is cut, batch by batch, to its longest
     row there; other arrays pass through. Rows are grouped by their total length.
     """
-    padded = [a.ndim == 2 for a in arrays]
-    lengths = [np.maximum((a != 0).sum(axis=1), 1) for a, p in zip(arrays, padded) if p]
-    total = np.sum(lengths, axis=0)
+    lengths = [np.maximum((a != 0).sum(axis=1), 1) if a.ndim == 2 else None for a in arrays]
+    total = np.sum([n for n in lengths if n is not None], axis=0)
     n_batches = -(-len(total) // batch_size)
     epoch = [0]
 
@@ -72,8 +71,7 @@ def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         for b in rng.permutation(len(batches)) if seed is not None else range(len(batches)):
             idx = batches[b]
-            widths = iter([length[idx].max() for length in lengths])
-            yield tuple(a[idx, : next(widths)] if p else a[idx] for a, p in zip(arrays, padded))
+            yield tuple(a[idx] if n is None else a[idx, : n[idx].max()] for a, n in zip(arrays, lengths))
 
     signature = tuple(tf.TensorSpec(shape=(None,) * a.ndim, dtype=tf.as_dtype(a.dtype)) for a in arrays)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)

@@ -290,7 +290,7 @@ def layers_of(model: keras.Model) -> dict:
 
 def encoder(layers: dict, source):
     """English ids -> (outputs at every word, final states). The final states are the context c = h_n."""
-    outputs, *states = layers["encoder_rnn"](_dropout(layers, layers["source_embedding"](source)))
+    outputs, *states = layers["encoder_rnn"](layers["dropout"](layers["source_embedding"](source)))
     if isinstance(layers["encoder_rnn"], keras.layers.Bidirectional):
         half = len(states) // 2
         states = [keras.ops.concatenate([f, b], axis=-1) for f, b in zip(states[:half], states[half:])]
@@ -299,7 +299,7 @@ def encoder(layers: dict, source):
 
 def decoder(layers: dict, target_in, states, encoder_outputs=None, source=None):
     """Previous French ids + state -> (next-word logits, new states, attention weights or None)."""
-    words = _dropout(layers, layers["target_embedding"](target_in))
+    words = layers["dropout"](layers["target_embedding"](target_in))
     outputs, *states = layers["decoder_rnn"](words, initial_state=states)
     weights = None
     if "attention" in layers:
@@ -308,11 +308,7 @@ def decoder(layers: dict, target_in, states, encoder_outputs=None, source=None):
             [outputs, encoder_outputs], mask=[None, source_mask], return_attention_scores=True
         )
         outputs = layers["combine"](keras.ops.concatenate([outputs, context], axis=-1))
-    return layers["next_word"](_dropout(layers, outputs)), states, weights
-
-
-def _dropout(layers: dict, x):
-    return layers["dropout"](x) if "dropout" in layers else x  # models saved before --dropout existed have none
+    return layers["next_word"](layers["dropout"](outputs)), states, weights
 
 
 def training_model(layers: dict, spec: Spec) -> keras.Model:
