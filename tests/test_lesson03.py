@@ -22,7 +22,8 @@ def quick_run(real_data, tmp_path_factory):
 
 def test_quick_run_writes_every_output(quick_run):
     metrics = read_metrics(quick_run)
-    assert metrics["train_size"] == 2700 and metrics["val_size"] == 300 and metrics["test_size"] == 1000
+    assert metrics["train_size"] + metrics["val_size"] == 3000 and metrics["test_size"] == 1000
+    assert 250 <= metrics["val_size"] <= 400, "about a tenth of the training reviews, in whole movies"
     assert metrics["test_accuracy"] > 0.65, "the quick model should beat chance (0.5) clearly"
     assert metrics["baseline_test_accuracy"] > 0.65
     assert metrics["parameters"] > 0 and metrics["seconds_per_epoch"] > 0
@@ -99,3 +100,28 @@ def test_masked_max_pooling_ignores_padding():
     mask = np.array([[True, True, False]])
     pooled = keras.ops.convert_to_numpy(lesson.MaskedMaxPooling()(x, mask=mask))
     np.testing.assert_allclose(pooled, [[3.0, -1.0]])
+
+
+def test_validation_holds_out_whole_movies(real_data):
+    from course_utils.corpora import load_imdb
+
+    texts, labels, movies = load_imdb("train", limit=3000, seed=3)
+    assert len(texts) == len(labels) == len(movies) == 3000
+    assert all(m.startswith("tt") for m in movies)
+    assert len(set(movies)) < 3000, "some movies have several reviews, which is why the split is by movie"
+    val = lesson.held_out_movies(movies, fraction=0.1, seed=3)
+    assert 300 <= val.sum() <= 400
+    assert not set(movies[val]) & set(movies[~val])
+
+
+def test_word_dropout_hides_words_only_while_training():
+    tokens = np.tile(np.array([[5, 6, 7, 8, 9, 10, 11, 12, 0, 0]], dtype="int32"), (400, 1))
+    layer = lesson.WordDropout(0.25, seed=0)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(tokens)), tokens)
+    dropped = keras.ops.convert_to_numpy(layer(tokens, training=True))
+    changed = dropped != tokens
+    assert np.all(dropped[changed] == 1), "a dropped word becomes the unknown-word id"
+    assert not changed[:, 8:].any(), "padding stays padding, so the mask is unchanged"
+    assert 0.2 < changed[:, :8].mean() < 0.3
+    restored = lesson.WordDropout.from_config(layer.get_config())
+    assert restored.rate == 0.25
