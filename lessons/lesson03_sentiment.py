@@ -154,6 +154,11 @@ class WordDropout(keras.layers.Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
+def model_name(args):
+    return f"{'bidirectional ' if args.bidirectional else ''}{args.cell.upper()}" + (
+        f", {args.pooling} pooling" if args.pooling != "last" else "")
+
+
 def learning_rate(args):
     """Adam's step: 2e-3 for the gated cells, half that for a SimpleRNN, whose gradients swing more (lesson 02)."""
     if args.learning_rate is not None:
@@ -312,7 +317,7 @@ def train(args):
     print(f"\nTest accuracy ({len(test_labels):,} reviews): {test_accuracy:.4f}   baseline {baseline:.4f}")
 
     matrix = confusion_matrix(test_labels, predicted)
-    run.save_figure(plots.training_curves(history.history, title=f"IMDB, {args.cell.upper()}"), "training_curves.png")
+    run.save_figure(plots.training_curves(history.history, title=f"IMDB, {model_name(args)}"), "training_curves.png")
     run.save_figure(plots.heatmap(matrix, row_labels=["negative", "positive"], col_labels=["negative", "positive"],
                                   title=f"Test confusion matrix (accuracy {test_accuracy:.3f})",
                                   xlabel="predicted", ylabel="true", fmt="{:.0f}"), "confusion_matrix.png")
