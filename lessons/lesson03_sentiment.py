@@ -95,9 +95,9 @@ def held_out_movies(movies, fraction, seed):
 # `TextVectorization` lower-cases, removes `<br />` tags and punctuation (keeping `!` and `?`),
 # splits into words and maps each word to its rank in the training vocabulary (0 is
 # padding, 1 is "unknown word"). Reviews are cut to `--sequence-length` words and padded at
-# the end. The median review has 176 words, but nearly a quarter are longer than 300 and lose their
-# last paragraph, which is where reviewers tend to give their verdict. The default, 1000 words,
-# keeps 99.7% of reviews whole for about a quarter more time per epoch than 300 would.
+# the end. The median review has 176 words, but nearly a quarter are longer than 300 and would
+# lose their last paragraph, which is where reviewers tend to give their verdict. The default,
+# 1000 words, keeps 99.7% of reviews whole for about a quarter more time per epoch than 300.
 # The Embedding layer's `mask_zero=True` then tells the RNN which steps are padding:
 # a masked step leaves the hidden state untouched, so the final state is the state after the
 # last real word. Without the mask the RNN must read through hundreds of zeros after a short
@@ -107,8 +107,9 @@ def held_out_movies(movies, fraction, seed):
 # By default the classifier reads the RNN's last state, so whatever decides the review must
 # survive every step after it. `--pooling mean` or `--pooling max` reads the outputs of all
 # steps instead (their average, or each unit's strongest response), which gives every word a
-# short path to the answer. A SimpleRNN, which forgets within tens of steps (lesson 02), needs
-# that: compare `--cell rnn` with and without `--pooling max`.
+# short path to the answer. A SimpleRNN forgets within tens of steps (lesson 02), so it has the
+# most to gain: compare `--cell rnn` with and without `--pooling max` (measured on two cores:
+# 0.830 and 0.838; with 300 words and a step of 2e-3 the gap was wider, 0.783 and 0.862).
 #
 # An IMDB model overfits within two or three epochs: it learns that a handful of words decide
 # a review. `--word-dropout 0.2` replaces a fifth of the words of every training review with
