@@ -18,21 +18,30 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench clean \
+.PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench clean \
 	format lint check hint watch reset
 EX ?=
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
 	@echo "Setting up $(VENV) (first time only, about a minute)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# the course itself, editable: lessons import course_utils from any folder (a notebook's kernel starts in lessons/)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create .venv and install the pinned dependencies
+
+notebooks: $(STAMP) ## write every lesson as a notebook, lessons/lessonNN_*.ipynb (kernel: this .venv)
+	@$(PY) -m course_utils.notebooks
+
+lab: notebooks ## open the lessons in JupyterLab (installs it into .venv the first time)
+	@$(PY) -c 'import jupyterlab' 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check jupyterlab
+	@$(VENV)/bin/jupyter lab lessons/
 
 lesson01: $(STAMP) ## an RNN from scratch: NumPy step, BPTT, "hello", names
 	@$(PY) -m lessons.lesson01_rnn_from_scratch $(ARGS)
@@ -87,12 +96,13 @@ bench: $(STAMP) ## full-size runs; writes bench/results.md
 	@$(PY) -m bench $(ARGS)
 
 clean: ## remove caches and runs (never your exercise files)
-	rm -rf .cache runs .pytest_cache .ruff_cache
+	rm -rf .cache runs .pytest_cache .ruff_cache lessons/*.ipynb
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 format: $(STAMP) ## format the code with ruff
 	@$(VENV)/bin/ruff format course_utils lessons exercises tests bench
 	@$(VENV)/bin/ruff check --fix --quiet course_utils lessons exercises tests bench
 
-lint: $(STAMP) ## check the code with ruff
+lint: $(STAMP) ## check the code with ruff (lint and formatting)
 	@$(VENV)/bin/ruff check course_utils lessons exercises tests bench
+	@$(VENV)/bin/ruff format --check course_utils lessons exercises tests bench

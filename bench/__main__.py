@@ -1,10 +1,8 @@
-"""``make bench``: full-size runs of every lesson that declares ``BENCHMARKS``; writes a results table.
+"""``make bench``: full-size runs of every configuration in ``bench/benchmarks.py``; writes a results table.
 
-A lesson module opts in with a list such as
+Each lesson has a list of entries such as
 
-    BENCHMARKS = [
-        {"name": "default", "args": [], "report": ["test_accuracy"], "target": "test_accuracy >= 0.87, <= 300 s"},
-    ]
+    {"name": "default", "args": [], "report": ["test_accuracy"], "target": "test_accuracy >= 0.87, <= 300 s"}
 
 Each entry is run in a fresh process (``python -m lessons.<lesson> <args> --run-dir runs/bench/...``);
 its metrics.json is read back and the row is stored in bench/results.json and rendered to
@@ -14,11 +12,9 @@ lesson03; ``ARGS="lesson03 default"`` only that entry.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import platform
-import pkgutil
 import subprocess
 import sys
 import time
@@ -26,7 +22,9 @@ from datetime import date
 from pathlib import Path
 
 import course_utils  # noqa: F401
+from bench.benchmarks import BENCHMARKS
 from course_utils import REPO_ROOT
+from course_utils.atomic import write_atomic
 
 RESULTS_JSON = REPO_ROOT / "bench" / "results.json"
 RESULTS_MD = REPO_ROOT / "bench" / "results.md"
@@ -43,13 +41,7 @@ def cpu_name() -> str:
 
 
 def lessons_with_benchmarks():
-    import lessons
-
-    for info in sorted(pkgutil.iter_modules(lessons.__path__), key=lambda i: i.name):
-        if info.name.startswith("lesson"):
-            module = importlib.import_module(f"lessons.{info.name}")
-            if getattr(module, "BENCHMARKS", None):
-                yield info.name, module.BENCHMARKS
+    yield from sorted(BENCHMARKS.items())
 
 
 def run_one(lesson: str, entry: dict) -> dict:
@@ -112,8 +104,8 @@ def main(argv: list[str]) -> int:
             row = run_one(lesson, entry)
             stored = [r for r in stored if (r["lesson"], r["name"]) != (lesson, entry["name"])] + [row]
             stored.sort(key=lambda r: (r["lesson"], r["name"]))
-            RESULTS_JSON.write_text(json.dumps(stored, indent=2) + "\n")
-            RESULTS_MD.write_text(render(stored))
+            write_atomic(RESULTS_JSON, json.dumps(stored, indent=2) + "\n")
+            write_atomic(RESULTS_MD, render(stored))
             ran += 1
     if not ran:
         print(f"no benchmark matched {' '.join(argv)!r}", file=sys.stderr)

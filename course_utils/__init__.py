@@ -5,12 +5,12 @@ so it must be imported before keras or tensorflow.
 """
 
 import os
+import sys
 import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("MPLBACKEND", "Agg")
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="tensorflow")
 warnings.filterwarnings("ignore", message=".*np.object.*")
 # Our tf.data pipelines shuffle themselves; Keras warns that fit(shuffle=True) is then ignored.
@@ -19,6 +19,28 @@ warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
 from pathlib import Path  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel (a notebook in JupyterLab, VS Code, nbclient...)."""
+    if "ipykernel" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _headless() -> bool:
+    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# Figures draw inline in a notebook (the kernel sets that up); with no display and no kernel they
+# render off-screen. A backend the learner chose (MPLBACKEND) is never overridden.
+if "MPLBACKEND" not in os.environ and not in_kernel() and _headless():
+    os.environ["MPLBACKEND"] = "Agg"
 
 
 class CourseError(Exception):

@@ -47,13 +47,3 @@ def _imdb_movie_id(urls: list[str], review: Path) -> str:
         return urls[int(review.name.split("_")[0])].split("/title/")[1].split("/")[0]
     except (ValueError, IndexError):
         raise CourseError(f"{review} has no matching line in its urls file; the IMDB archive looks corrupt") from None
-
-
-def read_lines(path: str | Path) -> list[str]:
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CourseError(f"file {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise CourseError(f"{path} is not UTF-8 text") from None

@@ -317,12 +317,6 @@ def read_text(name: str) -> str:
         raise CourseError(f"{path} is not UTF-8 text; is it the right file?") from None
 
 
-def describe() -> str:
-    """A table of every dataset, for ``make data`` and the README."""
-    rows = [f"{d.name:<26} {d.size:>8}  {d.licence:<32} {d.url}" for d in REGISTRY.values()]
-    return "\n".join(rows)
-
-
 def main() -> int:
     """``make data``: fetch every dataset (downloads show a progress bar)."""
     print(f"Data root: {data_root()}  (set COURSE_DATA_DIR to use another folder)\n")

@@ -1,16 +1,15 @@
-"""Plots the lessons share. Everything renders headless (Agg) and is saved as PNG."""
+"""Plots the lessons share, saved as PNG (and drawn inline in a notebook by ``lesson.show_figure``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import colors as mcolors
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import colors as mcolors  # noqa: E402
+from course_utils.atomic import atomic_target
 
 plt.rcParams.update(
     {
@@ -30,11 +29,11 @@ PALETTE = {"rnn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c", "train": "#1f7
 def save(fig, path: str | Path) -> Path:
     """Save ``fig`` as PNG (atomically) and close it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}")
-    fig.savefig(tmp, format="png", bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with atomic_target(path) as tmp:
+            fig.savefig(tmp, format="png", bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -10,15 +10,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError  # noqa: I001  (sets quiet logs before keras)
+from course_utils.atomic import atomic_target, write_atomic  # noqa: F401  (write_atomic is used via runs)
 
 import keras
 
@@ -26,21 +27,6 @@ import keras
 def runs_root() -> Path:
     env = os.environ.get("COURSE_RUNS_DIR")
     return Path(env).expanduser() if env else REPO_ROOT / "runs"
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old or the new contents, never half of it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, mode) as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def to_jsonable(value):
@@ -91,10 +77,6 @@ class Run:
     def log_dir(self) -> Path:
         return self.path / "logs"
 
-    @property
-    def model_path(self) -> Path:
-        return self.path / "model.keras"
-
     def file(self, name: str) -> Path:
         return self.path / name
 
@@ -113,9 +95,9 @@ class Run:
     def save_model(self, model, name: str = "model.keras") -> Path:
         """Save a ``.keras`` model atomically (a crash leaves the previous file intact)."""
         target = self.path / name
-        tmp = self.path / f".tmp-{os.getpid()}-{name}"
-        model.save(tmp)
-        os.replace(tmp, target)
+        with atomic_target(target) as tmp:
+            tmp.unlink()  # Keras refuses to overwrite without asking
+            model.save(tmp)
         return target
 
     def save_figure(self, fig, name: str) -> Path:
@@ -144,8 +126,10 @@ class Run:
         with self.writer.as_default():
             tf.summary.text(tag, text, step=step)
 
-    def write_metrics(self, metrics: dict, **context) -> Path:
-        """Write ``metrics.json``: the lesson's figures plus wall time, backend and versions."""
+    def write_metrics(self, metrics: dict, config=None, **context) -> Path:
+        """Write ``metrics.json``: the lesson's figures, its whole configuration, wall time, backend and versions."""
+        if config is not None:
+            context = {**dataclasses.asdict(config), **context}
         record = {
             "lesson": self.lesson,
             "run_dir": str(self.path),

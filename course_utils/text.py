@@ -41,22 +41,15 @@ def vectorize(layer, texts, batch_size: int = 2048) -> np.ndarray:
     return np.concatenate(parts).astype("int32")
 
 
-def length_bucketed(tokens: np.ndarray, labels: np.ndarray, batch_size: int, *, seed: int | None):
-    """A tf.data pipeline of batches of similar length, each cut to its longest sequence.
+def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
+    """A tf.data pipeline of batches of rows of similar length from parallel arrays.
 
     Recurrent layers step through every position of a batch, padding included, so grouping
     sequences of similar length makes an epoch much cheaper without changing what is
-    learned (the padding is masked anyway). ``tokens`` must be padded at the end.
-    With a ``seed`` the grouping and the batch order change every epoch, reproducibly.
-    """
-    return bucketed_batches((tokens, labels), batch_size, seed=seed)
-
-
-def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
-    """Batches of rows of similar length from parallel arrays (see ``length_bucketed``).
-
-    Every 2-D array is padded with 0 at the end and is cut, batch by batch, to its longest
-    row there; other arrays pass through. Rows are grouped by their total length.
+    learned (the padding is masked anyway). Every 2-D array must be padded with 0 at the end
+    and is cut, batch by batch, to its longest row there; other arrays (labels) pass through.
+    Rows are grouped by their total length. With a ``seed`` the grouping and the batch order
+    change every epoch, reproducibly; without one the order is fixed (for evaluation).
     """
     lengths = [np.maximum((a != 0).sum(axis=1), 1) if a.ndim == 2 else None for a in arrays]
     total = np.sum([n for n in lengths if n is not None], axis=0)

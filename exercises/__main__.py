@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from course_utils import CourseError
+from course_utils.atomic import write_atomic
 from exercises import LESSONS, PACKAGE_DIR, SOLUTIONS_DIR, STUBS_DIR, Exercise, all_exercises
 from exercises.runner import NOT_DONE, PASSED, Outcome, display, run_check
 
@@ -108,8 +109,7 @@ def write_state(folder: Path, name: str, values: dict) -> None:
         return  # the reference folders stay exactly as they are in git
     path = state_file(folder, name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values, indent=1, sort_keys=True) + "\n")
+        write_atomic(path, json.dumps(values, indent=1, sort_keys=True) + "\n")
     except OSError:
         pass  # a read-only checkout still checks; it just forgets
 

@@ -4,32 +4,22 @@ A many-to-one network reads a whole sequence and gives one answer at the end. He
 sequence is a movie review from the Large Movie Review Dataset (25,000 reviews to train on,
 25,000 to test on) and the answer is the probability that the review is positive.
 
-What you will see:
-- the text pipeline: `TextVectorization` inside `tf.data`, HTML line breaks cleaned, padding
-  masked (`mask_zero=True`), and batches grouped by length so the RNN does not spend its time
-  stepping through padding;
-- an Embedding -> SimpleRNN / LSTM / GRU (`--cell`) -> Dense model, optionally
-  `--bidirectional` and stacked (`--layers 2`), reading its last state or pooling all steps
-  (`--pooling max`), with `--word-dropout` against overfitting;
-- a validation set of whole movies, so it does not flatter the model;
-- a bag-of-bigrams linear classifier trained on the same split: the baseline to beat;
-- training curves, a confusion matrix, the test reviews the model got most confidently wrong,
-  TensorBoard logs, and a saved `.keras` model that takes raw text.
-
-Run it:   make lesson03                       (GRU, about 3 minutes on two cores, 0.884)
-          make lesson03 ARGS="--bidirectional --pooling max --word-dropout 0.2"   (5 minutes, 0.895)
+Run it:   make lesson03                       (GRU, about 3 minutes on two cores)
+          make lesson03 ARGS="--bidirectional --pooling max --word-dropout 0.2"   (about 5 minutes)
           make lesson03 ARGS="--cell rnn"     (the plain RNN)
           make compare03                      (rnn vs lstm vs gru at the same budget)
 Predict:  python -m lessons.lesson03_sentiment predict "A wonderful, moving film."
+Notebook: make notebooks, then open lessons/lesson03_sentiment.ipynb
 """
 
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import argparse
+import dataclasses
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -38,26 +28,62 @@ import tensorflow as tf
 
 from course_utils import CourseError, cli, plots
 from course_utils.corpora import load_imdb
+from course_utils.layers import RECURRENT_LAYERS, recurrent_layer
+from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, run_lesson, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, load_model, newest_model, runs_root, write_atomic
-from course_utils.text import fit_vectorizer, length_bucketed, vectorize
+from course_utils.text import bucketed_batches, fit_vectorizer, vectorize
 
 LESSON = "lesson03_sentiment"
-CELL_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
-BENCHMARKS = [
-    {"name": "default", "args": [], "report": ["test_accuracy", "baseline_test_accuracy", "seconds_per_epoch"],
-     "target": "test_accuracy >= 0.87 in <= 300 s"},
-    {"name": "best", "args": ["--bidirectional", "--pooling", "max", "--word-dropout", "0.2"],
-     "report": ["test_accuracy", "baseline_test_accuracy", "seconds_per_epoch"],
-     "target": "test_accuracy >= 0.89 in <= 600 s"},
-    {"name": "rnn", "args": ["--cell", "rnn"], "report": ["test_accuracy", "seconds_per_epoch"],
-     "target": "test_accuracy >= 0.80"},
-    {"name": "rnn-max", "args": ["--cell", "rnn", "--pooling", "max"], "report": ["test_accuracy", "seconds_per_epoch"],
-     "target": "a SimpleRNN that need not carry the review to its last step"},
-    {"name": "no-mask", "args": ["--no-mask", "--no-bucketing", "--sequence-length", "300"],
-     "report": ["test_accuracy"], "target": "shows what unmasked padding costs"},
-]
+# %% [markdown]
+# ## 0. Configuration
+# Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
+# the lesson again; as a script every field is a flag (`--sequence-length 300`, `--bidirectional`).
+# `--quick` (or `COURSE_QUICK=1` in the environment, for a notebook) trains on a small real
+# slice of the data in seconds.
+
+
+# %%
+@dataclass
+class Config(LessonConfig):
+    cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
+    epochs: int = flag(3, "training epochs", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.positive_int)
+    vocab_size: int = flag(20000, "words kept", type=cli.positive_int)
+    sequence_length: int = flag(1000, "words kept per review (1000: nearly every review whole)", type=cli.positive_int)
+    embedding_dim: int = flag(64, "embedding size", type=cli.positive_int)
+    units: int = flag(64, "RNN units", type=cli.positive_int)
+    layers: int = flag(1, "stacked RNN layers", type=cli.positive_int)
+    bidirectional: bool = flag(False, "read each review in both directions")
+    pooling: str = flag("last", "classify from the last state, or the mean or max of all steps' outputs",
+                        choices=("last", "mean", "max"))
+    dropout: float = flag(0.3, "dropout before the output", type=cli.fraction)
+    word_dropout: float = flag(0.0, "fraction of training words replaced by the unknown word", type=cli.fraction)
+    learning_rate: float | None = flag(None, "Adam step (default 2e-3, or 1e-3 for --cell rnn)",
+                                       type=cli.positive_float)
+    no_mask: bool = flag(False, "do not mask padding (to see why masking matters)")
+    no_bucketing: bool = flag(False, "batch reviews in random order, not by length")
+
+    QUICK = {"epochs": 2}
+
+    def step_size(self) -> float:
+        """Adam's step: 2e-3 for the gated cells, half that for a SimpleRNN, whose gradients swing more (lesson 02)."""
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 1e-3 if self.cell == "rnn" else 2e-3
+
+    def model_name(self) -> str:
+        pooling = f", {self.pooling} pooling" if self.pooling != "last" else ""
+        return f"{'bidirectional ' if self.bidirectional else ''}{self.cell.upper()}{pooling}"
+
+
+config = configure(Config, LESSON)
+set_seed(config.seed)
+run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+print(f"Lesson 03: IMDB sentiment with a {config.model_name()}{' (no mask)' if config.no_mask else ''}"
+      f"{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}")
+show(config)
 
 # %% [markdown]
 # ## 1. Data
@@ -65,23 +91,11 @@ BENCHMARKS = [
 # appears in both. We carve a validation set out of the training reviews to choose when to
 # stop; the test set is used once, at the very end. The validation reviews are whole movies
 # too: reviews of the same film share its title, cast and plot words, so a validation set
-# drawn from the training movies flatters a model that has memorised them (by about two
-# points here) and stops it too late. `--quick` uses a small balanced slice of both.
+# drawn from the training movies flatters a model that has memorised them and stops it too
+# late. The quick configuration uses a small balanced slice of both.
 
 
 # %%
-def load_data(args):
-    train_limit, test_limit = (3000, 1000) if args.quick else (None, None)
-    texts, labels, movies = load_imdb("train", limit=train_limit, seed=args.seed)
-    test_texts, test_labels, _ = load_imdb("test", limit=test_limit, seed=args.seed)
-    val = held_out_movies(movies, fraction=0.1, seed=args.seed)
-    return {
-        "train": ([t for t, v in zip(texts, val) if not v], labels[~val]),
-        "val": ([t for t, v in zip(texts, val) if v], labels[val]),
-        "test": (test_texts, test_labels),
-    }
-
-
 def held_out_movies(movies, fraction, seed):
     """A mask choosing whole movies, in random order, until they hold ``fraction`` of the reviews."""
     names, counts = np.unique(movies, return_counts=True)
@@ -90,31 +104,85 @@ def held_out_movies(movies, fraction, seed):
     return np.isin(movies, names[chosen])
 
 
+def load_splits(config):
+    """Train, validation (whole movies) and test reviews with their labels."""
+    train_limit, test_limit = (3000, 1000) if config.quick else (None, None)
+    texts, labels, movies = load_imdb("train", limit=train_limit, seed=config.seed)
+    test_texts, test_labels, _ = load_imdb("test", limit=test_limit, seed=config.seed)
+    val = held_out_movies(movies, fraction=0.1, seed=config.seed)
+    print(f"{len(set(movies[val]))} of {len(set(movies))} training movies held out for validation")
+    return {
+        "train": ([t for t, v in zip(texts, val) if not v], labels[~val]),
+        "val": ([t for t, v in zip(texts, val) if v], labels[val]),
+        "test": (test_texts, test_labels),
+    }
+
+
+splits = load_splits(config)
+print("Reviews: " + ", ".join(f"{len(labels):,} {name}" for name, (_, labels) in splits.items()))
+print(f"Positive share of the training reviews: {splits['train'][1].mean():.2f}")
+example_text, example_label = splits["train"][0][0], splits["train"][1][0]
+print(f"\nA training review ({'positive' if example_label else 'negative'}, {len(example_text.split())} words):")
+print(example_text[:600] + (" ..." if len(example_text) > 600 else ""))
+
 # %% [markdown]
 # ## 2. From text to integers
 # `TextVectorization` lower-cases, removes `<br />` tags and punctuation (keeping `!` and `?`),
 # splits into words and maps each word to its rank in the training vocabulary (0 is
-# padding, 1 is "unknown word"). Reviews are cut to `--sequence-length` words and padded at
-# the end. The median review has 176 words, but nearly a quarter are longer than 300 and would
-# lose their last paragraph, which is where reviewers tend to give their verdict. The default,
-# 1000 words, keeps 99.7% of reviews whole for about a quarter more time per epoch than 300.
-# The Embedding layer's `mask_zero=True` then tells the RNN which steps are padding:
-# a masked step leaves the hidden state untouched, so the final state is the state after the
-# last real word. Without the mask the RNN must read through hundreds of zeros after a short
-# review, and its memory of the review fades (`--no-mask --no-bucketing --sequence-length 300`
-# shows what that costs, in about three minutes).
+# padding, 1 is "unknown word"). Reviews are cut to `sequence_length` words and padded at
+# the end. Look at the lengths printed below: the median review is short, but a long tail would
+# lose its last paragraph at a few hundred words, and that is where reviewers tend to give their
+# verdict. The default, 1000 words, keeps nearly every review whole.
+
+# %%
+vectorizer = fit_vectorizer(splits["train"][0], max_tokens=config.vocab_size, sequence_length=config.sequence_length)
+tokens = {name: vectorize(vectorizer, texts) for name, (texts, _) in splits.items()}
+vocabulary = [str(word) for word in vectorizer.get_vocabulary()]
+lengths = (tokens["train"] != 0).sum(axis=1)
+print(f"Vocabulary: {len(vocabulary):,} entries; the first twelve: {vocabulary[:12]}")
+print(f"Review length in words: median {int(np.median(lengths))}, 90th percentile {int(np.percentile(lengths, 90))}; "
+      f"{np.mean(lengths > 300):.0%} are longer than 300, {np.mean(lengths == config.sequence_length):.1%} are cut "
+      f"at {config.sequence_length}")
+example_ids = tokens["train"][0]
+print(f"\nThe review above as ids (first 20 of {int((example_ids != 0).sum())}): {example_ids[:20].tolist()}")
+print("and back to words:", " ".join(vocabulary[i] for i in example_ids[:20]))
+
+# %% [markdown]
+# ## 3. Batches of similar length, and the mask
+# A recurrent layer steps through every position of a batch, padding included. Grouping reviews
+# of similar length (`course_utils.text.bucketed_batches`) and cutting each batch to its longest
+# review makes an epoch several times cheaper without changing what is learned.
 #
+# The Embedding layer's `mask_zero=True` then tells the RNN which steps are padding: a masked
+# step leaves the hidden state untouched, so the final state is the state after the last real
+# word. Without the mask the RNN must read through hundreds of zeros after a short review, and
+# its memory of the review fades (`--no-mask --no-bucketing --sequence-length 300` shows what
+# that costs, in about three minutes). Here is one batch and its mask:
+
+
+# %%
+def batches(split, shuffle):
+    labels = splits[split][1]
+    if config.no_bucketing:
+        dataset = tf.data.Dataset.from_tensor_slices((tokens[split], labels))
+        dataset = dataset.shuffle(len(labels), seed=config.seed) if shuffle else dataset
+        return dataset.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+    return bucketed_batches((tokens[split], labels), config.batch_size, seed=config.seed if shuffle else None)
+
+
+batch_tokens, batch_labels = next(iter(batches("train", shuffle=True)))
+mask = keras.layers.Embedding(len(vocabulary), 2, mask_zero=True).compute_mask(batch_tokens)
+print(f"One training batch: tokens {tuple(batch_tokens.shape)}, labels {tuple(batch_labels.shape)}")
+print(f"Real words per review in it: {keras.ops.convert_to_numpy(mask).sum(axis=1)[:8].tolist()} ...; "
+      f"padding is {1 - keras.ops.convert_to_numpy(mask).mean():.1%} of the batch "
+      f"(unbucketed, cut to {config.sequence_length}: {1 - np.mean(tokens['train'] != 0):.1%})")
+
+# %% [markdown]
+# ## 4. Two small layers of our own
 # By default the classifier reads the RNN's last state, so whatever decides the review must
-# survive every step after it. `--pooling mean` or `--pooling max` reads the outputs of all
-# steps instead (their average, or each unit's strongest response), which gives every word a
-# short path to the answer. A SimpleRNN forgets within tens of steps (lesson 02), so it has the
-# most to gain: compare `--cell rnn` with and without `--pooling max` (measured on two cores:
-# 0.830 and 0.838; with 300 words and a step of 2e-3 the gap was wider, 0.783 and 0.862).
-#
-# An IMDB model overfits within two or three epochs: it learns that a handful of words decide
-# a review. `--word-dropout 0.2` replaces a fifth of the words of every training review with
-# the unknown-word token (a different fifth each time), so the model must find the evidence
-# spread over the whole review. At prediction time every word is kept.
+# survive every step after it. `pooling="max"` reads each unit's strongest response over all
+# steps instead, which gives every word a short path to the answer. Keras'
+# `GlobalMaxPooling1D` ignores the mask, so padding could win the maximum; this layer does not:
 
 
 # %%
@@ -135,6 +203,19 @@ class MaskedMaxPooling(keras.layers.Layer):
         return None
 
 
+toy = np.array([[[1.0, -2.0], [3.0, -1.0], [9.0, 9.0]]], dtype="float32")  # the last step is padding
+toy_mask = np.array([[True, True, False]])
+print("max over all steps: ", keras.ops.convert_to_numpy(keras.ops.max(toy, axis=1)).tolist())
+print("max over real steps:", keras.ops.convert_to_numpy(MaskedMaxPooling()(toy, mask=toy_mask)).tolist())
+
+# %% [markdown]
+# An IMDB model overfits within two or three epochs: it learns that a handful of words decide
+# a review. Word dropout replaces a fraction of the words of every training review with the
+# unknown-word id (a different fraction each time), so the model must find the evidence spread
+# over the whole review. Padding stays padding, and at prediction time every word is kept:
+
+
+# %%
 @keras.saving.register_keras_serializable(package="course_lesson03")
 class WordDropout(keras.layers.Layer):
     """While training, replace each word id by 1 (unknown word) with probability ``rate``; padding stays 0."""
@@ -155,58 +236,52 @@ class WordDropout(keras.layers.Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
-def model_name(args):
-    return f"{'bidirectional ' if args.bidirectional else ''}{args.cell.upper()}" + (
-        f", {args.pooling} pooling" if args.pooling != "last" else "")
+sentence = np.array([[12, 57, 8, 301, 44, 9, 0, 0]], dtype="int32")
+print("training:  ", keras.ops.convert_to_numpy(WordDropout(0.3, seed=1)(sentence, training=True)).tolist())
+print("predicting:", keras.ops.convert_to_numpy(WordDropout(0.3, seed=1)(sentence)).tolist())
+
+# %% [markdown]
+# ## 5. The model
+# Embedding -> SimpleRNN / LSTM / GRU (`cell`), optionally bidirectional and stacked, then the
+# last state (or the pooled outputs) -> dropout -> one sigmoid unit: P(positive).
 
 
-def learning_rate(args):
-    """Adam's step: 2e-3 for the gated cells, half that for a SimpleRNN, whose gradients swing more (lesson 02)."""
-    if args.learning_rate is not None:
-        return args.learning_rate
-    return 1e-3 if args.cell == "rnn" else 2e-3
-
-
-def build_model(vocab_size, args):
-    rnn_layer = CELL_LAYERS[args.cell]
+# %%
+def build_model(vocab_size, config):
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = tokens
-    if args.word_dropout:
-        x = WordDropout(args.word_dropout, seed=args.seed, name="word_dropout")(x)
-    x = keras.layers.Embedding(vocab_size, args.embedding_dim, mask_zero=not args.no_mask, name="embedding")(x)
-    for i in range(args.layers):
-        last = i == args.layers - 1
-        sequences = not last or args.pooling != "last"
-        layer = rnn_layer(args.units, return_sequences=sequences, name=f"{args.cell}_{i + 1}")
-        if args.bidirectional:
+    if config.word_dropout:
+        x = WordDropout(config.word_dropout, seed=config.seed, name="word_dropout")(x)
+    x = keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=not config.no_mask, name="embedding")(x)
+    for i in range(config.layers):
+        last = i == config.layers - 1
+        layer = recurrent_layer(config.cell, config.units, return_sequences=not last or config.pooling != "last",
+                                name=f"{config.cell}_{i + 1}")
+        if config.bidirectional:
             layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i + 1}")
         x = layer(x)
-    if args.pooling == "mean":  # average the outputs of every real step (the mask skips padding)
+    if config.pooling == "mean":  # average the outputs of every real step (the mask skips padding)
         x = keras.layers.GlobalAveragePooling1D(name="mean_over_time")(x)
-    if args.pooling == "max":  # each unit's strongest response anywhere in the review
+    if config.pooling == "max":  # each unit's strongest response anywhere in the review
         x = MaskedMaxPooling(name="max_over_time")(x)
-    x = keras.layers.Dropout(args.dropout)(x)
+    x = keras.layers.Dropout(config.dropout)(x)
     probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(x)
-    model = keras.Model(tokens, probability, name=f"imdb_{args.cell}")
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(args), clipnorm=1.0),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
+    model = keras.Model(tokens, probability, name=f"imdb_{config.cell}")
+    model.compile(optimizer=keras.optimizers.Adam(config.step_size(), clipnorm=1.0),
+                  loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 
-def end_to_end(vectorizer, model):
-    """The trained model with its text preprocessing in front: raw strings in, probability out."""
-    text = keras.Input(shape=(1,), dtype="string", name="review")
-    return keras.Model(text, model(vectorizer(text)), name="imdb_sentiment")
-
+model = build_model(len(vocabulary), config)
+model.summary()
+untrained = model.predict_on_batch(batch_tokens[:4])[:, 0]
+print("Untrained, it knows nothing: P(positive) for four reviews =", ", ".join(f"{p:.3f}" for p in untrained))
 
 # %% [markdown]
-# ## 3. The baseline to beat
+# ## 6. The baseline to beat
 # Logistic regression on which words and word pairs a review contains ignores word order
 # beyond two words, yet on long reviews it is very hard to beat: a handful of sentiment
-# words carry most of the signal. It is the yardstick an RNN has to be measured against.
+# words carry most of the signal. It is the yardstick the RNN has to be measured against.
 
 
 # %%
@@ -230,31 +305,31 @@ def bigram_baseline(splits, max_tokens, seed):
     return float(classifier.evaluate(dataset("test"), verbose=0)[1])
 
 
+baseline = bigram_baseline(splits, max_tokens=4 * config.vocab_size, seed=config.seed)
+set_seed(config.seed)  # the baseline drew random numbers; the RNN's training starts from the same seed every time
+print(f"Bag-of-bigrams baseline: test accuracy {baseline:.4f}")
+
 # %% [markdown]
-# ## 4. Evaluation
-# Accuracy on the 25,000 test reviews, a confusion matrix, and the reviews the model was
-# most sure about and still got wrong: reading those is the fastest way to learn what the
-# model does not understand (sarcasm, "not bad", reviews that recount a plot).
+# ## 7. Training
+# One line per epoch: loss and accuracy on the training reviews, then on the validation movies.
+# Training stops early when validation accuracy has not improved for two epochs, and keeps the
+# best epoch's weights. An interrupted run resumes from its last finished epoch
+# (`--run-dir` with the run's folder).
+
+# %%
+stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2, restore_best_weights=True)
+history = model.fit(batches("train", shuffle=True), validation_data=batches("val", shuffle=False),
+                    epochs=config.epochs, callbacks=[*run.callbacks(), stop], verbose=fit_verbosity())
+show_figure(plots.training_curves(history.history, title=f"IMDB, {config.model_name()}"), run, "training_curves.png")
+
+# %% [markdown]
+# ## 8. Evaluation
+# Accuracy on the test reviews, next to the baseline, a confusion matrix, and the reviews the
+# model was most sure about and still got wrong: reading those is the fastest way to learn what
+# the model does not understand (sarcasm, "not bad", reviews that recount a plot).
 
 
 # %%
-def confusion_matrix(labels, predicted):
-    matrix = np.zeros((2, 2), dtype=int)
-    for gold, guess in zip(labels, predicted):
-        matrix[gold, guess] += 1
-    return matrix
-
-
-def confidently_wrong(texts, labels, probabilities, count=8):
-    wrong = np.flatnonzero((probabilities > 0.5).astype(int) != labels)
-    worst = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:count]
-    rows = ["| p(positive) | true label | review (first 300 characters) |", "|---|---|---|"]
-    for i in worst:
-        snippet = " ".join(texts[i].replace("<br />", " ").split())[:300].replace("|", "/")
-        rows.append(f"| {probabilities[i]:.3f} | {'positive' if labels[i] else 'negative'} | {snippet} |")
-    return "\n".join(rows)
-
-
 def predict_probabilities(model, tokens, batch_size=256):
     """P(positive) for every row of ``tokens``, in batches of similar length cut to their longest."""
     lengths = np.maximum((tokens != 0).sum(axis=1), 1)
@@ -266,109 +341,106 @@ def predict_probabilities(model, tokens, batch_size=256):
     return result
 
 
-# %% [markdown]
-# ## 5. Training
+def confusion_matrix(labels, predicted):
+    matrix = np.zeros((2, 2), dtype=int)
+    for gold, guess in zip(labels, predicted):
+        matrix[gold, guess] += 1
+    return matrix
+
+
+test_texts, test_labels = splits["test"]
+probabilities = predict_probabilities(model, tokens["test"])
+predicted = (probabilities > 0.5).astype(int)
+test_accuracy = float(np.mean(predicted == test_labels))
+print(f"Test accuracy ({len(test_labels):,} reviews): {test_accuracy:.4f}   bag-of-bigrams baseline {baseline:.4f}")
+matrix = confusion_matrix(test_labels, predicted)
+show_figure(plots.heatmap(matrix, row_labels=["negative", "positive"], col_labels=["negative", "positive"],
+                          title=f"Test confusion matrix (accuracy {test_accuracy:.3f})",
+                          xlabel="predicted", ylabel="true", fmt="{:.0f}"), run, "confusion_matrix.png")
 
 
 # %%
-def train(args):
-    set_seed(args.seed)
-    if args.quick:
-        args.epochs = min(args.epochs, 2)
-    run = Run.start(LESSON, cell=args.cell, run_dir=args.run_dir)
-    print(f"Lesson 03: IMDB sentiment with a {'bidirectional ' if args.bidirectional else ''}{args.cell.upper()}"
-          f"{' (no mask)' if args.no_mask else ''}. Outputs go to {display_path(run.path)}\n")
+def confidently_wrong(texts, labels, probabilities, count=8):
+    wrong = np.flatnonzero((probabilities > 0.5).astype(int) != labels)
+    worst = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:count]
+    rows = ["| p(positive) | true label | review (first 300 characters) |", "|---|---|---|"]
+    for i in worst:
+        snippet = " ".join(texts[i].replace("<br />", " ").split())[:300].replace("|", "/")
+        rows.append(f"| {probabilities[i]:.3f} | {'positive' if labels[i] else 'negative'} | {snippet} |")
+    return "\n".join(rows)
 
-    t0 = time.time()
-    splits = load_data(args)
-    sizes = {f"{name}_size": len(split[1]) for name, split in splits.items()}
-    print("Reviews: " + ", ".join(f"{len(s[1]):,} {name}" for name, s in splits.items())
-          + f" (loaded in {time.time() - t0:.0f} s)")
 
-    vectorizer = fit_vectorizer(splits["train"][0], max_tokens=args.vocab_size, sequence_length=args.sequence_length)
-    tokens = {name: vectorize(vectorizer, texts) for name, (texts, _) in splits.items()}
-    lengths = (tokens["train"] != 0).sum(axis=1)
-    print(f"Vocabulary {vectorizer.vocabulary_size():,} words; reviews cut to {args.sequence_length} words "
-          f"(median length {int(np.median(lengths))}, {np.mean(lengths == args.sequence_length):.0%} cut)")
-
-    baseline = bigram_baseline(splits, max_tokens=4 * args.vocab_size, seed=args.seed)
-    print(f"Bag-of-bigrams baseline: test accuracy {baseline:.3f}\n")
-
-    def batches(name, shuffle):
-        labels = splits[name][1]
-        if args.no_bucketing:
-            ds = tf.data.Dataset.from_tensor_slices((tokens[name], labels))
-            ds = ds.shuffle(len(labels), seed=args.seed) if shuffle else ds
-            return ds.batch(args.batch_size).prefetch(tf.data.AUTOTUNE)
-        return length_bucketed(tokens[name], labels, args.batch_size, seed=args.seed if shuffle else None)
-
-    model = build_model(vectorizer.vocabulary_size(), args)
-    print(f"Model: {' -> '.join(layer.name for layer in model.layers[1:])}, {model.count_params():,} parameters")
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2, restore_best_weights=True)
-    history = model.fit(batches("train", True), validation_data=batches("val", False), epochs=args.epochs,
-                        callbacks=[*run.callbacks(), stop], verbose=2 if not sys.stdout.isatty() else "auto")
-
-    test_texts, test_labels = splits["test"]
-    if args.no_bucketing:
-        probabilities = model.predict(batches("test", False), verbose=0)[:, 0]
-    else:
-        probabilities = predict_probabilities(model, tokens["test"])
-    predicted = (probabilities > 0.5).astype(int)
-    test_accuracy = float(np.mean(predicted == test_labels))
-    print(f"\nTest accuracy ({len(test_labels):,} reviews): {test_accuracy:.4f}   baseline {baseline:.4f}")
-
-    matrix = confusion_matrix(test_labels, predicted)
-    run.save_figure(plots.training_curves(history.history, title=f"IMDB, {model_name(args)}"), "training_curves.png")
-    run.save_figure(plots.heatmap(matrix, row_labels=["negative", "positive"], col_labels=["negative", "positive"],
-                                  title=f"Test confusion matrix (accuracy {test_accuracy:.3f})",
-                                  xlabel="predicted", ylabel="true", fmt="{:.0f}"), "confusion_matrix.png")
-    wrong_table = confidently_wrong(test_texts, test_labels, probabilities)
-    write_atomic(run.file("confidently_wrong.md"), "# Most confidently wrong test reviews\n\n" + wrong_table + "\n")
-    run.log_text("confidently_wrong", wrong_table, step=len(history.history["loss"]))
-    print("\nThe test reviews it was most sure about and got wrong:\n" + "\n".join(wrong_table.splitlines()[:6]))
-
-    run.save_model(end_to_end(vectorizer, model))
-    epoch_times = history.history.get("epoch_time_s", [])
-    metrics_path = run.write_metrics(
-        {
-            "test_accuracy": test_accuracy,
-            "baseline_test_accuracy": baseline,
-            "val_accuracy": max(history.history["val_accuracy"]),
-            "epochs_run": len(history.history["loss"]),
-            "seconds_per_epoch": float(np.mean(epoch_times)) if epoch_times else None,
-            "parameters": model.count_params(),
-            "confusion_matrix": matrix,
-            "history": history.history,
-        },
-        epochs=args.epochs, seed=args.seed, quick=args.quick, cell=args.cell, bidirectional=args.bidirectional,
-        layers=args.layers, units=args.units, embedding_dim=args.embedding_dim, vocab_size=args.vocab_size,
-        sequence_length=args.sequence_length, pooling=args.pooling, dropout=args.dropout,
-        word_dropout=args.word_dropout, learning_rate=learning_rate(args), mask=not args.no_mask, **sizes,
-    )
-    run.finish()
-    print('\nNext: try `make lesson03 ARGS="--cell rnn"`, then the exercises: make check EX=ex03'
-          "   (stuck? make hint EX=ex03a)")
-    return metrics_path
-
+wrong_table = confidently_wrong(test_texts, test_labels, probabilities)
+write_atomic(run.file("confidently_wrong.md"), "# Most confidently wrong test reviews\n\n" + wrong_table + "\n")
+run.log_text("confidently_wrong", wrong_table, step=len(history.history["loss"]))
+show(wrong_table)
 
 # %% [markdown]
-# ## 6. Comparing the cells
-# `compare` trains SimpleRNN, LSTM and GRU with the same data, size and epochs, and puts their
-# validation curves and test accuracies side by side.
+# ## 9. Saving the model, with its preprocessing
+# The saved model has the vectorizer in front, so it takes raw text. `metrics.json` records the
+# results and the whole configuration above.
 
 
 # %%
-def compare(args):
+def end_to_end(vectorizer, model):
+    """The trained model with its text preprocessing in front: raw strings in, probability out."""
+    text = keras.Input(shape=(1,), dtype="string", name="review")
+    return keras.Model(text, model(vectorizer(text)), name="imdb_sentiment")
+
+
+model_file = run.save_model(end_to_end(vectorizer, model))
+epoch_times = history.history.get("epoch_time_s", [])
+run.write_metrics(
+    {
+        "test_accuracy": test_accuracy,
+        "baseline_test_accuracy": baseline,
+        "val_accuracy": max(history.history["val_accuracy"]),
+        "epochs_run": len(history.history["loss"]),
+        "seconds_per_epoch": float(np.mean(epoch_times)) if epoch_times else None,
+        "parameters": model.count_params(),
+        "confusion_matrix": matrix,
+        "history": history.history,
+    },
+    config,
+    learning_rate=config.step_size(),
+    mask=not config.no_mask,
+    **{f"{name}_size": len(labels) for name, (_, labels) in splits.items()},
+)
+run.finish()
+
+# %% [markdown]
+# ## 10. Using the model
+# The reloaded model reads reviews it has never seen. The same thing from the command line:
+# `python -m lessons.lesson03_sentiment predict "A wonderful, moving film."`
+
+# %%
+reloaded = load_model(model_file, LESSON)
+new_reviews = ["A wonderful, moving film. I loved every minute of it.",
+               "Terrible and boring, a complete waste of time.",
+               "Not bad at all, though the ending drags."]
+for review, p in zip(new_reviews, keras.ops.convert_to_numpy(reloaded(tf.constant([[r] for r in new_reviews])))[:, 0]):
+    print(f"{p:.3f}  {'positive' if p > 0.5 else 'negative':<8}  {review}")
+print('\nNext: try `make lesson03 ARGS="--cell rnn"`, then the exercises: make check EX=ex03'
+      "   (stuck? make hint EX=ex03a)")
+
+# %% [markdown]
+# ## 11. Comparing the cells
+# `make compare03` trains SimpleRNN, LSTM and GRU with the same data, size and epochs (this whole
+# lesson, once per cell), and puts their validation curves and test accuracies side by side.
+
+# %%
+COMMANDS = {"compare": "Train rnn, lstm and gru at the same budget."}
+
+
+def compare(config):
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = Path(args.run_dir) if args.run_dir else runs_root() / LESSON / f"{stamp}-compare"
-    results = {}
-    curves = {}
-    for cell in CELL_LAYERS:
-        cell_args = argparse.Namespace(**{**vars(args), "cell": cell, "run_dir": str(folder / cell)})
-        metrics_path = train(cell_args)
-        metrics = json.loads(Path(metrics_path).read_text())
-        results[cell] = metrics
-        curves[cell] = (np.arange(1, len(metrics["history"]["val_accuracy"]) + 1), metrics["history"]["val_accuracy"])
+    folder = Path(config.run_dir) if config.run_dir else runs_root() / LESSON / f"{stamp}-compare"
+    results, curves = {}, {}
+    for cell in RECURRENT_LAYERS:
+        run_lesson(LESSON, dataclasses.replace(config, cell=cell, run_dir=str(folder / cell)))
+        results[cell] = json.loads((folder / cell / "metrics.json").read_text())
+        accuracy = results[cell]["history"]["val_accuracy"]
+        curves[cell] = (np.arange(1, len(accuracy) + 1), accuracy)
     fig = plots.line_plot(curves, title="Validation accuracy, same budget", xlabel="epoch", ylabel="accuracy")
     plots.save(fig, folder / "compare_val_accuracy.png")
     plots.save(plots.bar_table({c: r["test_accuracy"] for c, r in results.items()}, title="Test accuracy",
@@ -382,11 +454,19 @@ def compare(args):
 
 
 # %% [markdown]
-# ## 7. Using the model
-# The saved model contains the vectorizer, so it takes raw text.
-
+# ## 12. Predicting from the command line
+# `predict` loads a saved model (the newest run's, or `--model PATH`) and classifies reviews
+# given as arguments, in a file (`--file`, one a line) or on standard input. It uses only the
+# definitions in this file, so it never trains.
 
 # %%
+PREDICT_INPUT = "a review's text; '-' reads reviews from stdin, one a line"
+
+
+def predict_flags(parser):
+    parser.add_argument("--file", help="a text file with one review a line")
+
+
 def read_inputs(args):
     texts = list(args.inputs)
     if args.file:
@@ -405,51 +485,11 @@ def read_inputs(args):
 
 def predict(args):
     texts = read_inputs(args)
-    import course_utils.text  # noqa: F401  (registers the text cleaner the saved model uses)
-
     path = args.model or newest_model(LESSON)
     model = load_model(path, LESSON)
     if model.inputs[0].dtype != "string":
         raise CourseError(f"{path} does not take text; is it a lesson03 model?")
     probabilities = keras.ops.convert_to_numpy(model(tf.constant([[t] for t in texts])))[:, 0]
     for text, p in zip(texts, probabilities):
-        label = "positive" if p > 0.5 else "negative"
-        print(f"{p:.3f}  {label:<8}  {text[:100]}")
+        print(f"{p:.3f}  {'positive' if p > 0.5 else 'negative':<8}  {text[:100]}")
     return probabilities
-
-
-# %%
-def add_model_flags(parser):
-    parser.add_argument("--vocab-size", type=cli.positive_int, default=20000, help="words kept (default 20000)")
-    parser.add_argument("--sequence-length", type=cli.positive_int, default=1000,
-                        help="words kept per review (default 1000: nearly every review whole)")
-    parser.add_argument("--embedding-dim", type=cli.positive_int, default=64, help="embedding size (default 64)")
-    parser.add_argument("--units", type=cli.positive_int, default=64, help="RNN units (default 64)")
-    parser.add_argument("--layers", type=cli.positive_int, default=1, help="stacked RNN layers (default 1)")
-    parser.add_argument("--bidirectional", action="store_true", help="read each review in both directions")
-    parser.add_argument("--pooling", choices=("last", "mean", "max"), default="last",
-                        help="classify from the last state, or the mean or maximum of all steps' outputs "
-                             "(default last)")
-    parser.add_argument("--dropout", type=cli.fraction, default=0.3, help="dropout before the output (default 0.3)")
-    parser.add_argument("--word-dropout", type=cli.fraction, default=0.0,
-                        help="fraction of training words replaced by the unknown word (default 0)")
-    parser.add_argument("--learning-rate", type=cli.positive_float, default=None,
-                        help="Adam step (default 2e-3, or 1e-3 for --cell rnn)")
-    parser.add_argument("--no-mask", action="store_true", help="do not mask padding (to see why masking matters)")
-    parser.add_argument("--no-bucketing", action="store_true", help="batch reviews in random order, not by length")
-    return parser
-
-
-def run(argv=None):
-    parser = add_model_flags(cli.train_parser(LESSON, __doc__.splitlines()[0], epochs=3, batch_size=64, cell="gru"))
-    compare_parser = add_model_flags(cli.train_parser(LESSON, "Train rnn, lstm and gru at the same budget.",
-                                                      epochs=3, batch_size=64, cell="gru"))
-    compare_parser.prog += " compare"
-    predict_parser = cli.predict_parser(LESSON, "a review's text; '-' reads reviews from stdin, one a line")
-    predict_parser.add_argument("--file", help="a text file with one review a line")
-    return cli.run_cli(argv, train=train, parser=parser, predict=predict, predict_args=predict_parser,
-                       commands={"compare": (compare_parser, compare)})
-
-
-if __name__ == "__main__":
-    cli.main(run)

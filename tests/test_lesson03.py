@@ -1,4 +1,4 @@
-"""Lesson 03: the quick IMDB run trains, writes every output, beats chance; predict works."""
+"""Lesson 03: the lesson runs as a notebook (quick), writes every output, beats chance; the script path and predict."""
 
 import json
 
@@ -6,22 +6,45 @@ import keras
 import numpy as np
 import pytest
 
-from lessons import lesson03_sentiment as lesson
+from course_utils.lesson import definitions, main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
+from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
 
+LESSON = "lesson03_sentiment"
+lesson = definitions(LESSON)
 POSITIVE = "A wonderful, moving film. Brilliant acting, a beautiful story, I loved every minute of it. Great!"
 NEGATIVE = "Terrible and boring. The worst movie I have ever seen, awful acting, a complete waste of time."
 
 
+def run(argv):
+    return main(LESSON, argv)
+
+
 @pytest.fixture(scope="module")
-def quick_run(real_data, tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("lesson03") / "run"
-    assert lesson.run(["--quick", "--run-dir", str(run_dir)]) == 0
-    return run_dir
+def notebook_run(real_data, tmp_path_factory):
+    return execute_lesson(LESSON, tmp_path_factory.mktemp("lesson03"))
+
+
+@pytest.fixture(scope="module")
+def quick_run(notebook_run):
+    return notebook_run[1]
+
+
+def test_the_notebook_shows_each_step(notebook_run):
+    notebook, run_dir = notebook_run
+    assert_every_code_cell_shows_something(notebook)
+    assert figures_shown(notebook) >= 2, "training curves and confusion matrix drawn inline"
+    text = printed_text(notebook)
+    metrics = read_metrics(run_dir)
+    assert f"Test accuracy (1,000 reviews): {metrics['test_accuracy']:.4f}" in text
+    assert "Review length in words: median" in text and "One training batch: tokens (64, " in text
+    assert "Total params" in text, "model.summary() is shown"
+    assert "| p(positive) | true label |" in text
 
 
 def test_quick_run_writes_every_output(quick_run):
     metrics = read_metrics(quick_run)
+    assert metrics["quick"] is True and metrics["cell"] == "gru" and metrics["epochs"] == 2
     assert metrics["train_size"] + metrics["val_size"] == 3000 and metrics["test_size"] == 1000
     assert 250 <= metrics["val_size"] <= 400, "about a tenth of the training reviews, in whole movies"
     assert metrics["test_accuracy"] > 0.65, "the quick model should beat chance (0.5) clearly"
@@ -38,9 +61,16 @@ def test_quick_run_writes_every_output(quick_run):
     assert any(tag.startswith("train/") and "histogram" not in tag for tag in scalars)
 
 
+def test_metrics_record_the_whole_configuration(quick_run):
+    record = json.loads((quick_run / "metrics.json").read_text())
+    fields = lesson.Config.__dataclass_fields__
+    assert set(fields) <= set(record), f"missing: {set(fields) - set(record)}"
+    assert record["mask"] is True and record["learning_rate"] == 2e-3
+
+
 def test_predict_orders_obvious_reviews(quick_run, capsys):
     model = str(quick_run / "model.keras")
-    assert lesson.run(["predict", "--model", model, POSITIVE, NEGATIVE]) == 0
+    assert run(["predict", "--model", model, POSITIVE, NEGATIVE]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     probabilities = [float(line.split()[0]) for line in lines]
     assert all(0.0 <= p <= 1.0 for p in probabilities)
@@ -50,16 +80,13 @@ def test_predict_orders_obvious_reviews(quick_run, capsys):
 def test_predict_reads_a_file(quick_run, tmp_path, capsys):
     reviews = tmp_path / "reviews.txt"
     reviews.write_text(f"{POSITIVE}\n\n{NEGATIVE}\n")
-    assert lesson.run(["predict", "--model", str(quick_run / "model.keras"), "--file", str(reviews)]) == 0
+    assert run(["predict", "--model", str(quick_run / "model.keras"), "--file", str(reviews)]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
 
 
 def test_the_saved_model_masks_padding(quick_run):
     """Masking works end to end: the same review padded to different lengths scores the same."""
-    import keras
     import tensorflow as tf
-
-    import course_utils.text  # noqa: F401
 
     model = keras.models.load_model(quick_run / "model.keras")
     inner = model.layers[-1]
@@ -78,6 +105,8 @@ def test_the_saved_model_masks_padding(quick_run):
         (["predict", "--model", "OTHER", "good"], "not by lesson03_sentiment"),
         (["--cell", "cnn"], "invalid choice"),
         (["--dropout", "1.5"], "expected a value in [0, 1)"),
+        (["--seed", "4294967296"], "below 2**32"),
+        (["compare", "--units", "0"], "expected a number above 0"),
     ],
 )
 def test_bad_input_gives_one_clear_line(quick_run, tmp_path, argv, message, capsys):
@@ -87,12 +116,7 @@ def test_bad_input_gives_one_clear_line(quick_run, tmp_path, argv, message, caps
     (other / "model.keras").write_bytes((quick_run / "model.keras").read_bytes())
     argv = [str(quick_run / "model.keras") if a == "MODEL" else str(other / "model.keras") if a == "OTHER" else a
             for a in argv]
-    assert_one_line_error(lesson.run, argv, capsys, message)
-
-
-def test_metrics_file_is_plain_json(quick_run):
-    record = json.loads((quick_run / "metrics.json").read_text())
-    assert record["cell"] == "gru" and record["mask"] is True
+    assert_one_line_error(run, argv, capsys, message)
 
 
 def test_masked_max_pooling_ignores_padding():
@@ -125,3 +149,13 @@ def test_word_dropout_hides_words_only_while_training():
     assert 0.2 < changed[:, :8].mean() < 0.3
     restored = lesson.WordDropout.from_config(layer.get_config())
     assert restored.rate == 0.25
+
+
+def test_the_model_follows_the_configuration():
+    config = lesson.Config(cell="lstm", bidirectional=True, layers=2, pooling="max", units=8, embedding_dim=6)
+    model = lesson.build_model(100, config)
+    names = [layer.name for layer in model.layers]
+    assert "bidirectional_1" in names and "bidirectional_2" in names and "max_over_time" in names
+    assert model.get_layer("embedding").output_dim == 6
+    assert isinstance(model.get_layer("bidirectional_1").forward_layer, keras.layers.LSTM)
+    assert model.get_layer("bidirectional_2").forward_layer.units == 8

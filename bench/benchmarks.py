@@ -1,0 +1,149 @@
+"""Every full-size configuration `make bench` runs, by lesson: its flags, what to report, the target."""
+
+# lesson05: one model, 19 minutes of training, every test sentence
+LESSON05_FULL = [
+    "--units", "256", "--embed-dim", "128", "--dropout", "0.2", "--lr", "0.003",
+    "--epochs", "40", "--max-minutes", "19", "--test-sentences", "0",
+]  # fmt: skip
+
+BENCHMARKS = {
+    "lesson02_gates": [
+        {
+            "name": "default",
+            "args": [],
+            "report": [
+                "rnn_val_accuracy",
+                "lstm_val_accuracy",
+                "gru_val_accuracy",
+                "baseline_val_accuracy",
+                "wall_time_s",
+            ],
+            "target": "adding problem, length 60: rnn at the baseline; lstm, gru >= 0.9 accuracy; <= 240 s on 2 cores",
+        },
+    ],
+    "lesson03_sentiment": [
+        {
+            "name": "default",
+            "args": [],
+            "report": ["test_accuracy", "baseline_test_accuracy", "seconds_per_epoch"],
+            "target": "test_accuracy >= 0.87 in <= 300 s",
+        },
+        {
+            "name": "best",
+            "args": ["--bidirectional", "--pooling", "max", "--word-dropout", "0.2"],
+            "report": ["test_accuracy", "baseline_test_accuracy", "seconds_per_epoch"],
+            "target": "test_accuracy >= 0.89 in <= 600 s",
+        },
+        {
+            "name": "rnn",
+            "args": ["--cell", "rnn"],
+            "report": ["test_accuracy", "seconds_per_epoch"],
+            "target": "test_accuracy >= 0.80",
+        },
+        {
+            "name": "rnn-max",
+            "args": ["--cell", "rnn", "--pooling", "max"],
+            "report": ["test_accuracy", "seconds_per_epoch"],
+            "target": "a SimpleRNN that need not carry the review to its last step",
+        },
+        {
+            "name": "no-mask",
+            "args": ["--no-mask", "--no-bucketing", "--sequence-length", "300"],
+            "report": ["test_accuracy"],
+            "target": "shows what unmasked padding costs",
+        },
+    ],
+    "lesson04_tagging": [
+        {
+            "name": "pos-default",
+            "args": [],
+            "report": ["test_accuracy", "test_accuracy_unseen", "baseline_accuracy", "train_seconds"],
+            "target": "make lesson04 (defaults) <= 300 s",
+        },
+        {
+            "name": "pos",
+            "args": ["--layers", "2", "--epochs", "8"],
+            "report": ["test_accuracy", "test_accuracy_unseen", "baseline_accuracy", "train_seconds"],
+            "target": "UD EWT UPOS test accuracy >= 0.95 from scratch, <= 600 s",
+        },
+        {
+            "name": "ner",
+            "args": ["--task", "ner", "--layers", "2", "--epochs", "8"],
+            "report": [
+                "test_entity_f1",
+                "test_entity_precision",
+                "test_entity_recall",
+                "baseline_entity_f1",
+                "train_seconds",
+            ],
+            "target": "CoNLL-2003 testb entity F1 >= 0.80 from scratch, <= 900 s",
+        },
+    ],
+    "lesson05_translation": [
+        {
+            "name": "default",
+            "args": [],
+            "report": ["bleu_attention_beam", "bleu_attention_greedy", "bleu_plain_beam", "bleu_plain_greedy"],
+            "target": "make lesson05 <= 480 s with a printed BLEU; attention > plain; beam >= greedy",
+        },
+        {
+            "name": "full-attention",
+            "args": ["--models", "attention", *LESSON05_FULL],
+            "report": ["bleu_attention_beam", "bleu_attention_greedy", "epochs_attention", "train_seconds_attention"],
+            "target": "bleu_attention_beam >= 35 (trained in <= 20 min), > plain, beam >= greedy",
+        },
+        {
+            "name": "full-plain",
+            "args": ["--models", "plain", *LESSON05_FULL],
+            "report": ["bleu_plain_beam", "bleu_plain_greedy", "epochs_plain", "train_seconds_plain"],
+            "target": "the same budget without attention: clearly below full-attention",
+        },
+    ],
+    "lesson06_captioning": [
+        {
+            "name": "default",
+            "args": [],
+            "report": ["bleu4", "bleu1", "baseline_bleu4", "baseline_bleu1", "train_seconds"],
+            "target": "make lesson06 <= 600 s on 2 CPU cores (1,000-image subset); bleu4 > baseline_bleu4",
+        },
+        {
+            "name": "pretrained-full",
+            "args": ["--encoder", "pretrained", "--attention", "--epochs", "20", "--max-minutes", "0"],
+            "report": ["bleu4", "bleu1", "baseline_bleu4"],
+            "target": "bleu4 >= 0.20 with all 8,091 images and ImageNet weights (a user's machine)",
+        },
+    ],
+    "lesson07_char_lm": [
+        {
+            "name": "default",
+            "args": [],
+            "report": ["val_loss_nats", "val_bpc", "val_perplexity", "epochs_run", "chars_per_second"],
+            "target": "readable samples, <= 300 s",
+        },
+        {
+            "name": "gru512-stateful-15min",
+            # --epochs sized to the budget (about 87 s each on 2 cores), so the cosine schedule decays fully
+            "args": ["--units", "512", "--dropout", "0.25", "--stateful", "--epochs", "9", "--max-minutes", "14"],
+            "report": [
+                "val_loss_nats",
+                "val_bpc",
+                "val_perplexity",
+                "val_loss_windows_nats",
+                "epochs_run",
+                "chars_per_second",
+            ],
+            "target": "val_loss_nats <= 1.50, <= 900 s",
+        },
+        {
+            "name": "compare-stateless-stateful",
+            "args": ["compare", "--epochs", "3", "--max-minutes", "0"],
+            "report": [
+                "stateless_val_loss_nats",
+                "stateful_val_loss_nats",
+                "stateless_val_loss_windows_nats",
+                "stateful_val_loss_windows_nats",
+            ],
+            "target": "measured, no target: same seed, same number of updates",
+        },
+    ],
+}

@@ -1,0 +1,35 @@
+"""The one way the course writes a file: to a temporary name beside it, then renamed into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_target(path: str | Path):
+    """Yield a temporary path beside ``path`` to write to; it replaces ``path`` only if writing succeeds.
+
+    Readers see the old file or the new one, never half of one. The temporary name keeps the
+    suffix (``.keras``, ``.png``...) because some writers choose the format from it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new contents, never half of it."""
+    with atomic_target(path) as tmp:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")

@@ -1,0 +1,66 @@
+"""``make notebooks``: write each lesson as a Jupyter notebook beside it (``lessons/lessonNN_*.ipynb``).
+
+The ``.py`` file is the lesson's source of truth; the notebook is generated from it with
+jupytext and uses the kernel of the Python that runs this (the course's ``.venv``). A notebook
+that already exists is never overwritten: it may hold the learner's own edits and outputs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from course_utils import REPO_ROOT
+from course_utils.atomic import write_atomic
+
+LESSONS_DIR = REPO_ROOT / "lessons"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def lesson_files() -> list[Path]:
+    return sorted(LESSONS_DIR.glob("lesson[0-9][0-9]_*.py"))
+
+
+def as_notebook(lesson_file: Path) -> nbformat.NotebookNode:
+    """The lesson as an unexecuted notebook: one cell per ``# %%`` (code) or ``# %% [markdown]`` (prose)."""
+    notebook = jupytext.read(lesson_file, fmt="py:percent")
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    notebook.metadata.pop("jupytext", None)
+    return notebook
+
+
+def sources(notebook) -> list[tuple[str, str]]:
+    return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
+
+
+def write_notebooks(folder: Path = LESSONS_DIR) -> list[str]:
+    """Write every lesson's notebook into ``folder``; returns one line per lesson saying what happened."""
+    report = []
+    for lesson_file in lesson_files():
+        target = Path(folder) / f"{lesson_file.stem}.ipynb"
+        notebook = as_notebook(lesson_file)
+        if target.exists():
+            try:
+                same = sources(nbformat.read(target, as_version=4)) == sources(notebook)
+            except Exception:
+                same = False
+            state = "up to date" if same else "kept: it differs from the lesson (your edits?); delete it to regenerate"
+            report.append(f"  {target.name}  {state}")
+            continue
+        write_atomic(target, nbformat.writes(notebook) + "\n")
+        report.append(f"  {target.name}  written")
+    return report
+
+
+def main() -> int:
+    print(f"Notebooks in {LESSONS_DIR.relative_to(REPO_ROOT)}/ (kernel: {sys.executable}):")
+    print("\n".join(write_notebooks()))
+    print("Open one in VS Code (choose the .venv interpreter as kernel), or run: make lab")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
