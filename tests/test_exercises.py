@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from course_utils import REPO_ROOT, CourseError
+from course_utils.lesson import definitions
 from exercises import PACKAGE_DIR, STUBS_DIR, all_exercises
 from exercises import __main__ as cli
 from exercises.runner import ERROR, FAILED, NOT_DONE, PASSED, run_check
@@ -431,7 +432,7 @@ def test_decoding_references_equal_course_utils_decoding():
 
 def test_teacher_forcing_reference_equals_lesson05_training_data():
     from exercises.checks import ex05a_teacher_forcing as forcing
-    from lessons import lesson05_translation as lesson05
+    lesson05 = definitions("lesson05_translation")
 
     vocab = lesson05.Vocab(["", "[UNK]", "i", "am", "cold"], forcing.WORDS)
     assert (vocab.start_id, vocab.end_id) == (forcing.START, forcing.END)
@@ -453,7 +454,7 @@ def test_caption_and_bleu_references_equal_lesson06_and_sacrebleu():
     from course_utils.bleu import reference_streams
     from exercises.checks import ex06a_caption_text as caption
     from exercises.checks import ex06b_bleu_clipping as clipping
-    from lessons import lesson06_captioning as lesson06
+    lesson06 = definitions("lesson06_captioning")
 
     vocab = lesson06.Vocab(caption.WORDS[4:])
     assert vocab.words == caption.WORDS and (vocab.start_id, vocab.end_id) == (caption.START, caption.END)
