@@ -226,6 +226,8 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
     except CourseError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
+    except SystemExit as exit:  # argparse: --help (0) or a bad flag (2, its one line already printed)
+        return exit.code if isinstance(exit.code, int) else 1
     except KeyboardInterrupt:
         print(f"\n{prog}: interrupted. Run again with --run-dir <the run folder printed above> to resume.",
               file=sys.stderr)

@@ -7,6 +7,7 @@ that already exists is never overwritten: it may hold the learner's own edits an
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -27,9 +28,31 @@ def lesson_files() -> list[Path]:
 def as_notebook(lesson_file: Path) -> nbformat.NotebookNode:
     """The lesson as an unexecuted notebook: one cell per ``# %%`` (code) or ``# %% [markdown]`` (prose)."""
     notebook = jupytext.read(lesson_file, fmt="py:percent")
+    first = notebook.cells[0] if notebook.cells else None
+    if first is not None and first.cell_type == "code" and _docstring_only(first.source):
+        notebook.cells[0] = nbformat.v4.new_markdown_cell(docstring_as_markdown(ast.literal_eval(first.source.strip())))
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
     notebook.metadata.pop("jupytext", None)
     return notebook
+
+
+def _docstring_only(source: str) -> bool:
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+
+
+def docstring_as_markdown(docstring: str) -> str:
+    """The lesson's docstring as the notebook's title cell: a heading, its prose, its commands in a code block."""
+    title, _, rest = docstring.strip().partition("\n")
+    paragraphs = [p for p in rest.strip().split("\n\n") if p.strip()]
+    blocks = [f"# {title.strip()}"]
+    for paragraph in paragraphs:
+        aligned = any("  " in line.strip() for line in paragraph.splitlines())
+        blocks.append(f"```text\n{paragraph}\n```" if aligned else paragraph)
+    return "\n\n".join(blocks)
 
 
 def sources(notebook) -> list[tuple[str, str]]:

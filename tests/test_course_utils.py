@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import CourseError, cli, data, plots, runs
+from course_utils import CourseError, data, plots, runs
 from course_utils.repro import set_seed
 from tests.helpers import assert_png, tensorboard_scalars
 
@@ -226,48 +226,6 @@ def test_models_are_saved_atomically_and_loaded_with_clear_errors(tmp_path):
         runs.load_model(bad, "lessonXX_demo")
     with pytest.raises(CourseError, match="no trained model"):
         runs.newest_model("lesson99_none")
-
-
-# --- the command line ------------------------------------------------------------------------
-
-def _parser():
-    return cli.train_parser("lessonXX_demo", "demo", epochs=2, batch_size=8)
-
-
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (["--cell", "transformer"], "invalid choice: 'transformer'"),
-        (["--epochs", "-1"], "expected a number above 0"),
-        (["--batch-size", "ten"], "expected a whole number"),
-        (["--unknown-flag"], "unrecognized arguments: --unknown-flag"),
-    ],
-)
-def test_bad_flags_give_one_line_and_exit_2(argv, message, capsys):
-    seen = []
-    with pytest.raises(SystemExit) as exit:
-        cli.run_cli(argv, train=seen.append, parser=_parser())
-    assert exit.value.code == 2 and not seen
-    err = capsys.readouterr().err
-    assert message in err and len(err.strip().splitlines()) == 1, err
-
-
-def test_course_errors_become_one_line_and_exit_2(capsys):
-    def train(args):
-        raise CourseError("the data is missing; put it at X")
-
-    assert cli.run_cli([], train=train, parser=_parser()) == 2
-    assert capsys.readouterr().err.strip() == "python -m lessons.lessonXX_demo: error: the data is missing; put it at X"
-
-
-def test_flags_reach_the_lesson_and_predict_is_dispatched():
-    trained, predicted = [], []
-    assert cli.run_cli(["--cell", "lstm", "--quick"], train=trained.append, parser=_parser()) == 0
-    assert trained[0].cell == "lstm" and trained[0].quick and trained[0].epochs == 2
-    predict_args = cli.predict_parser("lessonXX_demo", "text")
-    assert cli.run_cli(["predict", "--model", "m.keras", "a", "b"], train=trained.append, parser=_parser(),
-                       predict=predicted.append, predict_args=predict_args) == 0
-    assert predicted[0].model == "m.keras" and predicted[0].inputs == ["a", "b"]
 
 
 # --- seeds and plots ---------------------------------------------------------------------------
