@@ -84,9 +84,7 @@ def read_conllu(path: str | Path, tag_column: int | str = "upos", token_column: 
             continue
         fields = line.split("\t")
         if len(fields) != 10:
-            raise CourseError(
-                f"{path}, line {lineno}: expected 10 tab-separated fields (CoNLL-U), found {len(fields)}"
-            )
+            raise CourseError(f"{path}, line {lineno}: expected 10 tab-separated fields (CoNLL-U), found {len(fields)}")
         word_id = fields[0]
         if "-" in word_id or "." in word_id:
             low, _, high = word_id.replace(".", "-").partition("-")

@@ -283,8 +283,7 @@ def safe_extract(archive_path: Path, dest: Path) -> Path:
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as err:
         shutil.rmtree(tmp, ignore_errors=True)
         raise CourseError(
-            f"{archive_path} is not a readable archive ({type(err).__name__}: {err}); "
-            "delete it and download it again"
+            f"{archive_path} is not a readable archive ({type(err).__name__}: {err}); delete it and download it again"
         ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

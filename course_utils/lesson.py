@@ -229,8 +229,10 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit:  # argparse: --help (0) or a bad flag (2, its one line already printed)
         return exit.code if isinstance(exit.code, int) else 1
     except KeyboardInterrupt:
-        print(f"\n{prog}: interrupted. Run again with --run-dir <the run folder printed above> to resume.",
-              file=sys.stderr)
+        print(
+            f"\n{prog}: interrupted. Run again with --run-dir <the run folder printed above> to resume.",
+            file=sys.stderr,
+        )
         return 130
     return 0
 

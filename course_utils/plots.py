@@ -162,8 +162,14 @@ def colored_text(text: str, values: Sequence[float], *, title: str, width: int =
             ink = "white" if abs(v) > 0.75 else "black"
             ax.text(col + 0.5, row + 0.55, ch, ha="center", va="center", family="monospace", fontsize=9, color=ink)
     ax.set_title(title)
-    scale = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=colormap), ax=ax, orientation="horizontal",
-                         fraction=0.04, pad=0.02, aspect=40)
+    scale = fig.colorbar(
+        plt.cm.ScalarMappable(norm=norm, cmap=colormap),
+        ax=ax,
+        orientation="horizontal",
+        fraction=0.04,
+        pad=0.02,
+        aspect=40,
+    )
     scale.set_label("activation")
     fig.tight_layout()
     return fig

@@ -1,11 +1,11 @@
 """Run folders: one per training run, holding everything the run produced.
 
-    runs/<lesson>/<timestamp>-<cell>/
-        logs/          TensorBoard event files (scalars, histograms, text)
-        backup/        the last finished epoch, so an interrupted run can resume
-        *.png          plots
-        model.keras    the trained model
-        metrics.json   final figures
+runs/<lesson>/<timestamp>-<cell>/
+    logs/          TensorBoard event files (scalars, histograms, text)
+    backup/        the last finished epoch, so an interrupted run can resume
+    *.png          plots
+    model.keras    the trained model
+    metrics.json   final figures
 """
 
 from __future__ import annotations

@@ -86,8 +86,10 @@ def one(words: list[str], what: str) -> Exercise:
     chosen = select(words)
     if len(chosen) > 1:
         names = ", ".join(e.name for e in chosen)
-        raise CourseError(f"{' '.join(words)!r} matches {len(chosen)} exercises ({names}); "
-                          f"{what} one at a time, e.g. make {what} EX={chosen[0].id}")
+        raise CourseError(
+            f"{' '.join(words)!r} matches {len(chosen)} exercises ({names}); "
+            f"{what} one at a time, e.g. make {what} EX={chosen[0].id}"
+        )
     return chosen[0]
 
 
@@ -117,8 +119,9 @@ def write_state(folder: Path, name: str, values: dict) -> None:
 def remember(folder: Path, outcomes: list[Outcome]) -> None:
     progress = read_state(folder, "progress.json")
     # only the files in `folder` count as that folder's progress (not a file checked by its path)
-    progress.update({o.exercise.name: o.status for o in outcomes
-                     if o.path.resolve() == o.exercise.file_in(folder).resolve()})
+    progress.update(
+        {o.exercise.name: o.status for o in outcomes if o.path.resolve() == o.exercise.file_in(folder).resolve()}
+    )
     write_state(folder, "progress.json", progress)
 
 
@@ -152,8 +155,9 @@ def cmd_check(args) -> int:
     pending = [o for o in outcomes if not o.passed]
     if pending:
         first = pending[0].exercise
-        print(f"Next: open {display(pending[0].path)}, then  make check EX={first.id}  "
-              f"(stuck? make hint EX={first.id})")
+        print(
+            f"Next: open {display(pending[0].path)}, then  make check EX={first.id}  (stuck? make hint EX={first.id})"
+        )
     else:
         print("All done, well done!")
     return 0 if done == len(outcomes) else 1
@@ -169,9 +173,11 @@ def verdict(outcome: Outcome) -> str:
     if outcome.passed:
         return head + f"PASSED in {outcome.seconds:.1f} s. {outcome.message}"
     if outcome.status == NOT_DONE:
-        return (head + f"not done yet: {outcome.message}\n"
-                f"  The task is in the docstring; replace the TODO with your code and run the check again.\n"
-                f"  Stuck? make hint EX={exercise.id}")
+        return (
+            head + f"not done yet: {outcome.message}\n"
+            f"  The task is in the docstring; replace the TODO with your code and run the check again.\n"
+            f"  Stuck? make hint EX={exercise.id}"
+        )
     body = "\n".join("  " + line for line in outcome.message.splitlines())
     return head + f"{outcome.status.upper()}\n{body}\n  Stuck? make hint EX={exercise.id}"
 
@@ -179,7 +185,7 @@ def verdict(outcome: Outcome) -> str:
 def next_step(folder: Path, after: Exercise) -> str:
     progress = read_state(folder, "progress.json")
     exercises = all_exercises()
-    later = exercises[exercises.index(after) + 1:] + exercises[: exercises.index(after)]
+    later = exercises[exercises.index(after) + 1 :] + exercises[: exercises.index(after)]
     for exercise in later:
         if progress.get(exercise.name) != PASSED:
             return f"Next: {display(exercise.file_in(folder))}  (make check EX={exercise.id})"
@@ -274,8 +280,9 @@ def cmd_reset(args) -> int:
         print(f"{display(target)} is already the original stub; nothing to do.")
         return 0
     if target.is_file():
-        if not confirmed(f"Replace {display(target)} with the original stub? Your version is kept as a backup. [y/N] ",
-                         args.yes):
+        if not confirmed(
+            f"Replace {display(target)} with the original stub? Your version is kept as a backup. [y/N] ", args.yes
+        ):
             return 2 if not sys.stdin.isatty() and not args.yes else 1
         backup = backup_path(folder, exercise)
         backup.parent.mkdir(parents=True, exist_ok=True)
@@ -290,8 +297,10 @@ def confirmed(question: str, yes: bool) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
-        print("reset needs a confirmation: run it in a terminal, or add --yes "
-              '(make reset EX="ex01a --yes")', file=sys.stderr)
+        print(
+            'reset needs a confirmation: run it in a terminal, or add --yes (make reset EX="ex01a --yes")',
+            file=sys.stderr,
+        )
         return False
     try:
         answer = input(question)
@@ -328,12 +337,22 @@ COMMANDS = {"check": cmd_check, "hint": cmd_hint, "watch": cmd_watch, "reset": c
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Check, hint, watch and reset the course's exercises.",
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check, hint, watch and reset the course's exercises.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
     p.add_argument("command", choices=list(COMMANDS))
     p.add_argument("exercises", nargs="*", metavar="EX", help="ex03a, ex03 (a lesson), a prefix, a word or a path")
-    p.add_argument("--dir", "--against", dest="dir", default=str(PACKAGE_DIR), metavar="DIR",
-                   help="the folder of exercise files to use (default: exercises/)")
+    p.add_argument(
+        "--dir",
+        "--against",
+        dest="dir",
+        default=str(PACKAGE_DIR),
+        metavar="DIR",
+        help="the folder of exercise files to use (default: exercises/)",
+    )
     p.add_argument("--yes", action="store_true", help="reset without asking (your file is still backed up)")
     p.add_argument("--interval", type=float, default=0.5, help=argparse.SUPPRESS)
     return p

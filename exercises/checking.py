@@ -30,8 +30,10 @@ class Learner:
     def function(self, name: str) -> Callable:
         fn = getattr(self.module, name, None)
         if not callable(fn):
-            raise CheckFailed(f"{self.path.name} has no function named `{name}`; the check calls it by that name "
-                              "(did you rename or delete it?)")
+            raise CheckFailed(
+                f"{self.path.name} has no function named `{name}`; the check calls it by that name "
+                "(did you rename or delete it?)"
+            )
         return fn
 
     def call(self, name: str, *args, case: str = "", **kwargs):
@@ -100,8 +102,16 @@ def maybe(compute: Callable, *args):
         return None
 
 
-def expect_close(got, expected, what: str, *, case: str = "", atol: float = 1e-6, rtol: float = 1e-5,
-                 mistakes: Mapping[str, object] | None = None) -> np.ndarray:
+def expect_close(
+    got,
+    expected,
+    what: str,
+    *,
+    case: str = "",
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    mistakes: Mapping[str, object] | None = None,
+) -> np.ndarray:
     """Raise ``CheckFailed`` unless ``got`` has ``expected``'s shape and (nearly) its values.
 
     ``mistakes`` maps a description ("without the bias b_h") to what that mistake produces; when the
@@ -123,18 +133,25 @@ def expect_close(got, expected, what: str, *, case: str = "", atol: float = 1e-6
         lines.append(f"{what} is wrong: expected {float(expected):.6g}, got {float(got):.6g}.")
     else:
         first = tuple(np.argwhere(wrong)[0])
-        largest = (f" (largest difference {np.max(np.where(wrong, np.abs(got - expected), 0.0)):.3g})"
-                   if np.isfinite(got).all() else "")
-        lines.append(f"{what} has the right shape {shape_str(got.shape)} but wrong values: "
-                     f"{int(wrong.sum())} of {wrong.size} elements differ{largest}.")
-        lines.append(f"first difference at index {index_str(first)}: expected {expected[first]:.6g}, "
-                     f"got {got[first]:.6g}")
+        largest = (
+            f" (largest difference {np.max(np.where(wrong, np.abs(got - expected), 0.0)):.3g})"
+            if np.isfinite(got).all()
+            else ""
+        )
+        lines.append(
+            f"{what} has the right shape {shape_str(got.shape)} but wrong values: "
+            f"{int(wrong.sum())} of {wrong.size} elements differ{largest}."
+        )
+        lines.append(
+            f"first difference at index {index_str(first)}: expected {expected[first]:.6g}, got {got[first]:.6g}"
+        )
         if expected.size <= 24:
             lines.append(f"expected: {format_array(expected)}")
             lines.append(f"got:      {format_array(got)}")
     if not np.isfinite(got).all():
-        lines.append("Your result contains NaN or infinity: did something overflow (exp of a large number?) "
-                     "or divide by zero?")
+        lines.append(
+            "Your result contains NaN or infinity: did something overflow (exp of a large number?) or divide by zero?"
+        )
     if cause:
         lines.append(f"This is exactly what you get {cause}.")
     raise CheckFailed("\n".join(lines))
@@ -157,8 +174,10 @@ def expect_equal(got, expected, what: str, *, case: str = "", mistakes: Mapping[
                 lines.append(f"first difference at position {i}: expected {want!r}, got {have!r}")
                 break
         else:
-            lines.append(f"the first {min(len(expected), len(normalised))} items agree, but {len(expected)} were "
-                         f"expected and {len(normalised)} came out")
+            lines.append(
+                f"the first {min(len(expected), len(normalised))} items agree, but {len(expected)} were "
+                f"expected and {len(normalised)} came out"
+            )
     for description, result in (mistakes or {}).items():
         if result == normalised:
             lines.append(f"This is exactly what you get {description}.")

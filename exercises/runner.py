@@ -53,8 +53,13 @@ def run_check(exercise: Exercise, path: Path, time_limit_s: int = TIME_LIMIT_S) 
     path = Path(path).resolve()
     start = time.perf_counter()
     if not path.is_file():
-        return Outcome(exercise, path, MISSING, f"{display(path)} does not exist (make reset EX={exercise.id} "
-                       "restores the original)", 0.0)
+        return Outcome(
+            exercise,
+            path,
+            MISSING,
+            f"{display(path)} does not exist (make reset EX={exercise.id} restores the original)",
+            0.0,
+        )
     learner = None
     status, message = PASSED, ""
     with time_limit(time_limit_s):
@@ -64,11 +69,15 @@ def run_check(exercise: Exercise, path: Path, time_limit_s: int = TIME_LIMIT_S) 
         except CheckFailed as verdict:
             status, message = FAILED, str(verdict)
         except CheckTimeout:
-            status, message = ERROR, (f"your code was still running after {time_limit_s} s "
-                                      "(an endless loop?). " + where(learner))
+            status, message = (
+                ERROR,
+                (f"your code was still running after {time_limit_s} s (an endless loop?). " + where(learner)),
+            )
         except SystemExit as err:
-            status, message = ERROR, f"your code called exit({err.code!r}), which would stop the checker. " \
-                + where(learner)
+            status, message = (
+                ERROR,
+                f"your code called exit({err.code!r}), which would stop the checker. " + where(learner),
+            )
         except SyntaxError as err:
             status, message = ERROR, syntax_error_message(err, path)
         except Exception as err:  # noqa: BLE001  (anything the learner's code raises becomes a verdict)
@@ -110,8 +119,10 @@ def exception_text(err: BaseException) -> str:
 
 
 def syntax_error_message(err: SyntaxError, path: Path) -> str:
-    lines = [f'{display(path)} does not parse: {type(err).__name__}: {err.msg}',
-             f'  File "{display(Path(err.filename or path))}", line {err.lineno}']
+    lines = [
+        f"{display(path)} does not parse: {type(err).__name__}: {err.msg}",
+        f'  File "{display(Path(err.filename or path))}", line {err.lineno}',
+    ]
     if err.text:
         lines.append(f"    {err.text.rstrip()}")
         if err.offset:
@@ -162,5 +173,3 @@ def _in_main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
-
-

@@ -56,12 +56,16 @@ class Config(LessonConfig):
     units: int = flag(64, "RNN units", type=cli.positive_int)
     layers: int = flag(1, "stacked RNN layers", type=cli.positive_int)
     bidirectional: bool = flag(False, "read each review in both directions")
-    pooling: str = flag("last", "classify from the last state, or the mean or max of all steps' outputs",
-                        choices=("last", "mean", "max"))
+    pooling: str = flag(
+        "last",
+        "classify from the last state, or the mean or max of all steps' outputs",
+        choices=("last", "mean", "max"),
+    )
     dropout: float = flag(0.3, "dropout before the output", type=cli.fraction)
     word_dropout: float = flag(0.0, "fraction of training words replaced by the unknown word", type=cli.fraction)
-    learning_rate: float | None = flag(None, "Adam step (default 2e-3, or 1e-3 for --cell rnn)",
-                                       type=cli.positive_float)
+    learning_rate: float | None = flag(
+        None, "Adam step (default 2e-3, or 1e-3 for --cell rnn)", type=cli.positive_float
+    )
     no_mask: bool = flag(False, "do not mask padding (to see why masking matters)")
     no_bucketing: bool = flag(False, "batch reviews in random order, not by length")
 
@@ -81,8 +85,10 @@ class Config(LessonConfig):
 config = configure(Config, LESSON)
 set_seed(config.seed)
 run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
-print(f"Lesson 03: IMDB sentiment with a {config.model_name()}{' (no mask)' if config.no_mask else ''}"
-      f"{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}")
+print(
+    f"Lesson 03: IMDB sentiment with a {config.model_name()}{' (no mask)' if config.no_mask else ''}"
+    f"{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}"
+)
 show(config)
 
 # %% [markdown]
@@ -140,9 +146,11 @@ tokens = {name: vectorize(vectorizer, texts) for name, (texts, _) in splits.item
 vocabulary = [str(word) for word in vectorizer.get_vocabulary()]
 lengths = (tokens["train"] != 0).sum(axis=1)
 print(f"Vocabulary: {len(vocabulary):,} entries; the first twelve: {vocabulary[:12]}")
-print(f"Review length in words: median {int(np.median(lengths))}, 90th percentile {int(np.percentile(lengths, 90))}; "
-      f"{np.mean(lengths > 300):.0%} are longer than 300, {np.mean(lengths == config.sequence_length):.1%} are cut "
-      f"at {config.sequence_length}")
+print(
+    f"Review length in words: median {int(np.median(lengths))}, 90th percentile {int(np.percentile(lengths, 90))}; "
+    f"{np.mean(lengths > 300):.0%} are longer than 300, {np.mean(lengths == config.sequence_length):.1%} are cut "
+    f"at {config.sequence_length}"
+)
 example_ids = tokens["train"][0]
 print(f"\nThe review above as ids (first 20 of {int((example_ids != 0).sum())}): {example_ids[:20].tolist()}")
 print("and back to words:", " ".join(vocabulary[i] for i in example_ids[:20]))
@@ -173,9 +181,11 @@ def batches(split, shuffle):
 batch_tokens, batch_labels = next(iter(batches("train", shuffle=True)))
 mask = keras.layers.Embedding(len(vocabulary), 2, mask_zero=True).compute_mask(batch_tokens)
 print(f"One training batch: tokens {tuple(batch_tokens.shape)}, labels {tuple(batch_labels.shape)}")
-print(f"Real words per review in it: {keras.ops.convert_to_numpy(mask).sum(axis=1)[:8].tolist()} ...; "
-      f"padding is {1 - keras.ops.convert_to_numpy(mask).mean():.1%} of the batch "
-      f"(unbucketed, cut to {config.sequence_length}: {1 - np.mean(tokens['train'] != 0):.1%})")
+print(
+    f"Real words per review in it: {keras.ops.convert_to_numpy(mask).sum(axis=1)[:8].tolist()} ...; "
+    f"padding is {1 - keras.ops.convert_to_numpy(mask).mean():.1%} of the batch "
+    f"(unbucketed, cut to {config.sequence_length}: {1 - np.mean(tokens['train'] != 0):.1%})"
+)
 
 # %% [markdown]
 # ## 4. Two small layers of our own
@@ -255,8 +265,12 @@ def build_model(vocab_size, config):
     x = keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=not config.no_mask, name="embedding")(x)
     for i in range(config.layers):
         last = i == config.layers - 1
-        layer = recurrent_layer(config.cell, config.units, return_sequences=not last or config.pooling != "last",
-                                name=f"{config.cell}_{i + 1}")
+        layer = recurrent_layer(
+            config.cell,
+            config.units,
+            return_sequences=not last or config.pooling != "last",
+            name=f"{config.cell}_{i + 1}",
+        )
         if config.bidirectional:
             layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i + 1}")
         x = layer(x)
@@ -267,8 +281,11 @@ def build_model(vocab_size, config):
     x = keras.layers.Dropout(config.dropout)(x)
     probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(x)
     model = keras.Model(tokens, probability, name=f"imdb_{config.cell}")
-    model.compile(optimizer=keras.optimizers.Adam(config.step_size(), clipnorm=1.0),
-                  loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.step_size(), clipnorm=1.0),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -287,21 +304,28 @@ print("Untrained, it knows nothing: P(positive) for four reviews =", ", ".join(f
 # %%
 def bigram_baseline(splits, max_tokens, seed):
     """Test accuracy of logistic regression on which words and word pairs occur (multi-hot)."""
-    features = fit_vectorizer(splits["train"][0], max_tokens=max_tokens, sequence_length=None,
-                              ngrams=2, output_mode="multi_hot", sparse=True)
+    features = fit_vectorizer(
+        splits["train"][0], max_tokens=max_tokens, sequence_length=None, ngrams=2, output_mode="multi_hot", sparse=True
+    )
 
     def dataset(split):
         texts, labels = splits[split]
-        return tf.data.Dataset.from_tensor_slices((texts, labels)).batch(256).map(
-            lambda t, y: (features(t), y), num_parallel_calls=tf.data.AUTOTUNE).cache()
+        return (
+            tf.data.Dataset.from_tensor_slices((texts, labels))
+            .batch(256)
+            .map(lambda t, y: (features(t), y), num_parallel_calls=tf.data.AUTOTUNE)
+            .cache()
+        )
 
     keras.utils.set_random_seed(seed)
-    classifier = keras.Sequential([keras.Input((features.vocabulary_size(),), sparse=True),
-                                   keras.layers.Dense(1, activation="sigmoid")])
+    classifier = keras.Sequential(
+        [keras.Input((features.vocabulary_size(),), sparse=True), keras.layers.Dense(1, activation="sigmoid")]
+    )
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True)
-    classifier.fit(dataset("train").shuffle(16, seed=seed), validation_data=dataset("val"), epochs=8,
-                   callbacks=[stop], verbose=0)
+    classifier.fit(
+        dataset("train").shuffle(16, seed=seed), validation_data=dataset("val"), epochs=8, callbacks=[stop], verbose=0
+    )
     return float(classifier.evaluate(dataset("test"), verbose=0)[1])
 
 
@@ -318,8 +342,13 @@ print(f"Bag-of-bigrams baseline: test accuracy {baseline:.4f}")
 
 # %%
 stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2, restore_best_weights=True)
-history = model.fit(batches("train", shuffle=True), validation_data=batches("val", shuffle=False),
-                    epochs=config.epochs, callbacks=[*run.callbacks(), stop], verbose=fit_verbosity())
+history = model.fit(
+    batches("train", shuffle=True),
+    validation_data=batches("val", shuffle=False),
+    epochs=config.epochs,
+    callbacks=[*run.callbacks(), stop],
+    verbose=fit_verbosity(),
+)
 show_figure(plots.training_curves(history.history, title=f"IMDB, {config.model_name()}"), run, "training_curves.png")
 
 # %% [markdown]
@@ -354,9 +383,19 @@ predicted = (probabilities > 0.5).astype(int)
 test_accuracy = float(np.mean(predicted == test_labels))
 print(f"Test accuracy ({len(test_labels):,} reviews): {test_accuracy:.4f}   bag-of-bigrams baseline {baseline:.4f}")
 matrix = confusion_matrix(test_labels, predicted)
-show_figure(plots.heatmap(matrix, row_labels=["negative", "positive"], col_labels=["negative", "positive"],
-                          title=f"Test confusion matrix (accuracy {test_accuracy:.3f})",
-                          xlabel="predicted", ylabel="true", fmt="{:.0f}"), run, "confusion_matrix.png")
+show_figure(
+    plots.heatmap(
+        matrix,
+        row_labels=["negative", "positive"],
+        col_labels=["negative", "positive"],
+        title=f"Test confusion matrix (accuracy {test_accuracy:.3f})",
+        xlabel="predicted",
+        ylabel="true",
+        fmt="{:.0f}",
+    ),
+    run,
+    "confusion_matrix.png",
+)
 
 
 # %%
@@ -415,13 +454,17 @@ run.finish()
 
 # %%
 reloaded = load_model(model_file, LESSON)
-new_reviews = ["A wonderful, moving film. I loved every minute of it.",
-               "Terrible and boring, a complete waste of time.",
-               "Not bad at all, though the ending drags."]
+new_reviews = [
+    "A wonderful, moving film. I loved every minute of it.",
+    "Terrible and boring, a complete waste of time.",
+    "Not bad at all, though the ending drags.",
+]
 for review, p in zip(new_reviews, keras.ops.convert_to_numpy(reloaded(tf.constant([[r] for r in new_reviews])))[:, 0]):
     print(f"{p:.3f}  {'positive' if p > 0.5 else 'negative':<8}  {review}")
-print('\nNext: try `make lesson03 ARGS="--cell rnn"`, then the exercises: make check EX=ex03'
-      "   (stuck? make hint EX=ex03a)")
+print(
+    '\nNext: try `make lesson03 ARGS="--cell rnn"`, then the exercises: make check EX=ex03'
+    "   (stuck? make hint EX=ex03a)"
+)
 
 # %% [markdown]
 # ## 11. Comparing the cells
@@ -443,12 +486,18 @@ def compare(config):
         curves[cell] = (np.arange(1, len(accuracy) + 1), accuracy)
     fig = plots.line_plot(curves, title="Validation accuracy, same budget", xlabel="epoch", ylabel="accuracy")
     plots.save(fig, folder / "compare_val_accuracy.png")
-    plots.save(plots.bar_table({c: r["test_accuracy"] for c, r in results.items()}, title="Test accuracy",
-                               ylabel="accuracy", reference=0.5), folder / "compare_test_accuracy.png")
+    plots.save(
+        plots.bar_table(
+            {c: r["test_accuracy"] for c, r in results.items()}, title="Test accuracy", ylabel="accuracy", reference=0.5
+        ),
+        folder / "compare_test_accuracy.png",
+    )
     table = ["| cell | test accuracy | parameters | seconds per epoch | epochs |", "|---|---|---|---|---|"]
     for cell, r in results.items():
-        table.append(f"| {cell} | {r['test_accuracy']:.4f} | {r['parameters']:,} | {r['seconds_per_epoch']:.1f} "
-                     f"| {r['epochs_run']} |")
+        table.append(
+            f"| {cell} | {r['test_accuracy']:.4f} | {r['parameters']:,} | {r['seconds_per_epoch']:.1f} "
+            f"| {r['epochs_run']} |"
+        )
     write_atomic(folder / "compare.md", "\n".join(table) + "\n")
     print("\n" + "\n".join(table) + f"\n\nComparison written to {display_path(folder)}")
 

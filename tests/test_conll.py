@@ -53,8 +53,10 @@ def test_conllu_reader_skips_comments_multiword_ranges_and_empty_nodes(tmp_path)
 )
 def test_conllu_reader_names_file_and_line_of_a_malformed_line(tmp_path, bad_line, message):
     path = tmp_path / "bad.conllu"
-    path.write_text("\n".join(["# sent_id = 1", conllu_line("1", "Hi", "INTJ"), conllu_line("2", "there", "ADV"),
-                               bad_line, ""]), encoding="utf-8")
+    path.write_text(
+        "\n".join(["# sent_id = 1", conllu_line("1", "Hi", "INTJ"), conllu_line("2", "there", "ADV"), bad_line, ""]),
+        encoding="utf-8",
+    )
     with pytest.raises(CourseError) as err:
         conll.read_conllu(path)
     assert str(path) in str(err.value) and message in str(err.value)
@@ -141,8 +143,23 @@ def test_real_files_have_the_documented_sentence_counts(real_data):
     assert len(ewt) == 2001
     assert all(len(tokens) == len(tags) for tokens, tags in ewt)
     assert {t for _, tags in ewt for t in tags} <= {
-        "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
-        "SCONJ", "SYM", "VERB", "X",
+        "ADJ",
+        "ADP",
+        "ADV",
+        "AUX",
+        "CCONJ",
+        "DET",
+        "INTJ",
+        "NOUN",
+        "NUM",
+        "PART",
+        "PRON",
+        "PROPN",
+        "PUNCT",
+        "SCONJ",
+        "SYM",
+        "VERB",
+        "X",
     }
     testb = conll.read_columns(real_data / "conll2003" / "eng.testb", 1, 4)
     assert len(testb) == 3453

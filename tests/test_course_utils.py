@@ -17,6 +17,7 @@ from tests.helpers import assert_png, tensorboard_scalars
 
 # --- the dataset registry -------------------------------------------------------------------
 
+
 def test_registry_entries_are_complete():
     for name, d in data.REGISTRY.items():
         assert d.name == name
@@ -143,8 +144,9 @@ def test_zip_slip_is_refused(tmp_path):
 
 
 def test_a_truncated_archive_is_reported(tmp_path):
-    whole = _tar_with({f"f{i}.txt": bytes(np.random.default_rng(i).integers(0, 255, 5000, dtype=np.uint8))
-                       for i in range(5)})
+    whole = _tar_with(
+        {f"f{i}.txt": bytes(np.random.default_rng(i).integers(0, 255, 5000, dtype=np.uint8)) for i in range(5)}
+    )
     tar = put(tmp_path, "cut.tar.gz", whole[: len(whole) // 2])
     with pytest.raises(CourseError, match="not a readable archive"):
         data.safe_extract(tar, tmp_path / "out")
@@ -152,6 +154,7 @@ def test_a_truncated_archive_is_reported(tmp_path):
 
 
 # --- run folders --------------------------------------------------------------------------------
+
 
 def test_run_folders_are_new_per_run_and_named_by_cell(private_runs):
     first = runs.Run.start("lessonXX_demo", cell="gru")
@@ -230,6 +233,7 @@ def test_models_are_saved_atomically_and_loaded_with_clear_errors(tmp_path):
 
 # --- seeds and plots ---------------------------------------------------------------------------
 
+
 def test_the_same_seed_gives_the_same_training():
     def train_once():
         set_seed(7)
@@ -242,12 +246,22 @@ def test_the_same_seed_gives_the_same_training():
 
 
 def test_plots_render_to_real_images(tmp_path):
-    history = {"loss": [0.7, 0.5, 0.4], "val_loss": [0.72, 0.6, 0.55], "accuracy": [0.5, 0.7, 0.8],
-               "val_accuracy": [0.5, 0.65, 0.7]}
+    history = {
+        "loss": [0.7, 0.5, 0.4],
+        "val_loss": [0.72, 0.6, 0.55],
+        "accuracy": [0.5, 0.7, 0.8],
+        "val_accuracy": [0.5, 0.65, 0.7],
+    }
     assert_png(plots.save(plots.training_curves(history), tmp_path / "curves.png"))
     matrix = np.array([[50, 10], [5, 35]])
-    assert_png(plots.save(plots.heatmap(matrix, row_labels=["neg", "pos"], col_labels=["neg", "pos"],
-                                        title="confusion", fmt="{:.0f}"), tmp_path / "heat.png"))
+    assert_png(
+        plots.save(
+            plots.heatmap(
+                matrix, row_labels=["neg", "pos"], col_labels=["neg", "pos"], title="confusion", fmt="{:.0f}"
+            ),
+            tmp_path / "heat.png",
+        )
+    )
     series = {"rnn": (np.arange(1, 50), 0.9 ** np.arange(1, 50)), "lstm": (np.arange(1, 50), np.ones(49))}
     assert_png(plots.save(plots.line_plot(series, title="g", xlabel="d", ylabel="n", logy=True), tmp_path / "l.png"))
     text = "First Citizen:\nBefore we proceed any further, hear me speak."

@@ -52,8 +52,11 @@ def test_reference_solution_passes(exercise):
 def test_stub_and_solution_have_the_same_interface_docs_and_hints(exercise):
     def interface(path):
         tree = ast.parse(path.read_text())
-        functions = {node.name: ([a.arg for a in node.args.args], ast.get_docstring(node))
-                     for node in tree.body if isinstance(node, ast.FunctionDef)}
+        functions = {
+            node.name: ([a.arg for a in node.args.args], ast.get_docstring(node))
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef)
+        }
         doc = ast.get_docstring(tree).split("\n", 1)[1]  # the first line differs ("Exercise" / "Reference solution")
         return functions, doc
 
@@ -65,8 +68,10 @@ def test_stub_and_solution_have_the_same_interface_docs_and_hints(exercise):
     assert imports <= {"numpy", "keras", "course_utils", "re"}, imports
 
 
-@pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("COURSE_REQUIRE_DATA")),
-                    reason="on a learner's machine exercises/ holds their work; CI checks the pristine copies")
+@pytest.mark.skipif(
+    not (os.environ.get("CI") or os.environ.get("COURSE_REQUIRE_DATA")),
+    reason="on a learner's machine exercises/ holds their work; CI checks the pristine copies",
+)
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
 def test_learner_file_is_the_stub_in_a_clean_checkout(exercise):
     assert exercise.file_in(PACKAGE_DIR).read_bytes() == exercise.stub.read_bytes()
@@ -77,12 +82,16 @@ def test_learner_file_is_the_stub_in_a_clean_checkout(exercise):
 WRONG = [
     ("ex01a", "W_xh @ x + b_h)", "W_xh @ x)", FAILED, "without the bias b_h"),
     ("ex01a", "W_hh @ h_prev", "W_hh.T @ h_prev", FAILED, "W_hh transposed"),
-    ("ex01a", "np.tanh(W_hh @ h_prev + W_xh @ x + b_h)", "np.tanh(W_hh @ h_prev + x @ W_xh + b_h)", ERROR,
-     "line 25"),
+    ("ex01a", "np.tanh(W_hh @ h_prev + W_xh @ x + b_h)", "np.tanh(W_hh @ h_prev + x @ W_xh + b_h)", ERROR, "line 25"),
     ("ex01b", "    states = []\n", "    states = [h]\n", FAILED, "including the initial state h0"),
     ("ex01b", "return np.stack(states)", "return states[-1]", FAILED, "only the last state"),
-    ("ex01b", "h = rnn_step(x, h, W_xh, W_hh, b_h)\n        states.append(h)",
-     "states.append(rnn_step(x, h, W_xh, W_hh, b_h))", FAILED, "without carrying the state"),
+    (
+        "ex01b",
+        "h = rnn_step(x, h, W_xh, W_hh, b_h)\n        states.append(h)",
+        "states.append(rnn_step(x, h, W_xh, W_hh, b_h))",
+        FAILED,
+        "without carrying the state",
+    ),
     ("ex01c", "da = dh * (1 - h**2)", "da = dh", FAILED, "without the tanh derivative"),
     ("ex01c", '"h_prev": W_hh.T @ da', '"h_prev": W_hh @ da', FAILED, "W_hh instead of W_hh.T"),
     ("ex01c", '"W_xh": np.outer(da, x)', '"W_xh": np.outer(x, da)', FAILED, "wrong shape: expected (4, 3), got (3, 4)"),
@@ -91,82 +100,176 @@ WRONG = [
     ("ex02a", "h_prev @ recurrent_kernel + bias", "h_prev @ recurrent_kernel", FAILED, "without the bias"),
     ("ex02a", "h = o * np.tanh(c)", "h = o * c", FAILED, "tanh of the new cell is missing"),
     ("ex02b", "z * h_prev + (1 - z) * candidate", "(1 - z) * h_prev + z * candidate", FAILED, "z and 1 - z swapped"),
-    ("ex02b", "h_prev @ recurrent_kernel + bias[1]", "h_prev @ recurrent_kernel", FAILED,
-     "without the recurrent bias"),
-    ("ex02b", "z = sigmoid(x_z + h_z)\n    r = sigmoid(x_r + h_r)",
-     "r = sigmoid(x_z + h_z)\n    z = sigmoid(x_r + h_r)", FAILED, "update gate z and the reset gate r swapped"),
-    ("ex02c", "return [g * scale for g in grads], global_norm",
-     "return [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-12)) for g in grads], global_norm", FAILED,
-     "each array by its own norm"),
+    ("ex02b", "h_prev @ recurrent_kernel + bias[1]", "h_prev @ recurrent_kernel", FAILED, "without the recurrent bias"),
+    (
+        "ex02b",
+        "z = sigmoid(x_z + h_z)\n    r = sigmoid(x_r + h_r)",
+        "r = sigmoid(x_z + h_z)\n    z = sigmoid(x_r + h_r)",
+        FAILED,
+        "update gate z and the reset gate r swapped",
+    ),
+    (
+        "ex02c",
+        "return [g * scale for g in grads], global_norm",
+        "return [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-12)) for g in grads], global_norm",
+        FAILED,
+        "each array by its own norm",
+    ),
     ("ex02c", "if global_norm > max_norm else 1.0", "", FAILED, "also when the norm is already below"),
-    ("ex02c", "return [g * scale for g in grads], global_norm",
-     "for g in grads:\n        g *= scale\n    return grads, global_norm", FAILED, "changed the array grads[0]"),
+    (
+        "ex02c",
+        "return [g * scale for g in grads], global_norm",
+        "for g in grads:\n        g *= scale\n    return grads, global_norm",
+        FAILED,
+        "changed the array grads[0]",
+    ),
     ("ex03a", "mask_zero=True", "mask_zero=False", FAILED, "mask_zero=True"),
     ("ex03a", 'Dense(1, activation="sigmoid")', "Dense(1)", FAILED, "probabilities in [0, 1]"),
     ("ex03a", "GRU(units)", "GRU(units, return_sequences=True)", FAILED, "no return_sequences"),
     ("ex03a", "Embedding(vocab_size,", "Embedding(vocab_size - 1,", FAILED, "calling your model"),
     ("ex03b", "index.get(word, 1)", "index.get(word, 0)", FAILED, "[UNK]"),
-    ("ex03b", "return ids + [0] * (length - len(ids))", "return [0] * (length - len(ids)) + ids", FAILED,
-     "padding at the front"),
+    (
+        "ex03b",
+        "return ids + [0] * (length - len(ids))",
+        "return [0] * (length - len(ids)) + ids",
+        FAILED,
+        "padding at the front",
+    ),
     ("ex03b", "[:length]", "[-length:]", FAILED, "the last `length` words"),
     ("ex04a", "real = y_true != pad_id", "real = np.ones_like(y_true, dtype=bool)", FAILED, "the mask is ignored"),
     ("ex04a", "/ np.sum(real))", "/ y_true.size)", FAILED, "every position"),
     ("ex04a", "real = y_true != pad_id", "real = y_true != 0", FAILED, "instead of the pad_id argument"),
-    ("ex04b", "spans.append((current, start, i))", "spans.append((current, start, i - 1))", FAILED,
-     "inclusive end indices"),
+    (
+        "ex04b",
+        "spans.append((current, start, i))",
+        "spans.append((current, start, i - 1))",
+        FAILED,
+        "inclusive end indices",
+    ),
     ("ex04b", 'enumerate(list(tags) + ["O"])', "enumerate(tags)", FAILED, "still open at the end"),
-    ("ex04b", 'continues = prefix == "I" and kind == current', 'continues = prefix == "I" and current is not None',
-     FAILED,
-     "I- of another type starts a new entity"),
+    (
+        "ex04b",
+        'continues = prefix == "I" and kind == current',
+        'continues = prefix == "I" and current is not None',
+        FAILED,
+        "I- of another type starts a new entity",
+    ),
     ("ex04c", 'if prefix == "I" and kind != previous_type:', 'if prefix == "I":', FAILED, "every I- into B-"),
-    ("ex04c", 'if prefix == "I" and kind != previous_type:', 'if prefix == "I" and previous_type == "":', FAILED,
-     "only after O or at the start"),
-    ("ex05a", "return targets[:, :-1], targets[:, 1:]", "return targets[:, 1:], targets[:, :-1]", FAILED,
-     "shifting the wrong way"),
-    ("ex05a", "return targets[:, :-1], targets[:, 1:]", "return targets[:, :-1], targets[:, :-1]", FAILED,
-     "without the shift"),
-    ("ex05a", "return targets[:, :-1], targets[:, 1:]", "return targets[:, :-2], targets[:, 2:]", FAILED,
-     "wrong"),
-    ("ex05a", "    return targets[:, :-1], targets[:, 1:]\n",
-     "    inputs = np.zeros((len(targets), targets.shape[1] - 1), dtype=int)\n"
-     "    for row, real in enumerate(targets):\n"
-     "        real = real[real != 0][:-1]  # the row's words without its last one, [end]\n"
-     "        inputs[row, : len(real)] = real\n"
-     "    return inputs, targets[:, 1:]\n", FAILED, "instead of cutting a column"),
-    ("ex05a", "targets[row, : len(ids) + 2] = [start_id, *ids, end_id]",
-     "targets[row, width - len(ids) - 2 :] = [start_id, *ids, end_id]", FAILED, "padding at the front"),
+    (
+        "ex04c",
+        'if prefix == "I" and kind != previous_type:',
+        'if prefix == "I" and previous_type == "":',
+        FAILED,
+        "only after O or at the start",
+    ),
+    (
+        "ex05a",
+        "return targets[:, :-1], targets[:, 1:]",
+        "return targets[:, 1:], targets[:, :-1]",
+        FAILED,
+        "shifting the wrong way",
+    ),
+    (
+        "ex05a",
+        "return targets[:, :-1], targets[:, 1:]",
+        "return targets[:, :-1], targets[:, :-1]",
+        FAILED,
+        "without the shift",
+    ),
+    ("ex05a", "return targets[:, :-1], targets[:, 1:]", "return targets[:, :-2], targets[:, 2:]", FAILED, "wrong"),
+    (
+        "ex05a",
+        "    return targets[:, :-1], targets[:, 1:]\n",
+        "    inputs = np.zeros((len(targets), targets.shape[1] - 1), dtype=int)\n"
+        "    for row, real in enumerate(targets):\n"
+        "        real = real[real != 0][:-1]  # the row's words without its last one, [end]\n"
+        "        inputs[row, : len(real)] = real\n"
+        "    return inputs, targets[:, 1:]\n",
+        FAILED,
+        "instead of cutting a column",
+    ),
+    (
+        "ex05a",
+        "targets[row, : len(ids) + 2] = [start_id, *ids, end_id]",
+        "targets[row, width - len(ids) - 2 :] = [start_id, *ids, end_id]",
+        FAILED,
+        "padding at the front",
+    ),
     ("ex05a", "[start_id, *ids, end_id]", "[start_id, *ids, start_id]", FAILED, "add_start_end("),
-    ("ex05a", "    width = max(len(ids) for ids in sentences) + 2\n"
-     "    targets = np.zeros((len(sentences), width), dtype=np.int64)\n"
-     "    for row, ids in enumerate(sentences):\n"
-     "        targets[row, : len(ids) + 2] = [start_id, *ids, end_id]\n"
-     "    return targets\n",
-     "    return [[start_id, *ids, end_id] for ids in sentences]\n", FAILED, "rows of different lengths"),
-    ("ex05b", "log_probs, state = step(tokens, state)", "log_probs, _ = step(tokens, state)", FAILED,
-     "without carrying the state"),
-    ("ex05b", "log_probs, state = step(tokens, state)", "log_probs, state = step(np.full(batch_size, start_id), state)",
-     FAILED, "without feeding each new word back"),
-    ("ex05b", "                finished[row] = True\n",
-     "                finished[row] = True\n                written[row].append(int(token))\n", FAILED,
-     "keeping the [end] token"),
+    (
+        "ex05a",
+        "    width = max(len(ids) for ids in sentences) + 2\n"
+        "    targets = np.zeros((len(sentences), width), dtype=np.int64)\n"
+        "    for row, ids in enumerate(sentences):\n"
+        "        targets[row, : len(ids) + 2] = [start_id, *ids, end_id]\n"
+        "    return targets\n",
+        "    return [[start_id, *ids, end_id] for ids in sentences]\n",
+        FAILED,
+        "rows of different lengths",
+    ),
+    (
+        "ex05b",
+        "log_probs, state = step(tokens, state)",
+        "log_probs, _ = step(tokens, state)",
+        FAILED,
+        "without carrying the state",
+    ),
+    (
+        "ex05b",
+        "log_probs, state = step(tokens, state)",
+        "log_probs, state = step(np.full(batch_size, start_id), state)",
+        FAILED,
+        "without feeding each new word back",
+    ),
+    (
+        "ex05b",
+        "                finished[row] = True\n",
+        "                finished[row] = True\n                written[row].append(int(token))\n",
+        FAILED,
+        "keeping the [end] token",
+    ),
     ("ex05b", "            if finished[row]:\n                continue\n", "", FAILED, "going on after [end]"),
     ("ex05b", "np.argmax(log_probs, axis=-1)", "np.argmax(log_probs, axis=0)", ERROR, "in greedy_decode"),
-    ("ex05b", "    for _ in range(max_length):\n", "    for _ in range(max_length + 1):\n", FAILED,
-     "max_length + 1 steps"),
-    ("ex05c", "candidates = (scores[:, None] + log_probs).reshape(-1)", "candidates = log_probs.reshape(-1)", FAILED,
-     "without adding each beam's score"),
-    ("ex05c", "    candidates = (scores[:, None] + log_probs).reshape(-1)\n"
-     "    best = np.argsort(-candidates, kind=\"stable\")[:k]\n"
-     "    return best // vocab, best % vocab, candidates[best]\n",
-     "    candidates = scores[:, None] + log_probs\n"
-     "    tokens = candidates.argmax(axis=1)  # each beam's own best word\n"
-     "    return np.arange(k), tokens, candidates[np.arange(k), tokens]\n", FAILED,
-     "best word of each beam instead of the best k"),
-    ("ex05c", "    log_probs[finished] = -np.inf\n    log_probs[finished, end_id] = 0.0\n", "", FAILED,
-     "letting a finished beam go on writing"),
+    (
+        "ex05b",
+        "    for _ in range(max_length):\n",
+        "    for _ in range(max_length + 1):\n",
+        FAILED,
+        "max_length + 1 steps",
+    ),
+    (
+        "ex05c",
+        "candidates = (scores[:, None] + log_probs).reshape(-1)",
+        "candidates = log_probs.reshape(-1)",
+        FAILED,
+        "without adding each beam's score",
+    ),
+    (
+        "ex05c",
+        "    candidates = (scores[:, None] + log_probs).reshape(-1)\n"
+        '    best = np.argsort(-candidates, kind="stable")[:k]\n'
+        "    return best // vocab, best % vocab, candidates[best]\n",
+        "    candidates = scores[:, None] + log_probs\n"
+        "    tokens = candidates.argmax(axis=1)  # each beam's own best word\n"
+        "    return np.arange(k), tokens, candidates[np.arange(k), tokens]\n",
+        FAILED,
+        "best word of each beam instead of the best k",
+    ),
+    (
+        "ex05c",
+        "    log_probs[finished] = -np.inf\n    log_probs[finished, end_id] = 0.0\n",
+        "",
+        FAILED,
+        "letting a finished beam go on writing",
+    ),
     ("ex05c", "best // vocab, best % vocab", "best // k, best % k", FAILED, "dividing the flat index by k"),
-    ("ex05c", "log_probs = np.array(log_probs, dtype=np.float64)",
-     "log_probs = np.asarray(log_probs, dtype=np.float64)", FAILED, "changed the log_probs array"),
+    (
+        "ex05c",
+        "log_probs = np.array(log_probs, dtype=np.float64)",
+        "log_probs = np.asarray(log_probs, dtype=np.float64)",
+        FAILED,
+        "changed the log_probs array",
+    ),
     ("ex06a", "            break", "            continue", FAILED, "the caption stops at the first [end]"),
     ("ex06a", "if i not in (0, start_id):", "if i != 0:", FAILED, "keeping the [start] token"),
     ("ex06a", "if i not in (0, start_id):", "if i not in (0, 1, start_id):", FAILED, "dropping [unk]"),
@@ -174,33 +277,70 @@ WRONG = [
     ("ex06a", 'return " ".join(caption)', "return caption", FAILED, "should return a string"),
     ("ex06b", "range(len(words) - n + 1)", "range(len(words) - n)", FAILED, "leaving out the last n-gram"),
     ("ex06b", "[tuple(words[i : i + n])", '[" ".join(words[i : i + n])', FAILED, "strings instead of tuples"),
-    ("ex06b", "matches = sum(min(count, most[gram]) for gram, count in counts.items())",
-     "matches = sum(count for gram, count in counts.items() if most[gram])", FAILED, "without clipping"),
-    ("ex06b", "most[gram] = max(most[gram], count)", "most[gram] += count", FAILED,
-     "added up over all the references"),
+    (
+        "ex06b",
+        "matches = sum(min(count, most[gram]) for gram, count in counts.items())",
+        "matches = sum(count for gram, count in counts.items() if most[gram])",
+        FAILED,
+        "without clipping",
+    ),
+    ("ex06b", "most[gram] = max(most[gram], count)", "most[gram] += count", FAILED, "added up over all the references"),
     ("ex06b", "for reference in references:", "for reference in references[:1]:", FAILED, "first reference only"),
-    ("ex06b", "    matches = sum(min(count, most[gram]) for gram, count in counts.items())\n"
-     "    return matches, sum(counts.values())\n",
-     "    matches = sum(min(1, most[gram]) for gram in counts)\n    return matches, len(counts)\n", FAILED,
-     "each different n-gram only once"),
-    ("ex07c", "        new_ids.append(token)\n        logits, state = step(token, state)\n",
-     "        new_ids.append(token)\n", FAILED, "without feeding the new tokens back"),
-    ("ex07c", "for token in prime_ids:", "for token in list(prime_ids) + [prime_ids[-1]]:", FAILED,
-     "reading the last prime token twice"),
+    (
+        "ex06b",
+        "    matches = sum(min(count, most[gram]) for gram, count in counts.items())\n"
+        "    return matches, sum(counts.values())\n",
+        "    matches = sum(min(1, most[gram]) for gram in counts)\n    return matches, len(counts)\n",
+        FAILED,
+        "each different n-gram only once",
+    ),
+    (
+        "ex07c",
+        "        new_ids.append(token)\n        logits, state = step(token, state)\n",
+        "        new_ids.append(token)\n",
+        FAILED,
+        "without feeding the new tokens back",
+    ),
+    (
+        "ex07c",
+        "for token in prime_ids:",
+        "for token in list(prime_ids) + [prime_ids[-1]]:",
+        FAILED,
+        "reading the last prime token twice",
+    ),
     ("ex07c", "    return new_ids\n", "    return list(prime_ids) + new_ids\n", FAILED, "returning the prime as well"),
-    ("ex07c", "        logits, state = step(token, state)\n    return",
-     "        logits, _ = step(token, state)\n    return", FAILED, "generate(step, state="),
-    ("ex07a", "scaled = logits / temperature", "scaled = logits * temperature", FAILED,
-     "multiplying by the temperature"),
+    (
+        "ex07c",
+        "        logits, state = step(token, state)\n    return",
+        "        logits, _ = step(token, state)\n    return",
+        FAILED,
+        "generate(step, state=",
+    ),
+    (
+        "ex07a",
+        "scaled = logits / temperature",
+        "scaled = logits * temperature",
+        FAILED,
+        "multiplying by the temperature",
+    ),
     ("ex07a", "e = np.exp(scaled - scaled.max())", "e = np.exp(scaled)", FAILED, "NaN or infinity"),
-    ("ex07a", "int(rng.choice(len(probs), p=probs))", "int(np.random.choice(len(probs), p=probs))", FAILED,
-     "same seeded rng"),
+    (
+        "ex07a",
+        "int(rng.choice(len(probs), p=probs))",
+        "int(np.random.choice(len(probs), p=probs))",
+        FAILED,
+        "same seeded rng",
+    ),
     ("ex07b", "[:k]", "[:k + 1]", FAILED, "off by one"),
-    ("ex07b", "return e / e.sum()", "return np.exp(masked) / np.exp(logits).sum()", FAILED,
-     "without renormalising"),
-    ("ex07b", "    masked = np.full_like(logits, -np.inf)\n    masked[keep] = logits[keep]\n",
-     "    masked = logits  # sets -inf in the caller's array\n    drop = np.ones(len(logits), bool)\n"
-     "    drop[keep] = False\n    masked[drop] = -np.inf\n", FAILED, "changed the logits array"),
+    ("ex07b", "return e / e.sum()", "return np.exp(masked) / np.exp(logits).sum()", FAILED, "without renormalising"),
+    (
+        "ex07b",
+        "    masked = np.full_like(logits, -np.inf)\n    masked[keep] = logits[keep]\n",
+        "    masked = logits  # sets -inf in the caller's array\n    drop = np.ones(len(logits), bool)\n"
+        "    drop[keep] = False\n    masked[drop] = -np.inf\n",
+        FAILED,
+        "changed the logits array",
+    ),
 ]
 
 
@@ -214,8 +354,7 @@ def write_variant(folder, exercise, old, new):
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow in the deliberately unsafe softmax
-@pytest.mark.parametrize("ex_id, old, new, status, phrase", WRONG,
-                         ids=[f"{w[0]}-{w[4][:30]}" for w in WRONG])
+@pytest.mark.parametrize("ex_id, old, new, status, phrase", WRONG, ids=[f"{w[0]}-{w[4][:30]}" for w in WRONG])
 def test_plausible_wrong_answer_is_rejected_with_its_cause(tmp_path, ex_id, old, new, status, phrase):
     exercise = BY_ID[ex_id]
     write_variant(tmp_path, exercise, old, new)
@@ -227,52 +366,85 @@ def test_plausible_wrong_answer_is_rejected_with_its_cause(tmp_path, ex_id, old,
 # Other correct ways to write the same thing must pass too: the checks test behaviour, not spelling.
 RIGHT = [
     ("ex01b", "return np.stack(states)", "return states  # a list of arrays"),
-    ("ex02c", "return [g * scale for g in grads], global_norm",
-     "return tuple(g * min(1.0, max_norm / max(global_norm, 1e-12)) for g in grads), np.float32(global_norm)"),
-    ("ex03a", """    inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    (
+        "ex02c",
+        "return [g * scale for g in grads], global_norm",
+        "return tuple(g * min(1.0, max_norm / max(global_norm, 1e-12)) for g in grads), np.float32(global_norm)",
+    ),
+    (
+        "ex03a",
+        """    inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     embedded = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)
     state = keras.layers.GRU(units)(embedded)
     outputs = keras.layers.Dense(1, activation="sigmoid")(state)
     return keras.Model(inputs, outputs, name="masked_sentiment")""",
-     """    return keras.Sequential([keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True),
+        """    return keras.Sequential([keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True),
                              keras.layers.Bidirectional(keras.layers.LSTM(units)),
-                             keras.layers.Dense(1, activation="sigmoid")])"""),
-    ("ex04a", "    return float(np.sum((predicted == y_true) & real) / np.sum(real))",
-     "    return np.mean(predicted[real] == y_true[real])"),
+                             keras.layers.Dense(1, activation="sigmoid")])""",
+    ),
+    (
+        "ex04a",
+        "    return float(np.sum((predicted == y_true) & real) / np.sum(real))",
+        "    return np.mean(predicted[real] == y_true[real])",
+    ),
     ("ex04b", "    return spans\n", "    return [list(span) for span in spans]\n"),
-    ("ex05a", "return targets[:, :-1], targets[:, 1:]",
-     "return np.delete(targets, -1, axis=1).tolist(), np.delete(targets, 0, axis=1).tolist()"),
-    ("ex05a", "    width = max(len(ids) for ids in sentences) + 2\n"
-     "    targets = np.zeros((len(sentences), width), dtype=np.int64)\n"
-     "    for row, ids in enumerate(sentences):\n"
-     "        targets[row, : len(ids) + 2] = [start_id, *ids, end_id]\n"
-     "    return targets\n",
-     "    rows = [[start_id, *ids, end_id] for ids in sentences]\n"
-     "    width = max(len(row) for row in rows)\n"
-     "    return np.array([np.pad(row, (0, width - len(row))) for row in rows])\n"),
-    ("ex05b", "tokens = np.argmax(log_probs, axis=-1)",
-     "tokens = np.where(finished, end_id, log_probs.argmax(axis=1))  # finished rows read [end]"),
-    ("ex05c", "    best = np.argsort(-candidates, kind=\"stable\")[:k]\n"
-     "    return best // vocab, best % vocab, candidates[best]\n",
-     "    best = np.argsort(candidates)[::-1][:k]\n"
-     "    origin, tokens = np.unravel_index(best, (k, vocab))\n"
-     "    return list(origin), list(tokens), list(candidates[best])\n"),
-    ("ex06a", "    caption = []\n    for i in ids:\n        if i == end_id:\n            break\n"
-     "        if i not in (0, start_id):\n            caption.append(words[i])\n    return \" \".join(caption)\n",
-     "    ids = [int(i) for i in ids]\n"
-     "    if end_id in ids:\n        ids = ids[: ids.index(end_id)]\n"
-     "    return \" \".join(words[i] for i in ids if i not in (0, start_id))\n"),
-    ("ex06b", "    most = Counter()\n    for reference in references:\n"
-     "        for gram, count in Counter(ngrams(reference.split(), n)).items():\n"
-     "            most[gram] = max(most[gram], count)\n"
-     "    matches = sum(min(count, most[gram]) for gram, count in counts.items())\n",
-     "    most = Counter()\n    for reference in references:\n"
-     "        most |= Counter(ngrams(reference.split(), n))  # union: the larger count of each n-gram\n"
-     "    matches = sum((counts & most).values())  # intersection: the smaller count\n"),
-    ("ex07a", "return int(rng.choice(len(probs), p=probs))",
-     "return int(np.searchsorted(np.cumsum(probs), rng.random() * probs.sum()))  # inverse CDF"),
-    ("ex07b", "keep = np.argsort(logits)[::-1][:k]",
-     "keep = np.argpartition(logits, -k)[-k:] if k < len(logits) else np.arange(len(logits))"),
+    (
+        "ex05a",
+        "return targets[:, :-1], targets[:, 1:]",
+        "return np.delete(targets, -1, axis=1).tolist(), np.delete(targets, 0, axis=1).tolist()",
+    ),
+    (
+        "ex05a",
+        "    width = max(len(ids) for ids in sentences) + 2\n"
+        "    targets = np.zeros((len(sentences), width), dtype=np.int64)\n"
+        "    for row, ids in enumerate(sentences):\n"
+        "        targets[row, : len(ids) + 2] = [start_id, *ids, end_id]\n"
+        "    return targets\n",
+        "    rows = [[start_id, *ids, end_id] for ids in sentences]\n"
+        "    width = max(len(row) for row in rows)\n"
+        "    return np.array([np.pad(row, (0, width - len(row))) for row in rows])\n",
+    ),
+    (
+        "ex05b",
+        "tokens = np.argmax(log_probs, axis=-1)",
+        "tokens = np.where(finished, end_id, log_probs.argmax(axis=1))  # finished rows read [end]",
+    ),
+    (
+        "ex05c",
+        '    best = np.argsort(-candidates, kind="stable")[:k]\n'
+        "    return best // vocab, best % vocab, candidates[best]\n",
+        "    best = np.argsort(candidates)[::-1][:k]\n"
+        "    origin, tokens = np.unravel_index(best, (k, vocab))\n"
+        "    return list(origin), list(tokens), list(candidates[best])\n",
+    ),
+    (
+        "ex06a",
+        "    caption = []\n    for i in ids:\n        if i == end_id:\n            break\n"
+        '        if i not in (0, start_id):\n            caption.append(words[i])\n    return " ".join(caption)\n',
+        "    ids = [int(i) for i in ids]\n"
+        "    if end_id in ids:\n        ids = ids[: ids.index(end_id)]\n"
+        '    return " ".join(words[i] for i in ids if i not in (0, start_id))\n',
+    ),
+    (
+        "ex06b",
+        "    most = Counter()\n    for reference in references:\n"
+        "        for gram, count in Counter(ngrams(reference.split(), n)).items():\n"
+        "            most[gram] = max(most[gram], count)\n"
+        "    matches = sum(min(count, most[gram]) for gram, count in counts.items())\n",
+        "    most = Counter()\n    for reference in references:\n"
+        "        most |= Counter(ngrams(reference.split(), n))  # union: the larger count of each n-gram\n"
+        "    matches = sum((counts & most).values())  # intersection: the smaller count\n",
+    ),
+    (
+        "ex07a",
+        "return int(rng.choice(len(probs), p=probs))",
+        "return int(np.searchsorted(np.cumsum(probs), rng.random() * probs.sum()))  # inverse CDF",
+    ),
+    (
+        "ex07b",
+        "keep = np.argsort(logits)[::-1][:k]",
+        "keep = np.argpartition(logits, -k)[-k:] if k < len(logits) else np.arange(len(logits))",
+    ),
 ]
 
 
@@ -323,9 +495,11 @@ def test_exception_in_learner_code_points_at_the_learners_line(tmp_path):
 
 
 def test_keras_error_in_learner_code_is_short_and_points_at_the_learner(tmp_path):
-    body = ('    inputs = keras.Input(shape=(None,), dtype="int32")\n'
-            "    outputs = keras.layers.GRU(units)(inputs)\n"
-            "    return keras.Model(inputs, outputs)\n")
+    body = (
+        '    inputs = keras.Input(shape=(None,), dtype="int32")\n'
+        "    outputs = keras.layers.GRU(units)(inputs)\n"
+        "    return keras.Model(inputs, outputs)\n"
+    )
     outcome = check_source(tmp_path, "ex03a", body)
     assert outcome.status == ERROR
     assert "keras.layers.GRU(units)(inputs)" in outcome.message and "ex03a_masking.py" in outcome.message
@@ -386,8 +560,9 @@ def test_clip_and_vectorize_references_equal_tensorflow_and_lesson03():
     layer = keras.layers.TextVectorization(vocabulary=vec.VOCABULARY[2:], output_sequence_length=1)
     assert layer.get_vocabulary() == vec.VOCABULARY
     for _, text, length in vec.CASES:
-        layer = keras.layers.TextVectorization(vocabulary=vec.VOCABULARY[2:], output_sequence_length=length,
-                                               standardize=clean_text)
+        layer = keras.layers.TextVectorization(
+            vocabulary=vec.VOCABULARY[2:], output_sequence_length=length, standardize=clean_text
+        )
         assert layer([text]).numpy()[0].tolist() == vec.reference(text, length), text
 
 
@@ -407,8 +582,14 @@ def test_decoding_references_equal_course_utils_decoding():
     from exercises.checks import ex05c_beam_step as beam
 
     for _, initial, max_length in greedy.CASES:
-        expected = greedy_search(greedy.ToyModel().step, np.array(initial), batch_size=len(initial),
-                                 start_id=greedy.START, end_id=greedy.END, max_length=max_length)
+        expected = greedy_search(
+            greedy.ToyModel().step,
+            np.array(initial),
+            batch_size=len(initial),
+            start_id=greedy.START,
+            end_id=greedy.END,
+            max_length=max_length,
+        )
         assert greedy.reference(greedy.ToyModel(), initial, max_length) == expected.tokens
     model, k, max_length = greedy.ToyModel(), 3, 8
     for initial in range(greedy.STATES):  # beam_step in a loop is beam search, for one input
@@ -424,14 +605,22 @@ def test_decoding_references_equal_course_utils_decoding():
                 break
         best = written[int(np.argmax(scores))]
         best = best[: best.index(greedy.END)] if greedy.END in best else best
-        expected = beam_search(model.step, np.array([initial]), batch_size=1, start_id=greedy.START,
-                               end_id=greedy.END, max_length=max_length, beam_size=k)
+        expected = beam_search(
+            model.step,
+            np.array([initial]),
+            batch_size=1,
+            start_id=greedy.START,
+            end_id=greedy.END,
+            max_length=max_length,
+            beam_size=k,
+        )
         assert best == expected.tokens[0], initial
         assert np.isclose(scores.max(), expected.log_probs[0]), initial
 
 
 def test_teacher_forcing_reference_equals_lesson05_training_data():
     from exercises.checks import ex05a_teacher_forcing as forcing
+
     lesson05 = definitions("lesson05_translation")
 
     vocab = lesson05.Vocab(["", "[UNK]", "i", "am", "cold"], forcing.WORDS)
@@ -454,6 +643,7 @@ def test_caption_and_bleu_references_equal_lesson06_and_sacrebleu():
     from course_utils.bleu import reference_streams
     from exercises.checks import ex06a_caption_text as caption
     from exercises.checks import ex06b_bleu_clipping as clipping
+
     lesson06 = definitions("lesson06_captioning")
 
     vocab = lesson06.Vocab(caption.WORDS[4:])
@@ -488,8 +678,10 @@ def test_check_a_file_given_by_its_path(tmp_path, capsys):
     assert cli.main(["check", str(exercise.stub), str(BY_ID["ex04a"].solution), "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "not done yet  ex04b_iob_spans" in out and "done          ex04a_masked_accuracy" in out
-    assert not (tmp_path / ".state" / "progress.json").exists() or "ex04a" not in (
-        tmp_path / ".state" / "progress.json").read_text()  # files outside --dir are not the learner's progress
+    assert (
+        not (tmp_path / ".state" / "progress.json").exists()
+        or "ex04a" not in (tmp_path / ".state" / "progress.json").read_text()
+    )  # files outside --dir are not the learner's progress
 
 
 def test_check_all_lists_progress_and_exit_status(capsys):
@@ -568,9 +760,13 @@ def test_watch_rechecks_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
     exercise = BY_ID["ex04b"]
     mine = exercise.file_in(tmp_path)
     shutil.copy(exercise.stub, mine)
-    process = subprocess.Popen([sys.executable, "-m", "exercises", "watch", "ex04b", "--dir", str(tmp_path),
-                                "--interval", "0.1"], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "exercises", "watch", "ex04b", "--dir", str(tmp_path), "--interval", "0.1"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         output = read_until(process, "not done yet")
         time.sleep(0.2)

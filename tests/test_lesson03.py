@@ -114,8 +114,10 @@ def test_bad_input_gives_one_clear_line(quick_run, tmp_path, argv, message, caps
     other.mkdir()
     (other / "lesson.txt").write_text("lesson01_rnn_from_scratch\n")
     (other / "model.keras").write_bytes((quick_run / "model.keras").read_bytes())
-    argv = [str(quick_run / "model.keras") if a == "MODEL" else str(other / "model.keras") if a == "OTHER" else a
-            for a in argv]
+    argv = [
+        str(quick_run / "model.keras") if a == "MODEL" else str(other / "model.keras") if a == "OTHER" else a
+        for a in argv
+    ]
     assert_one_line_error(run, argv, capsys, message)
 
 
