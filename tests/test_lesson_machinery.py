@@ -161,3 +161,15 @@ def test_make_notebooks_writes_one_per_lesson_and_keeps_a_learners_edits(tmp_pat
     assert "my own line" in (tmp_path / "lesson03_sentiment.ipynb").read_text(), "a learner's edits are kept"
     assert any("lesson03_sentiment.ipynb  kept" in line for line in report)
     assert any("lesson01_rnn_from_scratch.ipynb  up to date" in line for line in report)
+
+
+def test_the_readme_way_to_open_a_notebook_is_what_make_does():
+    from course_utils import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    block = readme.split("### A lesson as a notebook", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert commands == ["make notebooks", "make lab"]
+    assert "notebooks: $(STAMP)" in makefile and "-m course_utils.notebooks" in makefile
+    assert "lab: notebooks" in makefile and "jupyter lab lessons/" in makefile
