@@ -11,14 +11,16 @@ What you will see:
 4. The same code trained on 32,033 real first names, generating new ones, next to the
    same model built in Keras and a counting (bigram) baseline it must beat.
 
-Run it:  make lesson01   (or python -m lessons.lesson01_rnn_from_scratch --help)
-Predict: python -m lessons.lesson01_rnn_from_scratch predict em jo
+Run it:   make lesson01   (or python -m lessons.lesson01_rnn_from_scratch --help)
+Predict:  python -m lessons.lesson01_rnn_from_scratch predict em jo
+Notebook: make notebooks, then open lessons/lesson01_rnn_from_scratch.ipynb
 """
 
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -26,17 +28,44 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
+from course_utils.atomic import write_atomic
+from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, load_model, newest_model
+from course_utils.runs import Run, display_path, load_model, newest_model
 
 LESSON = "lesson01_rnn_from_scratch"
+
+# %% [markdown]
+# ## 0. Configuration
+# Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
+# the lesson again; as a script every field is a flag (`--hidden 128`, `--epochs 4`).
+# `--quick` (or `COURSE_QUICK=1` in the environment, for a notebook) trains on a small real
+# slice of the names for three epochs, in seconds.
+
+
+# %%
+@dataclass
+class Config(LessonConfig):
+    epochs: int = flag(8, "training epochs", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.positive_int)
+    hidden: int = flag(64, "hidden units", type=cli.positive_int)
+
+    QUICK = {"epochs": 3}
+
+
+config = configure(Config, LESSON)
+set_seed(config.seed)
+run = Run.start(LESSON, run_dir=config.run_dir)
+print(f"Lesson 01: an RNN from scratch{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}")
+show(config)
 
 # %% [markdown]
 # ## 1. One step of an RNN
 # The hidden state h is the network's memory. Each step mixes the new input x_t with the
 # previous state through two weight matrices and squashes the sum with tanh. The *same*
 # W_xh, W_hh and b are used at every step: that weight sharing is what lets one small
-# network read a sequence of any length.
+# network read a sequence of any length. We try it at once on a toy batch: 4 sequences of
+# 5 steps, each step a vector of 2 features, read by an RNN with 3 hidden units.
 
 
 # %%
@@ -64,6 +93,25 @@ class RNN:
         return np.stack([self.step(x) for x in xs])
 
 
+toy_rng = np.random.default_rng(config.seed)
+toy_rnn = RNN(W_xh=toy_rng.normal(scale=0.5, size=(3, 2)), W_hh=toy_rng.normal(scale=0.5, size=(3, 3)), b_h=np.zeros(3))
+toy_batch = toy_rng.normal(size=(4, 5, 2))  # (batch, time, features)
+print(f"W_xh {toy_rnn.W_xh.shape}, W_hh {toy_rnn.W_hh.shape}, b {toy_rnn.b_h.shape}")
+print(f"h_0 = {toy_rnn.h}  (the zero initial state)")
+print(f"one step:  x_1 {toy_batch[0, 0].shape} -> h_1 {toy_rnn.step(toy_batch[0, 0]).shape} = {toy_rnn.h.round(3)}")
+toy_states = np.stack([toy_rnn.forward(sequence) for sequence in toy_batch])
+print(f"the batch: {toy_batch.shape} (batch, time, features) -> states {toy_states.shape} (batch, time, units)")
+print("the first sequence's five states, one row per step:")
+print(toy_states[0].round(3))
+
+# %% [markdown]
+# `keras.layers.SimpleRNN` is the same equation. Keras multiplies row vectors from the left
+# (`x @ kernel`), so its matrices are the transposes of ours. Copy our weights into a
+# SimpleRNN and both must give the same states for the same inputs, up to float32 rounding
+# (about 1e-7):
+
+
+# %%
 def compare_with_keras(units=16, features=8, steps=25, batch=4, seed=0):
     """Run our NumPy RNN and keras.layers.SimpleRNN with identical weights; return max |diff|."""
     rng = np.random.default_rng(seed)
@@ -80,12 +128,25 @@ def compare_with_keras(units=16, features=8, steps=25, batch=4, seed=0):
     return float(np.max(np.abs(ours - expected)))
 
 
+keras_rnn = keras.layers.SimpleRNN(16)
+keras_rnn.build((None, None, 8))
+print("keras.layers.SimpleRNN(16) reading 8 features holds:")
+for weight, ours in zip(keras_rnn.weights, ["W_xh.T", "W_hh.T", "b"]):
+    print(f"  {weight.name:<17} {str(tuple(weight.shape)):<9} our {ours}")
+numpy_vs_keras = compare_with_keras(seed=config.seed)
+print(
+    f"NumPy RNN vs keras.layers.SimpleRNN, same weights, 4 sequences of 25 steps: "
+    f"max |difference| = {numpy_vs_keras:.2e}"
+)
+
 # %% [markdown]
 # ## 2. Backpropagation through time
 # To train, unroll the network over the sequence and apply the chain rule backwards from
 # the last step to the first. The gradient for W_hh collects a contribution from every
-# step, because the same matrix was used at every step. The version below handles a
-# batch of padded sequences at once: `mask` is 1 for real characters and 0 for padding.
+# step, because the same matrix was used at every step. The version below reads characters
+# as integer ids (W_xh times a one-hot vector is just a column of W_xh), puts a softmax output
+# layer on every step, and handles a batch of padded sequences at once: arrays are
+# (time, batch), and `mask` is 1 for real characters and 0 for padding, which the loss skips.
 
 
 # %%
@@ -141,17 +202,47 @@ def loss_and_grads(params, inputs, targets, mask):
     return loss / n_real, grads, probs
 
 
-def gradient_check(seed=0, vocab=5, hidden=7, steps=6, batch=3, eps=1e-5):
-    """Largest relative error between analytic and finite-difference gradients (float64)."""
+def toy_problem(seed, vocab=5, hidden=7, steps=6, batch=3):
+    """Random float64 parameters and a random batch of id sequences; the first sequence ends two steps early."""
     rng = np.random.default_rng(seed)
     params = init_params(vocab, hidden, rng)
     inputs = rng.integers(0, vocab, size=(steps, batch))
     targets = rng.integers(0, vocab, size=(steps, batch))
     mask = np.ones((steps, batch))
     mask[-2:, 0] = 0  # one padded sequence, so the mask is checked too
+    return params, inputs, targets, mask
+
+
+toy_params, toy_inputs, toy_targets, toy_mask = toy_problem(config.seed)
+toy_loss, toy_grads, toy_probs = loss_and_grads(toy_params, toy_inputs, toy_targets, toy_mask)
+print(f"inputs, targets and mask: {toy_inputs.shape} (time, batch); the mask, one column per sequence:")
+print(toy_mask.astype(int))
+print(f"softmax outputs: {len(toy_probs)} steps of {toy_probs[0].shape} (batch, vocabulary)")
+print(f"loss {toy_loss:.3f} nats per real character (a uniform guess over 5 ids scores ln 5 = {np.log(5):.3f})")
+show(
+    "| parameter | shape | gradient shape | gradient norm |\n|---|---|---|---|\n"
+    + "\n".join(
+        f"| {name} | {value.shape} | {toy_grads[name].shape} | {np.linalg.norm(toy_grads[name]):.4f} |"
+        for name, value in toy_params.items()
+    )
+)
+
+# %% [markdown]
+# Are those gradients right? Nudge one weight up and down by eps, recompute the loss, and
+# the slope (loss(w + eps) - loss(w - eps)) / (2 eps) must match the analytic gradient. The
+# check below does it for every one of the toy problem's weights, in float64, and reports the
+# worst relative error per parameter. A mistake in BPTT (a missing transpose, the tanh
+# derivative forgotten, the mask ignored) shows up as an error near 1, not near 1e-8.
+
+
+# %%
+def gradient_check(seed=0, eps=1e-5):
+    """Largest relative error between analytic and finite-difference gradients, per parameter (float64)."""
+    params, inputs, targets, mask = toy_problem(seed)
     _, grads, _ = loss_and_grads(params, inputs, targets, mask)
-    worst = 0.0
+    worst = {}
     for name, value in params.items():
+        worst[name] = 0.0
         for index in np.ndindex(value.shape):
             old = value[index]
             value[index] = old + eps
@@ -162,10 +253,30 @@ def gradient_check(seed=0, vocab=5, hidden=7, steps=6, batch=3, eps=1e-5):
             numeric = (plus - minus) / (2 * eps)
             analytic = grads[name][index]
             denom = max(abs(numeric) + abs(analytic), 1e-8)
-            worst = max(worst, abs(numeric - analytic) / denom)
+            worst[name] = max(worst[name], abs(numeric - analytic) / denom)
     return worst
 
 
+gradient_errors = gradient_check(seed=config.seed)
+show(
+    "| parameter | weights checked | max relative error |\n|---|---|---|\n"
+    + "\n".join(f"| {name} | {toy_params[name].size} | {error:.2e} |" for name, error in gradient_errors.items())
+)
+print(f"BPTT gradients vs finite differences: max relative error = {max(gradient_errors.values()):.2e}")
+
+# %% [markdown]
+# ## 3. "hello": four characters, four steps
+# The vocabulary is {h, e, l, o}. We feed the one-hot vectors of "h", "e", "l", "l" and
+# ask for "e", "l", "l", "o". Note that "l" is followed once by "l" and once by "o": only
+# the hidden state, which remembers what came before, can tell the two apart.
+#
+# The gradients drive Adam, written here in NumPy too: a running mean of each weight's
+# gradient (momentum) divided by the root of a running mean of its square (a step size per
+# weight). Gradients are first clipped to a global norm of 5: an RNN's gradients can explode
+# (lesson 02 shows why).
+
+
+# %%
 class Adam:
     """The Adam optimiser in NumPy, with gradient clipping by global norm."""
 
@@ -187,14 +298,6 @@ class Adam:
             params[k] -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
 
 
-# %% [markdown]
-# ## 3. "hello": four characters, four steps
-# The vocabulary is {h, e, l, o}. We feed the one-hot vectors of "h", "e", "l", "l" and
-# ask for "e", "l", "l", "o". Note that "l" is followed once by "l" and once by "o": only
-# the hidden state, which remembers what came before, can tell the two apart.
-
-
-# %%
 def train_hello(seed, max_iterations=2000):
     vocab = ["h", "e", "l", "o"]
     index = {c: i for i, c in enumerate(vocab)}
@@ -215,29 +318,62 @@ def train_hello(seed, max_iterations=2000):
             break
         optimiser.update(params, grads)
     after = np.stack([p[0] for p in probs], axis=1)
-    return {"vocab": vocab, "losses": losses, "before": before, "after": after,
-            "predicted": predicted, "iterations": iteration}
+    return {
+        "vocab": vocab,
+        "losses": losses,
+        "before": before,
+        "after": after,
+        "predicted": predicted,
+        "iterations": iteration,
+    }
 
 
+hello = train_hello(config.seed)
+hello_before = "".join(hello["vocab"][i] for i in hello["before"].argmax(axis=0))
+print(
+    f"Untrained: 'hell' -> '{hello_before}' (loss {hello['losses'][0]:.3f}, a uniform guess scores ln 4 = "
+    f"{np.log(4):.3f})"
+)
+print(
+    f"Trained:   'hell' -> '{hello['predicted']}' after {hello['iterations']} iterations "
+    f"(loss {hello['losses'][-1]:.3f})"
+)
+
+# %% [markdown]
+# Each column below is one step: the softmax over the four characters, before and after
+# training. The red boxes mark the character that should come next; the two "l" columns get
+# different answers because the hidden state differs.
+
+
+# %%
 def plot_hello(result):
     """The four-step diagram: output confidence for every character at every step."""
     fig, axes = plots.plt.subplots(1, 2, figsize=(10, 3.6))
     targets = [result["vocab"].index(c) for c in "ello"]
     steps = [f"in '{c}'\nwant '{t}'" for c, t in zip("hell", "ello")]
     for ax, key, title in [(axes[0], "before", "Before training"), (axes[1], "after", "After training")]:
-        plots.heatmap(result[key], row_labels=result["vocab"], col_labels=steps, title=title,
-                      ylabel="output character", highlight=[(t, j) for j, t in enumerate(targets)], ax=ax)
+        plots.heatmap(
+            result[key],
+            row_labels=result["vocab"],
+            col_labels=steps,
+            title=title,
+            ylabel="output character",
+            highlight=[(t, j) for j, t in enumerate(targets)],
+            ax=ax,
+        )
     fig.suptitle("Output confidence (softmax) per step; red boxes mark the correct next character")
     fig.tight_layout()
     return fig
 
 
+hello_png = show_figure(plot_hello(hello), run, "hello_confidences.png")
+
 # %% [markdown]
 # ## 4. Real data: 32,033 first names
 # Each name becomes a sequence framed by a boundary token ".": the model reads ".emma" and
-# must predict "emma.". A counting bigram model (how often does each letter follow each
-# letter?) is the baseline: a recurrent model should beat it, because it remembers more
-# than one letter back.
+# must predict "emma.". Nine names in ten are for training, the rest (the dev names) measure
+# how well the model predicts names it has never seen. The quick configuration takes 3,000
+# names.
 
 
 # %%
@@ -258,6 +394,19 @@ def load_names(quick):
     return names[:split], names[split:], vocab
 
 
+train_names, dev_names, vocab = load_names(config.quick)
+name_lengths = np.array([len(name) for name in train_names])
+print(f"Names: {len(train_names):,} train, {len(dev_names):,} dev; {len(vocab)} characters: {''.join(vocab)}")
+print(f"Length in characters: median {int(np.median(name_lengths))}, longest {name_lengths.max()}")
+print("The first ten training names:", ", ".join(train_names[:10]))
+
+# %% [markdown]
+# A batch of names becomes three (time, batch) arrays, padded to the longest name: the ids
+# read, the ids to predict (the same sequence one step ahead) and the mask. Id 0 is the
+# boundary "." and also fills the padding; the mask tells the two apart.
+
+
+# %%
 def encode_names(names, vocab):
     """Time-major integer arrays (inputs, targets, mask) for a list of names, padded with 0."""
     index = {c: i for i, c in enumerate(vocab)}
@@ -273,6 +422,29 @@ def encode_names(names, vocab):
     return inputs, targets, mask
 
 
+example_names = train_names[:3]
+example_inputs, example_targets, example_mask = encode_names(example_names, vocab)
+print(f"{example_names} -> inputs, targets, mask of shape {example_inputs.shape} (time, batch)")
+for j, name in enumerate(example_names):
+    real = example_mask[:, j] > 0
+    print(
+        f"  {name!r}: reads {''.join(vocab[i] for i in example_inputs[real, j])!r}, "
+        f"predicts {''.join(vocab[i] for i in example_targets[real, j])!r}"
+    )
+print("inputs (one column per name):")
+print(example_inputs)
+print("mask:")
+print(example_mask.astype(int))
+
+# %% [markdown]
+# The baseline: count how often each character follows each character in the training names
+# (a bigram model, with add-one smoothing) and predict with those frequencies. It remembers
+# exactly one character back. A recurrent model should beat it, because its state can carry
+# more than one letter. Both are measured in nats per character on the dev names, where a
+# uniform guess scores ln(number of characters).
+
+
+# %%
 def bigram_loss(train, dev, vocab):
     """Cross-entropy of a smoothed bigram count model on the dev names."""
     index = {c: i for i, c in enumerate(vocab)}
@@ -282,11 +454,53 @@ def bigram_loss(train, dev, vocab):
         for a, b in zip(seq, seq[1:]):
             counts[a, b] += 1
     probs = counts / counts.sum(axis=1, keepdims=True)
-    nll = [-np.log(probs[a, b]) for name in dev for a, b in zip([0] + [index[c] for c in name],
-                                                                  [index[c] for c in name] + [0])]
+    nll = [
+        -np.log(probs[a, b])
+        for name in dev
+        for a, b in zip([0] + [index[c] for c in name], [index[c] for c in name] + [0])
+    ]
     return float(np.mean(nll))
 
 
+uniform_loss = float(np.log(len(vocab)))
+baseline = bigram_loss(train_names, dev_names, vocab)
+print(f"Dev loss of a uniform guess: {uniform_loss:.3f}; of bigram counts: {baseline:.3f} nats per character")
+
+# %% [markdown]
+# ## 5. Training the NumPy RNN on names
+# Sampling makes a name: start from ".", draw the next character from the softmax, feed it
+# back in, and stop at the next ".". Here is what the untrained network (the very weights
+# training starts from) invents, and its dev loss:
+
+
+# %%
+def sample_numpy(params, vocab, rng, count=10, max_len=20):
+    names = []
+    for _ in range(count):
+        rnn = RNN(params["W_xh"], params["W_hh"], params["b_h"], params["W_hy"], params["b_y"])
+        x, name = 0, ""
+        for _ in range(max_len):
+            logits = rnn.step(np.eye(len(vocab), dtype=params["W_xh"].dtype)[x])
+            x = int(rng.choice(len(vocab), p=softmax(logits.astype("float64"))))
+            if x == 0:
+                break
+            name += vocab[x]
+        names.append(name)
+    return names
+
+
+untrained_params = init_params(len(vocab), config.hidden, np.random.default_rng(config.seed), dtype="float32")
+untrained_loss = loss_and_grads(untrained_params, *encode_names(dev_names, vocab))[0]
+print(f"Untrained NumPy RNN: dev loss {untrained_loss:.3f} nats per character")
+print("Its samples:", ", ".join(sample_numpy(untrained_params, vocab, np.random.default_rng(config.seed))))
+
+# %% [markdown]
+# Training is the loop every framework runs for you: shuffle, cut into batches, forward and
+# backward through time (`loss_and_grads`), one Adam step per batch, and the dev loss after
+# each epoch. The same epoch's numbers go to TensorBoard (`numpy_rnn/loss`, `numpy_rnn/val_loss`).
+
+
+# %%
 def train_numpy_names(train, dev, vocab, *, hidden, epochs, batch_size, seed, run):
     rng = np.random.default_rng(seed)
     params = init_params(len(vocab), hidden, rng, dtype="float32")
@@ -312,25 +526,33 @@ def train_numpy_names(train, dev, vocab, *, hidden, epochs, batch_size, seed, ru
     return params, history
 
 
-def sample_numpy(params, vocab, rng, count=10, max_len=20):
-    names = []
-    for _ in range(count):
-        rnn = RNN(params["W_xh"], params["W_hh"], params["b_h"], params["W_hy"], params["b_y"])
-        x, name = 0, ""
-        for _ in range(max_len):
-            logits = rnn.step(np.eye(len(vocab), dtype=params["W_xh"].dtype)[x])
-            x = int(rng.choice(len(vocab), p=softmax(logits.astype("float64"))))
-            if x == 0:
-                break
-            name += vocab[x]
-        names.append(name)
-    return names
-
+started = time.time()
+params, numpy_history = train_numpy_names(
+    train_names,
+    dev_names,
+    vocab,
+    hidden=config.hidden,
+    epochs=config.epochs,
+    batch_size=config.batch_size,
+    seed=config.seed,
+    run=run,
+)
+numpy_seconds = time.time() - started
+numpy_samples = sample_numpy(params, vocab, np.random.default_rng(config.seed))
+run.log_text("numpy_rnn/samples", "\n\n".join(numpy_samples), step=config.epochs)
+print(f"Trained NumPy RNN: dev loss {numpy_history['val_loss'][-1]:.3f} (bigram counts {baseline:.3f})")
+known_names = set(train_names)
+print(
+    "Its samples (same random seed as above; * = not a training name):",
+    ", ".join(name + ("" if name in known_names else "*") for name in numpy_samples),
+)
 
 # %% [markdown]
-# ## 5. The same model in Keras
+# ## 6. The same model in Keras
 # `SimpleRNN` is our `RNN` class; `Dense` is W_hy. The characters go in one-hot, padding is
-# an all-zero vector that `Masking` hides from the RNN and from the loss.
+# an all-zero vector that `Masking` hides from the RNN, and the mask comes along as a third
+# element of each batch (a sample weight per character), so padding adds nothing to the loss.
+# Keras arrays are batch-major: (batch, time, features).
 
 
 # %%
@@ -358,6 +580,27 @@ def build_keras_model(vocab_size, hidden):
     return model
 
 
+train_ds = one_hot_dataset(train_names, vocab, config.batch_size, shuffle_seed=config.seed)
+dev_ds = one_hot_dataset(dev_names, vocab, 512)
+batch_x, batch_y, batch_w = next(iter(train_ds))
+print(
+    f"One training batch: one-hot characters {tuple(batch_x.shape)}, targets {tuple(batch_y.shape)}, "
+    f"mask {tuple(batch_w.shape)}"
+)
+batch_lengths = keras.ops.convert_to_numpy(batch_w).sum(axis=1).astype(int)
+print(
+    f"Real characters per name in it (the mask's row sums): {batch_lengths[:10].tolist()} ...; "
+    f"padded to {batch_x.shape[1]}"
+)
+model = build_keras_model(len(vocab), config.hidden)
+model.summary()
+
+# %% [markdown]
+# The untrained Keras model's dev loss, and its greedy completions (always the most likely
+# next character) of the letters a to j:
+
+
+# %%
 def keras_dev_loss(model, dataset):
     """Mean cross-entropy per real character, computed the same way as for the NumPy model."""
     total, count = 0.0, 0.0
@@ -389,82 +632,36 @@ def complete(model, vocab, prefix, max_len=20):
     return "".join(vocab[i] for i in seq[1:]), first
 
 
+print(
+    f"Untrained Keras model: dev loss {keras_dev_loss(model, dev_ds):.3f}; greedy names from a..j: "
+    + ", ".join(complete(model, vocab, c)[0] for c in "abcdefghij")
+)
+
 # %% [markdown]
-# ## Putting it together
+# `model.fit` runs the loop we wrote by hand in section 5. One line per epoch: the training
+# loss, then the dev loss. An interrupted run resumes from its last finished epoch
+# (`--run-dir` with the run's folder).
+
+# %%
+started = time.time()
+history = model.fit(
+    train_ds, validation_data=dev_ds, epochs=config.epochs, callbacks=run.callbacks(), verbose=fit_verbosity()
+)
+keras_seconds = time.time() - started
+keras_loss = keras_dev_loss(model, dev_ds)
+keras_samples = [complete(model, vocab, c)[0] for c in "abcdefghij"]
+run.log_text("keras_rnn/greedy_names", "\n\n".join(keras_samples), step=config.epochs)
+print(f"Trained Keras model: dev loss {keras_loss:.3f}; greedy names from a..j: {', '.join(keras_samples)}")
+
+# %% [markdown]
+# ## 7. Evaluation
+# All three models on the same dev names, in nats per character (lower is better). The two
+# RNNs are the same model trained by different code, so they should land close together, and
+# both below the bigram counts. Left: the "hello" loss per iteration; right: the dev loss of
+# both RNNs per epoch against the bigram line.
 
 
 # %%
-def train(args):
-    set_seed(args.seed)
-    if args.quick:
-        args.epochs = min(args.epochs, 3)
-    run = Run.start(LESSON, run_dir=args.run_dir)
-    print(f"Lesson 01: an RNN from scratch. Outputs go to {run.path}\n")
-
-    diff = compare_with_keras(seed=args.seed)
-    print(f"1. NumPy RNN vs keras.layers.SimpleRNN, same weights: max |difference| = {diff:.2e}")
-
-    grad_error = gradient_check(seed=args.seed)
-    print(f"2. BPTT gradients vs finite differences: max relative error = {grad_error:.2e}")
-
-    hello = train_hello(args.seed)
-    print(f"3. 'hell' -> '{hello['predicted']}' after {hello['iterations']} iterations "
-          f"(loss {hello['losses'][-1]:.3f})")
-    run.save_figure(plot_hello(hello), "hello_confidences.png")
-
-    train_names, dev_names, vocab = load_names(args.quick)
-    baseline = bigram_loss(train_names, dev_names, vocab)
-    print(f"4. Names: {len(train_names)} train / {len(dev_names)} dev, {len(vocab)} characters; "
-          f"bigram baseline dev loss {baseline:.3f}")
-    t0 = time.time()
-    params, np_history = train_numpy_names(train_names, dev_names, vocab, hidden=args.hidden,
-                                           epochs=args.epochs, batch_size=args.batch_size,
-                                           seed=args.seed, run=run)
-    numpy_seconds = time.time() - t0
-    samples = sample_numpy(params, vocab, np.random.default_rng(args.seed))
-    print("   NumPy RNN samples: " + ", ".join(samples))
-    run.log_text("numpy_rnn/samples", "\n\n".join(samples), step=args.epochs)
-
-    print("5. The same model in Keras:")
-    model = build_keras_model(len(vocab), args.hidden)
-    train_ds = one_hot_dataset(train_names, vocab, args.batch_size, shuffle_seed=args.seed)
-    dev_ds = one_hot_dataset(dev_names, vocab, 512)
-    t0 = time.time()
-    history = model.fit(train_ds, validation_data=dev_ds, epochs=args.epochs,
-                        callbacks=run.callbacks(), verbose=2)
-    keras_seconds = time.time() - t0
-    keras_loss = keras_dev_loss(model, dev_ds)
-    model_path = run.save_model(model)
-    (run.path / "vocab.txt").write_text("".join(vocab) + "\n")
-    keras_samples = [complete(model, vocab, c)[0] for c in "abcdefghij"]
-    print(f"   Keras dev loss {keras_loss:.3f}; greedy names from a..j: {', '.join(keras_samples)}")
-    run.log_text("keras_rnn/greedy_names", "\n\n".join(keras_samples), step=args.epochs)
-
-    run.save_figure(plot_losses(hello["losses"], np_history, history.history, baseline), "loss_curves.png")
-    run.write_metrics(
-        {
-            "numpy_vs_keras_max_abs_diff": diff,
-            "gradient_check_max_rel_error": grad_error,
-            "hello_prediction": hello["predicted"],
-            "hello_iterations": hello["iterations"],
-            "hello_final_loss": hello["losses"][-1],
-            "bigram_dev_loss": baseline,
-            "numpy_dev_loss": np_history["val_loss"][-1],
-            "keras_dev_loss": keras_loss,
-            "numpy_train_seconds": numpy_seconds,
-            "keras_train_seconds": keras_seconds,
-            "numpy_samples": samples,
-            "keras_greedy_names": keras_samples,
-            "model_path": model_path,
-        },
-        epochs=args.epochs, seed=args.seed, quick=args.quick, hidden=args.hidden,
-        train_names=len(train_names), dev_names=len(dev_names),
-    )
-    run.finish()
-    print("\nNext: the exercises for this lesson: make check EX=ex01   (stuck? make hint EX=ex01a)")
-    return run
-
-
 def plot_losses(hello_losses, np_history, keras_history, baseline):
     fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.8))
     axes[0].plot(np.arange(1, len(hello_losses) + 1), hello_losses, color="#1f77b4", linewidth=2)
@@ -480,6 +677,75 @@ def plot_losses(hello_losses, np_history, keras_history, baseline):
     return fig
 
 
+show(
+    "| model | dev loss (nats per character) | training seconds |\n|---|---|---|\n"
+    f"| uniform guess | {uniform_loss:.3f} | |\n"
+    f"| bigram counts | {baseline:.3f} | |\n"
+    f"| NumPy RNN, {config.hidden} units | {numpy_history['val_loss'][-1]:.3f} | {numpy_seconds:.1f} |\n"
+    f"| Keras SimpleRNN, {config.hidden} units | {keras_loss:.3f} | {keras_seconds:.1f} |"
+)
+curves_png = show_figure(plot_losses(hello["losses"], numpy_history, history.history, baseline), run, "loss_curves.png")
+
+# %% [markdown]
+# ## 8. Saving
+# The Keras model is saved with the character list beside it (`vocab.txt`), which `predict`
+# needs to turn letters into ids. `metrics.json` records the results and the whole
+# configuration above.
+
+# %%
+model_file = run.save_model(model)
+write_atomic(run.file("vocab.txt"), "".join(vocab) + "\n")
+run.write_metrics(
+    {
+        "numpy_vs_keras_max_abs_diff": numpy_vs_keras,
+        "gradient_check_max_rel_error": max(gradient_errors.values()),
+        "hello_prediction": hello["predicted"],
+        "hello_iterations": hello["iterations"],
+        "hello_final_loss": hello["losses"][-1],
+        "bigram_dev_loss": baseline,
+        "numpy_dev_loss": numpy_history["val_loss"][-1],
+        "keras_dev_loss": keras_loss,
+        "numpy_train_seconds": numpy_seconds,
+        "keras_train_seconds": keras_seconds,
+        "numpy_samples": numpy_samples,
+        "keras_greedy_names": keras_samples,
+        "model_path": model_file,
+    },
+    config,
+    train_names=len(train_names),
+    dev_names=len(dev_names),
+)
+run.finish()
+
+# %% [markdown]
+# ## 9. Using the model
+# The reloaded model completes the beginning of a name greedily and shows its three most
+# likely next characters. The same from the command line:
+# `python -m lessons.lesson01_rnn_from_scratch predict em jo`
+
+
+# %%
+def print_completions(model, vocab, prefixes):
+    for prefix in prefixes:
+        name, probs = complete(model, vocab, prefix.strip().lower())
+        top = np.argsort(probs)[::-1][:3]
+        nxt = ", ".join(f"{'(end)' if i == 0 else vocab[i]} {probs[i]:.2f}" for i in top)
+        print(f"{prefix} -> {name}    next character: {nxt}")
+
+
+print_completions(load_model(model_file, LESSON), vocab, ["em", "jo", "al", "mar"])
+print("\nNext: the exercises for this lesson: make check EX=ex01   (stuck? make hint EX=ex01a)")
+
+# %% [markdown]
+# ## 10. Predicting from the command line
+# `predict` loads a saved model (the newest run's, or `--model PATH`) and its `vocab.txt`, and
+# completes each name beginning given as an argument. It uses only the definitions in this
+# file, so it never trains.
+
+# %%
+PREDICT_INPUT = "the beginning of a name, e.g. 'em'"
+
+
 def predict(args):
     path = args.model or newest_model(LESSON)
     model = load_model(path, LESSON)
@@ -489,19 +755,4 @@ def predict(args):
     vocab = list(vocab_file.read_text().rstrip("\n"))
     if not args.inputs:
         raise CourseError("give one or more name beginnings, e.g.: predict em jo")
-    for prefix in args.inputs:
-        name, probs = complete(model, vocab, prefix.strip().lower())
-        top = np.argsort(probs)[::-1][:3]
-        nxt = ", ".join(f"{'(end)' if i == 0 else vocab[i]} {probs[i]:.2f}" for i in top)
-        print(f"{prefix} -> {name}    next character: {nxt}")
-
-
-def run(argv=None):
-    parser = cli.train_parser(LESSON, __doc__.splitlines()[0], epochs=8, batch_size=64, cell=None)
-    parser.add_argument("--hidden", type=cli.positive_int, default=64, help="hidden units (default 64)")
-    return cli.run_cli(argv, train=train, parser=parser, predict=predict,
-                       predict_args=cli.predict_parser(LESSON, "the beginning of a name, e.g. 'em'"))
-
-
-if __name__ == "__main__":
-    cli.main(run)
+    print_completions(model, vocab, args.inputs)
