@@ -1,52 +1,114 @@
 """Lesson 02: gates, and why they matter.
 
-What you will see:
-1. The LSTM and the GRU written step by step in NumPy, and proof that they compute exactly
-   what `keras.layers.LSTM` and `keras.layers.GRU` compute with the same weights (both GRU
-   variants: Keras' default `reset_after=True` and the original `reset_after=False`).
-2. Vanishing gradients *measured*: the size of d h_T / d state_t against the distance T - t
-   for SimpleRNN, LSTM and GRU, on a log scale, before and after training
-   (gradient_vs_distance.png).
-3. A long-range memory task, the adding problem: read a sequence of random numbers, two of
-   them marked, and output the sum of the marked two. With the same units, data, epochs and
-   optimiser, the SimpleRNN stays at the "always answer 1.0" baseline while the LSTM and GRU
-   solve it (memory_task.png, the table in metrics.json).
-4. The gates at work: the trained LSTM's input and forget gates on one sequence (lstm_gates.png).
-5. Exploding gradients and the cure: a ReLU RNN trained with and without gradient clipping
-   (clipping.png).
-6. Stacked and bidirectional recurrent layers: shapes and parameter counts.
+The LSTM and the GRU written step by step in NumPy, each checked against `keras.layers.LSTM`
+and `keras.layers.GRU` with the same weights. Then the vanishing gradient measured rather than
+asserted, a long-memory task (the adding problem) that a SimpleRNN, an LSTM and a GRU are
+trained on with the same budget, the trained LSTM's gates at work, exploding gradients cured
+by clipping, and stacked and bidirectional layers.
 
-Run it:  make lesson02   (or python -m lessons.lesson02_gates --help)
-Predict: python -m lessons.lesson02_gates predict "0.3:1,0.5:0,0.9:1"
+Run it:   make lesson02                       (or python -m lessons.lesson02_gates --help)
+          make lesson02 ARGS="--length 100"   (a longer memory)
+Predict:  python -m lessons.lesson02_gates predict "0.3:1,0.5:0,0.9:1"
+Notebook: make notebooks, then open lessons/lesson02_gates.ipynb
 """
 
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
 import time
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, plots
+from course_utils.layers import RECURRENT_LAYERS, recurrent_layer
+from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import EpochTimer, Run, load_model, newest_model
+from course_utils.runs import EpochTimer, Run, display_path, load_model, newest_model
 
 LESSON = "lesson02_gates"
-BENCHMARKS = [
-    {
-        "name": "default",
-        "args": [],
-        "report": ["rnn_val_accuracy", "lstm_val_accuracy", "gru_val_accuracy", "baseline_val_accuracy",
-                   "wall_time_s"],
-        "target": "adding problem, length 60: rnn at the baseline; lstm, gru >= 0.9 accuracy; <= 240 s on 2 cores",
-    },
-]
-CELL_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 # %% [markdown]
-# ## 1. The LSTM, one step at a time
+# ## 0. Configuration
+# Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
+# the lesson again; as a script every field is a flag (`--length 100`, `--epochs 30`).
+# `--quick` (or `COURSE_QUICK=1` in the environment, for a notebook) makes every part small
+# enough to run in seconds: shorter sequences, fewer of them, fewer epochs.
+
+
+# %%
+@dataclass
+class Config(LessonConfig):
+    epochs: int = flag(12, "training epochs", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.positive_int)
+    units: int = flag(32, "hidden units per cell", type=cli.positive_int)
+    length: int = flag(60, "adding-problem sequence length", type=cli.positive_int)
+    train_size: int = flag(8000, "training sequences", type=cli.positive_int)
+    learning_rate: float = flag(1e-2, "Adam step size", type=cli.positive_float)
+    grad_length: int = flag(100, "sequence length for the gradient measurement", type=cli.positive_int)
+    clip_length: int = flag(100, "sequence length for the exploding-gradient demo", type=cli.positive_int)
+    clip_steps: int = flag(200, "SGD steps in the clipping demo", type=cli.positive_int)
+    clipnorm: float = flag(1.0, "clipping threshold", type=cli.positive_float)
+
+    QUICK = {"epochs": 4, "length": 20, "train_size": 3000, "grad_length": 30, "clip_steps": 60}
+
+
+config = configure(Config, LESSON)
+if config.length < 4:
+    raise CourseError(f"--length {config.length} is too short: the adding problem needs at least 4 steps")
+set_seed(config.seed)
+run = Run.start(LESSON, run_dir=config.run_dir)
+print(f"Lesson 02: gates{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}")
+show(config)
+
+# %% [markdown]
+# ## 1. How Keras stores a gated layer's weights
+# A gated cell is several small layers that read the same input x and the same previous
+# state h. Keras stores all of them side by side: one `kernel` (features x gates*units) for
+# the input, one `recurrent_kernel` (units x gates*units) for the state, one bias. It
+# multiplies row vectors from the left (`x @ kernel`), so each block is the transpose of the
+# W we write in the equations below. The order of the blocks is fixed by Keras: i, f, c(=g), o
+# for the LSTM and z, r, h(=n) for the GRU. Here are the shapes for 8 input features and 16
+# units:
+
+
+# %%
+KERAS_LSTM_ORDER = "ifgo"
+KERAS_GRU_ORDER = "zrn"
+
+
+def split_gates(matrix, order):
+    """Split Keras' side-by-side gate blocks (last axis) into a dict of per-gate blocks."""
+    blocks = np.split(np.asarray(matrix), len(order), axis=-1)
+    return dict(zip(order, blocks))
+
+
+def random_keras_layer(cell, units, features, rng, **kwargs):
+    """A built Keras layer whose weights are all random (biases too, so every term is tested)."""
+    layer = recurrent_layer(cell, units, return_sequences=True, **kwargs)
+    layer.build((None, None, features))
+    layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
+    return layer
+
+
+def run_both(layer, ours, xs):
+    """The Keras layer's outputs and our NumPy cell's (one sequence at a time) on the same batch."""
+    expected = keras.ops.convert_to_numpy(layer(xs))
+    got = np.stack([ours.forward(x) for x in xs])
+    return expected, got
+
+
+for cell, options in [("lstm", {}), ("gru", {"reset_after": True}), ("gru", {"reset_after": False})]:
+    layer = recurrent_layer(cell, 16, **options)
+    layer.build((None, None, 8))
+    weights = ", ".join(f"{w.name} {tuple(w.shape)}" for w in layer.weights)
+    variant = ", ".join(f"{k}={v}" for k, v in options.items())
+    print(f"{cell.upper():4s} {variant:17s} {weights}")
+
+# %% [markdown]
+# ## 2. The LSTM, one step at a time
 # The vanilla RNN of lesson 01 overwrites its whole state at every step. The LSTM keeps a
 # second state, the cell c, that is changed only by *gated* addition:
 #
@@ -58,7 +120,8 @@ CELL_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": 
 #     h = o * tanh(c)
 #
 # When f is close to 1 and i close to 0, c passes through a step unchanged, and so does the
-# gradient that flows back along it: that is the whole trick.
+# gradient that flows back along it: that is the whole trick. We write it in NumPy, copy a
+# random Keras LSTM's weights into it, and run both on the same toy batch.
 
 
 # %%
@@ -94,8 +157,28 @@ class LSTM:
         return np.stack([self.step(x) for x in xs])
 
 
+def lstm_from_keras(weights, order=KERAS_LSTM_ORDER):
+    kernel, recurrent, bias = weights
+    W = {k: v.T for k, v in split_gates(kernel, order).items()}
+    U = {k: v.T for k, v in split_gates(recurrent, order).items()}
+    return LSTM(W, U, split_gates(bias, order))
+
+
+rng = np.random.default_rng(config.seed)
+toy_batch = rng.normal(size=(4, 30, 8)).astype("float32")  # 4 sequences, 30 steps, 8 features
+keras_lstm = random_keras_layer("lstm", 16, 8, rng)
+numpy_lstm = lstm_from_keras(keras_lstm.get_weights())
+expected, got = run_both(keras_lstm, numpy_lstm, toy_batch)
+print(f"toy batch {toy_batch.shape} -> Keras LSTM {expected.shape}, NumPy LSTM {got.shape}")
+print(
+    "NumPy LSTM at the last step: "
+    + ", ".join(f"{k} {v.shape}" for k, v in numpy_lstm.gates.items())
+    + f", c {numpy_lstm.c.shape}, h {numpy_lstm.h.shape}"
+)
+print(f"max |NumPy - Keras| over every step of every sequence: {np.max(np.abs(got - expected)):.1e}")
+
 # %% [markdown]
-# ## 2. The GRU
+# ## 3. The GRU
 # The GRU merges the cell into h and uses two gates: an update gate z that blends old and
 # new state, and a reset gate r that decides how much of the old state the candidate sees.
 #
@@ -106,7 +189,8 @@ class LSTM:
 #     h = z * h + (1 - z) * n
 #
 # Keras puts z where the original paper puts (1 - z); only the naming differs. The
-# `reset_after=True` form is the one cuDNN implements, and it carries a second bias vector.
+# `reset_after=True` form is the one cuDNN implements, and it carries a second bias vector:
+# that is the bias of shape (2, 48) in section 1. We check both variants.
 
 
 # %%
@@ -141,32 +225,6 @@ class GRU:
         return np.stack([self.step(x) for x in xs])
 
 
-# %% [markdown]
-# ## 3. Reading Keras' weights
-# Keras stores all gates side by side in one `kernel` (inputs x 4*units for the LSTM) and one
-# `recurrent_kernel` (units x 4*units), and multiplies row vectors from the left (x @ kernel),
-# so each block is the transpose of our W. The order of the blocks is fixed by Keras:
-# i, f, c(=g), o for the LSTM and z, r, h(=n) for the GRU. Getting it wrong gives a model that
-# runs without complaint and computes nonsense; the tests check that it does not match.
-
-# %%
-KERAS_LSTM_ORDER = "ifgo"
-KERAS_GRU_ORDER = "zrn"
-
-
-def split_gates(matrix, order):
-    """Split Keras' side-by-side gate blocks (last axis) into a dict of per-gate blocks."""
-    blocks = np.split(np.asarray(matrix), len(order), axis=-1)
-    return dict(zip(order, blocks))
-
-
-def lstm_from_keras(weights, order=KERAS_LSTM_ORDER):
-    kernel, recurrent, bias = weights
-    W = {k: v.T for k, v in split_gates(kernel, order).items()}
-    U = {k: v.T for k, v in split_gates(recurrent, order).items()}
-    return LSTM(W, U, split_gates(bias, order))
-
-
 def gru_from_keras(weights, reset_after=True, order=KERAS_GRU_ORDER):
     kernel, recurrent, bias = weights
     W = {k: v.T for k, v in split_gates(kernel, order).items()}
@@ -176,40 +234,75 @@ def gru_from_keras(weights, reset_after=True, order=KERAS_GRU_ORDER):
     return GRU(W, U, split_gates(bias, order), reset_after=False)
 
 
-def random_keras_layer(cell, units, features, rng, **kwargs):
-    """A built Keras layer whose weights are all random (biases too, so every term is tested)."""
-    layer = CELL_LAYERS[cell](units, return_sequences=True, **kwargs)
-    layer.build((None, None, features))
-    layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
-    return layer
+keras_grus = {}
+for reset_after in (True, False):
+    keras_gru = keras_grus[reset_after] = random_keras_layer("gru", 16, 8, rng, reset_after=reset_after)
+    numpy_gru = gru_from_keras(keras_gru.get_weights(), reset_after=reset_after)
+    expected, got = run_both(keras_gru, numpy_gru, toy_batch)
+    print(
+        f"reset_after={reset_after!s:5s}: toy batch {toy_batch.shape} -> Keras GRU {expected.shape}, "
+        f"NumPy GRU {got.shape}; max |NumPy - Keras| {np.max(np.abs(got - expected)):.1e}"
+    )
+kernel, recurrent, bias = keras_grus[True].get_weights()
+expected, got = run_both(keras_grus[True], gru_from_keras([kernel, recurrent, bias[0]], reset_after=False), toy_batch)
+print(
+    f"Keras' default GRU weights run through the reset-before equations instead: max difference "
+    f"{np.max(np.abs(got - expected)):.2f}. The variant matters."
+)
+
+# %% [markdown]
+# ## 4. The check, and a check of the check
+# An equality is only convincing if a plausible mistake breaks it. Reading the gate blocks in
+# another order gives a model that runs without complaint and computes nonsense; the table
+# shows that the comparison catches it. (The tests repeat this for several orders and seeds.)
 
 
+# %%
 def compare_with_keras(cell, reset_after=True, order=None, units=16, features=8, steps=30, batch=4, seed=0):
     """Max |NumPy - Keras| over every output step, for the same weights and inputs."""
     rng = np.random.default_rng(seed)
     xs = rng.normal(size=(batch, steps, features)).astype("float32")
     kwargs = {"reset_after": reset_after} if cell == "gru" else {}
     layer = random_keras_layer(cell, units, features, rng, **kwargs)
-    expected = keras.ops.convert_to_numpy(layer(xs))
     weights = layer.get_weights()
     if cell == "lstm":
         ours = lstm_from_keras(weights, order=order or KERAS_LSTM_ORDER)
     else:
         ours = gru_from_keras(weights, reset_after=reset_after, order=order or KERAS_GRU_ORDER)
-    got = np.stack([ours.forward(x) for x in xs])
+    expected, got = run_both(layer, ours, xs)
     return float(np.max(np.abs(got - expected)))
 
 
+diffs = {
+    "lstm": max(compare_with_keras("lstm", seed=s) for s in range(2)),
+    "gru_reset_after": max(compare_with_keras("gru", reset_after=True, seed=s) for s in range(2)),
+    "gru_reset_before": max(compare_with_keras("gru", reset_after=False, seed=s) for s in range(2)),
+}
+wrong_order = compare_with_keras("lstm", order="ifog")
+wrong_orders = {
+    "lstm": ("ifog", wrong_order),
+    "gru_reset_after": ("rzn", compare_with_keras("gru", reset_after=True, order="rzn")),
+    "gru_reset_before": ("rzn", compare_with_keras("gru", reset_after=False, order="rzn")),
+}
+table = [
+    "| layer | largest difference, NumPy vs Keras | gates read in the order | largest difference then |",
+    "|---|---|---|---|",
+]
+for name, diff in diffs.items():
+    order, wrong_diff = wrong_orders[name]
+    table.append(f"| {name} | {diff:.1e} | {order} | {wrong_diff:.2f} |")
+show("\n".join(table))
+
 # %% [markdown]
-# ## 4. The long-range task: the adding problem
+# ## 5. The long-range task: the adding problem
 # Every step brings two numbers: a random value in [0, 1] and a marker (0 or 1). Exactly two
 # steps are marked, one in each half of the sequence, and the target is the sum of the two
 # marked values. To answer, the network must hold the first marked value across dozens of
-# steps of noise. Answering 1.0 always (the mean) gives MSE 1/6 = 0.167: a model stuck there
-# has learned nothing. We count an answer as correct when it is within 0.04 of the truth.
-# The default length is 60. When we tried length 100 with this budget, the GRU still solved
-# it but the LSTM stayed on the plateau for all 12 epochs: see for yourself with
-# --length 100, and how many epochs it takes (--epochs 30).
+# steps of noise. Always answering the mean (1.0) gives an MSE of 1/6: a model stuck there has
+# learned nothing. We count an answer as correct when it is within `TOLERANCE` of the truth.
+# The same random generator also draws 16 sequences of length `grad_length` on which
+# sections 6 and 10 measure gradients.
+
 
 # %%
 TOLERANCE = 0.04
@@ -227,108 +320,51 @@ def adding_problem(count, length, rng):
     return x, y
 
 
-def build_memory_model(cell, units, learning_rate):
-    inputs = keras.Input((None, 2), name="value_and_marker")  # any length, so predict can take short inputs
-    state = CELL_LAYERS[cell](units, name=cell)(inputs)
-    output = keras.layers.Dense(1, name="sum")(state)
-    model = keras.Model(inputs, keras.ops.squeeze(output, axis=-1), name=f"adding_{cell}")
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-        loss="mse",
-        metrics=[WithinTolerance()],
-    )
-    return model
-
-
-@keras.saving.register_keras_serializable(package="lesson02")
-class WithinTolerance(keras.metrics.MeanMetricWrapper):
-    """Fraction of answers within ``tolerance`` of the target."""
-
-    def __init__(self, tolerance=TOLERANCE, name="accuracy", **kwargs):
-        kwargs.pop("fn", None)
-        super().__init__(fn=within_tolerance, name=name, tolerance=tolerance, **kwargs)
-        self.tolerance = tolerance
-
-    def get_config(self):
-        return {"tolerance": self.tolerance, "name": self.name, "dtype": self.dtype}
-
-
-@keras.saving.register_keras_serializable(package="lesson02")
-def within_tolerance(y_true, y_pred, tolerance=TOLERANCE):
-    close = keras.ops.abs(keras.ops.reshape(y_true, (-1,)) - keras.ops.reshape(y_pred, (-1,))) < tolerance
-    return keras.ops.cast(close, "float32")
-
-
-def fit_callbacks(run, cell):
-    """TensorBoard logs (scalars and histograms) and a resume backup, one folder per cell."""
-    return [
-        EpochTimer(),
-        keras.callbacks.TensorBoard(log_dir=str(run.log_dir / cell), histogram_freq=1, write_graph=False),
-        keras.callbacks.BackupAndRestore(str(run.path / "backup" / cell)),
-    ]
-
-
-def train_memory_task(args, run, train_data, val_data):
-    """Train SimpleRNN, LSTM and GRU with the same budget; returns models, histories and results."""
-    models, histories, results = {}, {}, {}
-    for cell in ("rnn", "lstm", "gru"):
-        set_seed(args.seed)  # same initial randomness and batch order for each cell
-        model = build_memory_model(cell, args.units, args.learning_rate)
-        print(f"   {cell.upper():5s} ({model.count_params()} parameters)")
-        t0 = time.time()
-        history = model.fit(*train_data, validation_data=val_data, epochs=args.epochs,
-                            batch_size=args.batch_size, callbacks=fit_callbacks(run, cell), verbose=2)
-        seconds = time.time() - t0
-        mse, accuracy = model.evaluate(*val_data, batch_size=512, verbose=0)
-        results[cell] = {"val_mse": mse, "val_accuracy": accuracy, "train_seconds": seconds,
-                         "parameters": model.count_params()}
-        models[cell], histories[cell] = model, history.history
-    return models, histories, results
-
-
 def constant_baseline(y_train, y_val):
     guess = float(np.mean(y_train))
-    return {"guess": guess, "val_mse": float(np.mean((y_val - guess) ** 2)),
-            "val_accuracy": float(np.mean(np.abs(y_val - guess) < TOLERANCE))}
+    return {
+        "guess": guess,
+        "val_mse": float(np.mean((y_val - guess) ** 2)),
+        "val_accuracy": float(np.mean(np.abs(y_val - guess) < TOLERANCE)),
+    }
 
 
-def plot_memory_task(histories, baseline, length):
-    fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.8))
-    for cell, history in histories.items():
-        epochs = np.arange(1, len(history["val_loss"]) + 1)
-        color = plots.PALETTE[cell]
-        axes[0].plot(epochs, history["val_loss"], "o-", color=color, label=cell.upper())
-        axes[1].plot(epochs, history["val_accuracy"], "o-", color=color, label=cell.upper())
-    axes[0].axhline(baseline["val_mse"], color="black", linestyle=":", label="always answer the mean")
-    axes[1].axhline(baseline["val_accuracy"], color="black", linestyle=":", label="always answer the mean")
-    axes[0].set(yscale="log", title=f"Adding problem, length {length}: validation MSE",
-                xlabel="epoch", ylabel="mean squared error (log)")
-    axes[1].set(title=f"Validation accuracy (|error| < {TOLERANCE})", xlabel="epoch", ylabel="accuracy",
-                ylim=(0, 1.02))
-    for ax in axes:
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend()
-    fig.tight_layout()
-    return fig
-
+rng = np.random.default_rng(config.seed)
+probe_inputs = adding_problem(16, config.grad_length, rng)[0]
+train_data = adding_problem(config.train_size, config.length, rng)
+val_data = adding_problem(max(500, config.train_size // 5), config.length, rng)
+baseline = constant_baseline(train_data[1], val_data[1])
+print(
+    f"Training: x {train_data[0].shape}, y {train_data[1].shape}; validation: x {val_data[0].shape}; "
+    f"gradient probe: x {probe_inputs.shape}"
+)
+example, target = val_data[0][0], val_data[1][0]
+marked = np.flatnonzero(example[:, 1])
+print(f"\nOne validation sequence, as value:marker for its first 12 of {len(example)} steps:")
+print("  " + ", ".join(f"{v:.2f}:{m:.0f}" for v, m in example[:12]))
+print(
+    f"  marked steps {marked[0] + 1} and {marked[1] + 1}: {example[marked[0], 0]:.2f} + "
+    f"{example[marked[1], 0]:.2f} = {target:.2f}, the target"
+)
+print(
+    f"\nAlways answering {baseline['guess']:.2f} (the training mean): validation MSE {baseline['val_mse']:.3f}, "
+    f"accuracy {baseline['val_accuracy']:.3f} (within {TOLERANCE})"
+)
 
 # %% [markdown]
-# ## 5. Measuring vanishing gradients
+# ## 6. Measuring vanishing gradients
 # How much does the state at step t still matter at the end? We unroll each Keras cell by
 # hand under a GradientTape and compute the Jacobian d h_T / d s_t of the last output with
 # respect to the whole state s_t (for the LSTM, s = [h, c]), then its Frobenius norm,
-# averaged over a batch. Plotted against the distance T - t on a log axis, a straight line
-# falling means the gradient shrinks by a constant factor per step: it vanishes
+# averaged over the probe batch. Plotted against the distance T - t on a log axis, a straight
+# line falling means the gradient shrinks by a constant factor per step: it vanishes
 # exponentially, and whatever happened far back cannot be learned from.
 #
-# Look at both panels of gradient_vs_distance.png. At initialisation all three cells
-# forget fast (the GRU fastest: its update gate starts half open, so each step keeps only
-# about half of the old state). Gates do not remember by default; what they give is a way
-# to *learn* to remember: a forget gate near 1 (LSTM) or an update gate near 1 (GRU) makes
-# the step almost the identity, and the gradient then survives a hundred steps. After
-# training on the adding problem the LSTM and GRU curves are nearly flat, while the
-# SimpleRNN's has collapsed: to hold a value it would need a recurrent matrix close to an
-# isometry, and squashing by tanh at every step keeps shrinking the gradient.
+# Here are the three cells as Keras initialises them. Look at how fast each curve falls. The
+# GRU's update gate starts near one half (sigmoid of a small number), so each step keeps only
+# about half of the old state. Gates do not remember by default; what they give is a way to
+# *learn* to remember (section 10 measures again after training).
+
 
 # %%
 def state_gradient_norms(layer, inputs):
@@ -369,37 +405,248 @@ def gradient_profiles(layers, inputs):
 
 def fresh_layers(units, features, seed):
     layers = {}
-    for cell, cls in CELL_LAYERS.items():
+    for cell in RECURRENT_LAYERS:
         keras.utils.set_random_seed(seed)
-        layer = cls(units)
+        layer = recurrent_layer(cell, units)
         layer.build((None, None, features))
         layers[cell] = layer
     return layers
-
-
-def plot_gradients(at_init, trained):
-    fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.9), sharey=True)
-    for ax, profiles, title in [(axes[0], at_init, "At initialisation"),
-                                (axes[1], trained, "After training on the adding problem")]:
-        for cell, norms in profiles.items():
-            ax.plot(np.arange(1, len(norms) + 1), norms, color=plots.PALETTE[cell], linewidth=2, label=cell.upper())
-        ax.set(yscale="log", title=title, xlabel="distance T - t (steps)")
-        ax.legend()
-    axes[0].set_ylabel("||d h_T / d state_t||  (log)")
-    fig.suptitle("How much the state t steps back still moves the last output")
-    fig.tight_layout()
-    return fig
 
 
 def at_distances(norms, distances=(1, 10, 25, 50, 100)):
     return {str(d): float(norms[d - 1]) for d in distances if d <= len(norms)}
 
 
+def gradient_table(profiles):
+    distances = list(at_distances(next(iter(profiles.values()))))
+    rows = ["| cell | " + " | ".join(f"distance {d}" for d in distances) + " |", "|---" * (len(distances) + 1) + "|"]
+    for cell, norms in profiles.items():
+        rows.append(f"| {cell.upper()} | " + " | ".join(f"{v:.1e}" for v in at_distances(norms).values()) + " |")
+    return "\n".join(rows)
+
+
+def log_profiles(run, tag, profiles):
+    """Each cell's curve in TensorBoard (lesson/<tag>/<cell>), the distance as the step."""
+    for cell, norms in profiles.items():
+        for distance, norm in enumerate(norms, start=1):
+            run.log_scalar(f"{tag}/{cell}", norm, distance)
+
+
+def plot_gradients(at_init, trained=None):
+    panels = [(at_init, "At initialisation")] + ([(trained, "After training on the adding problem")] if trained else [])
+    fig, axes = plots.plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.9), sharey=True, squeeze=False)
+    for ax, (profiles, title) in zip(axes[0], panels):
+        for cell, norms in profiles.items():
+            ax.plot(np.arange(1, len(norms) + 1), norms, color=plots.PALETTE[cell], linewidth=2, label=cell.upper())
+        ax.set(yscale="log", title=title, xlabel="distance T - t (steps)")
+        ax.legend()
+    axes[0, 0].set_ylabel("||d h_T / d state_t||  (log)")
+    fig.suptitle("How much the state t steps back still moves the last output")
+    fig.tight_layout()
+    return fig
+
+
+at_init = gradient_profiles(fresh_layers(config.units, 2, config.seed), probe_inputs)
+print(f"||d h_T / d state_t|| at initialisation, T = {config.grad_length}, {config.units} units:")
+show(gradient_table(at_init))
+show_figure(plot_gradients(at_init), run, "gradient_at_init.png")
+log_profiles(run, "gradient_norm_at_init", at_init)
+
 # %% [markdown]
-# ## 6. The gates at work
-# Run the trained LSTM's weights through our NumPy LSTM on one sequence and record the
-# gates. Look for the input gate opening at the marked steps and the forget gate staying near
-# 1 in between, so the marked value is carried to the end.
+# ## 7. One model per cell
+# The same small model for each cell: the recurrent layer reads the whole sequence and one
+# Dense unit turns its last state into the answer. Adam with gradient clipping (section 11
+# shows why), mean squared error, and the fraction of answers within `TOLERANCE` as accuracy.
+# Before training, the model's answers are meaningless:
+
+
+# %%
+@keras.saving.register_keras_serializable(package="lesson02")
+class WithinTolerance(keras.metrics.MeanMetricWrapper):
+    """Fraction of answers within ``tolerance`` of the target."""
+
+    def __init__(self, tolerance=TOLERANCE, name="accuracy", **kwargs):
+        kwargs.pop("fn", None)
+        super().__init__(fn=within_tolerance, name=name, tolerance=tolerance, **kwargs)
+        self.tolerance = tolerance
+
+    def get_config(self):
+        return {"tolerance": self.tolerance, "name": self.name, "dtype": self.dtype}
+
+
+@keras.saving.register_keras_serializable(package="lesson02")
+def within_tolerance(y_true, y_pred, tolerance=TOLERANCE):
+    close = keras.ops.abs(keras.ops.reshape(y_true, (-1,)) - keras.ops.reshape(y_pred, (-1,))) < tolerance
+    return keras.ops.cast(close, "float32")
+
+
+def build_memory_model(cell, units, learning_rate):
+    inputs = keras.Input((None, 2), name="value_and_marker")  # any length, so predict can take short inputs
+    state = recurrent_layer(cell, units, name=cell)(inputs)
+    output = keras.layers.Dense(1, name="sum")(state)
+    model = keras.Model(inputs, keras.ops.squeeze(output, axis=-1), name=f"adding_{cell}")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
+        loss="mse",
+        metrics=[WithinTolerance()],
+    )
+    return model
+
+
+set_seed(config.seed)
+untrained = build_memory_model("lstm", config.units, config.learning_rate)
+untrained.summary()
+answers = keras.ops.convert_to_numpy(untrained(val_data[0][:4]))
+print("Untrained LSTM's answers for four validation sequences:", ", ".join(f"{a:.3f}" for a in answers))
+print("                               the true sums:", ", ".join(f"{y:.3f}" for y in val_data[1][:4]))
+
+# %% [markdown]
+# ## 8. Training each cell with the same budget
+# SimpleRNN, LSTM and GRU get the same units, data, epochs, seed (so the same batch order)
+# and optimiser. One line per epoch: loss (MSE) and accuracy on the training sequences, then
+# on the validation sequences. Compare `val_loss` with the baseline printed in section 5: a
+# model that has not found the marked values stays near it; one that has drops far below it.
+# Each cell logs to its own TensorBoard folder, and an interrupted run resumes the cell it was
+# training (`--run-dir` with the run's folder).
+
+
+# %%
+def fit_callbacks(run, cell):
+    """TensorBoard logs (scalars and histograms) and a resume backup, one folder per cell."""
+    return [
+        EpochTimer(),
+        keras.callbacks.TensorBoard(log_dir=str(run.log_dir / cell), histogram_freq=1, write_graph=False),
+        keras.callbacks.BackupAndRestore(str(run.path / "backup" / cell)),
+    ]
+
+
+def train_memory_model(cell, config, run, train_data, val_data):
+    """Train one cell on the adding problem; returns the model, its history and its validation results."""
+    set_seed(config.seed)  # same initial randomness and batch order for each cell
+    model = build_memory_model(cell, config.units, config.learning_rate)
+    print(
+        f"{cell.upper()}: {model.count_params():,} parameters, {len(train_data[1]):,} sequences, {config.epochs} epochs"
+    )
+    t0 = time.time()
+    history = model.fit(
+        *train_data,
+        validation_data=val_data,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        callbacks=fit_callbacks(run, cell),
+        verbose=fit_verbosity(),
+    )
+    seconds = time.time() - t0
+    mse, accuracy = model.evaluate(*val_data, batch_size=512, verbose=0)
+    print(f"{cell.upper()} after training: validation MSE {mse:.4f}, accuracy {accuracy:.3f}")
+    result = {"val_mse": mse, "val_accuracy": accuracy, "train_seconds": seconds, "parameters": model.count_params()}
+    return model, history.history, result
+
+
+# %% [markdown]
+# ### The SimpleRNN
+
+# %%
+models, histories, results = {}, {}, {}
+models["rnn"], histories["rnn"], results["rnn"] = train_memory_model("rnn", config, run, train_data, val_data)
+
+# %% [markdown]
+# ### The LSTM
+
+# %%
+models["lstm"], histories["lstm"], results["lstm"] = train_memory_model("lstm", config, run, train_data, val_data)
+
+# %% [markdown]
+# ### The GRU
+
+# %%
+models["gru"], histories["gru"], results["gru"] = train_memory_model("gru", config, run, train_data, val_data)
+
+# %% [markdown]
+# ## 9. The results side by side
+# The column "MSE / baseline" is the validation MSE as a fraction of always answering the
+# mean: near 1 means nothing learned. With the default settings (length 60, 12 epochs) the
+# gated cells are expected to solve the task and the SimpleRNN not to; `make bench` measures
+# it (the quick configuration trains too briefly to show it reliably). Then ask for a longer
+# memory, `--length 100`, and more epochs for a cell that stays on the plateau (`--epochs 30`).
+# The better of the LSTM and GRU is saved as `model.keras`, for `predict`.
+
+
+# %%
+def plot_memory_task(histories, baseline, length):
+    fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.8))
+    for cell, history in histories.items():
+        epochs = np.arange(1, len(history["val_loss"]) + 1)
+        color = plots.PALETTE[cell]
+        axes[0].plot(epochs, history["val_loss"], "o-", color=color, label=cell.upper())
+        axes[1].plot(epochs, history["val_accuracy"], "o-", color=color, label=cell.upper())
+    axes[0].axhline(baseline["val_mse"], color="black", linestyle=":", label="always answer the mean")
+    axes[1].axhline(baseline["val_accuracy"], color="black", linestyle=":", label="always answer the mean")
+    axes[0].set(
+        yscale="log",
+        title=f"Adding problem, length {length}: validation MSE",
+        xlabel="epoch",
+        ylabel="mean squared error (log)",
+    )
+    axes[1].set(title=f"Validation accuracy (|error| < {TOLERANCE})", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+    for ax in axes:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def results_table(results, baseline):
+    rows = [
+        "| model | parameters | val MSE | MSE / baseline | val accuracy | train time |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows.append(
+        f"| always answer {baseline['guess']:.2f} | 0 | {baseline['val_mse']:.4f} | 1.00 "
+        f"| {baseline['val_accuracy']:.3f} | - |"
+    )
+    for cell, r in results.items():
+        rows.append(
+            f"| {cell.upper()} | {r['parameters']:,} | {r['val_mse']:.4f} | "
+            f"{r['val_mse'] / baseline['val_mse']:.2f} | {r['val_accuracy']:.3f} | {r['train_seconds']:.0f} s |"
+        )
+    return "\n".join(rows)
+
+
+show(results_table(results, baseline))
+show_figure(plot_memory_task(histories, baseline, config.length), run, "memory_task.png")
+best = min(("lstm", "gru"), key=lambda c: results[c]["val_mse"])
+model_path = run.save_model(models[best])
+for cell, model in models.items():
+    run.save_model(model, f"model_{cell}.keras")
+print(
+    f"Saved the {best.upper()} (the lower validation MSE of the two gated cells) as {model_path.name}, "
+    "and each model as model_<cell>.keras"
+)
+
+# %% [markdown]
+# ## 10. The gradients again, after training
+# The same measurement on the same probe sequences, now with the trained weights (right panel).
+# A forget gate near 1 (LSTM) or an update gate near 1 (GRU) makes a step almost the
+# identity, and the gradient then survives many steps: a cell that learned to carry the first
+# marked value to the end must have a curve that falls slowly. The SimpleRNN has no such
+# switch: to hold a value it would need a recurrent matrix close to an isometry, and squashing
+# by tanh at every step keeps shrinking the gradient. Compare the curves with the table above.
+
+# %%
+trained = gradient_profiles({cell: model.get_layer(cell) for cell, model in models.items()}, probe_inputs)
+print(f"||d h_T / d state_t|| after training, T = {config.grad_length}:")
+show(gradient_table(trained))
+show_figure(plot_gradients(at_init, trained), run, "gradient_vs_distance.png")
+log_profiles(run, "gradient_norm_trained", trained)
+
+# %% [markdown]
+# ## 11. The gates at work
+# Run the trained LSTM's weights through our NumPy LSTM on one validation sequence and record
+# the gates of the three units whose cell state moves most. Look for the input gate opening at
+# the marked steps (red) and the forget gate staying near 1 in between, so the marked value is
+# carried to the end. How clearly that shows depends on how well the LSTM learned the task.
+
 
 # %%
 def lstm_gate_trace(model, x):
@@ -419,10 +666,14 @@ def plot_lstm_gates(trace, x, units_shown):
     marked = np.flatnonzero(x[:, 1] > 0.5) + 1
     fig, axes = plots.plt.subplots(4, 1, figsize=(10, 8), sharex=True)
     axes[0].bar(steps, x[:, 0], color=["#d62728" if m > 0.5 else "#bbbbbb" for m in x[:, 1]])
-    axes[0].set(title=f"Input: values, the two marked ones in red (target {x[marked - 1, 0].sum():.2f})",
-                ylabel="value")
-    for ax, key, label in [(axes[1], "i", "input gate i"), (axes[2], "f", "forget gate f"),
-                           (axes[3], "c", "cell state c")]:
+    axes[0].set(
+        title=f"Input: values, the two marked ones in red (target {x[marked - 1, 0].sum():.2f})", ylabel="value"
+    )
+    for ax, key, label in [
+        (axes[1], "i", "input gate i"),
+        (axes[2], "f", "forget gate f"),
+        (axes[3], "c", "cell state c"),
+    ]:
         for u in units_shown:
             ax.plot(steps, trace[key][:, u], linewidth=1.5, label=f"unit {u}")
         for m in marked:
@@ -435,23 +686,35 @@ def plot_lstm_gates(trace, x, units_shown):
     return fig
 
 
+sample = val_data[0][0]
+trace = lstm_gate_trace(models["lstm"], sample)
+moving = np.argsort(np.ptp(trace["c"], axis=0))[::-1][:3]
+is_marked = sample[:, 1] > 0.5
+show_figure(plot_lstm_gates(trace, sample, moving), run, "lstm_gates.png")
+print(
+    f"Units {', '.join(map(str, moving))}: input gate {trace['i'][is_marked][:, moving].mean():.2f} on average "
+    f"at the marked steps, {trace['i'][~is_marked][:, moving].mean():.2f} elsewhere; "
+    f"forget gate {trace['f'][:, moving].mean():.2f} on average"
+)
+
 # %% [markdown]
-# ## 7. Exploding gradients, and clipping
+# ## 12. Exploding gradients, and clipping
 # The opposite failure. Take a ReLU RNN whose recurrent matrix starts as the identity (the
-# "IRNN" of Le, Jaitly & Hinton, 2015): its state simply adds up the inputs, so on 100 steps
-# the first outputs and the first gradients are large. One plain SGD step of that size
-# pushes the recurrent weights above 1, and a hundred steps then multiply the state into
-# inf: the loss is NaN by the second step. Clipping rescales the gradient whenever its norm
-# exceeds a threshold, keeping its direction, so no single step can be huge: the same model,
-# same data, same learning rate then trains. (It trains to about the "always answer the
-# mean" loss and no further: clipping cures exploding gradients, not vanishing ones.)
+# "IRNN" of Le, Jaitly & Hinton, 2015): its state simply adds up the inputs, so on long
+# sequences the first outputs and the first gradients are large. One plain SGD step of that
+# size pushes the recurrent weights above 1, and many steps then multiply the state towards
+# inf. Clipping rescales the gradient whenever its norm exceeds a threshold, keeping its
+# direction, so no single step can be huge. Below, the same model, data and learning rate,
+# trained with and without clipping; the table shows the first steps. (Clipping cures
+# exploding gradients, not vanishing ones: it keeps training stable, it does not make this
+# RNN remember.)
+
 
 # %%
 def exploding_model(units, seed):
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((None, 2))
-    state = keras.layers.SimpleRNN(units, activation="relu",
-                                   recurrent_initializer="identity")(inputs)
+    state = keras.layers.SimpleRNN(units, activation="relu", recurrent_initializer="identity")(inputs)
     return keras.Model(inputs, keras.ops.squeeze(keras.layers.Dense(1)(state), -1))
 
 
@@ -494,10 +757,41 @@ def finite_or_none(value):
     return float(value) if np.isfinite(value) else None
 
 
+def clipping_summary(unclipped, clipped, config):
+    return {
+        "unclipped_diverged": diverged(unclipped["loss"]),
+        "clipped_diverged": diverged(clipped["loss"]),
+        "unclipped_max_grad_norm": float(np.nanmax(unclipped["grad_norm"])),
+        "clipped_max_grad_norm": float(np.nanmax(clipped["grad_norm"])),
+        "unclipped_first_bad_step": first_bad_step(unclipped["loss"]),
+        "unclipped_final_loss": finite_or_none(unclipped["loss"][-1]),
+        "clipped_final_loss": finite_or_none(clipped["loss"][-1]),
+        "start_loss": float(clipped["loss"][0]),
+        "clipnorm": config.clipnorm,
+        "steps": config.clip_steps,
+        "length": config.clip_length,
+    }
+
+
+def first_steps_table(unclipped, clipped, clipnorm, count=5):
+    rows = [
+        f"| step | no clipping: gradient norm | loss | clipnorm={clipnorm}: gradient norm (before clipping) | loss |",
+        "|---|---|---|---|---|",
+    ]
+    for s in range(min(count, len(clipped["loss"]))):
+        rows.append(
+            f"| {s + 1} | {unclipped['grad_norm'][s]:.3g} | {unclipped['loss'][s]:.3g} "
+            f"| {clipped['grad_norm'][s]:.3g} | {clipped['loss'][s]:.3g} |"
+        )
+    return "\n".join(rows)
+
+
 def plot_clipping(unclipped, clipped, clipnorm):
     fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.8))
-    for result, label, color, style in [(clipped, f"clipnorm={clipnorm}", "#2ca02c", "-"),
-                                        (unclipped, "no clipping", "#d62728", "o-")]:
+    for result, label, color, style in [
+        (clipped, f"clipnorm={clipnorm}", "#2ca02c", "-"),
+        (unclipped, "no clipping", "#d62728", "o-"),
+    ]:
         steps = np.arange(1, len(result["loss"]) + 1)
         axes[0].plot(steps, result["grad_norm"], style, color=color, label=label, markersize=5)
         axes[1].plot(steps, result["loss"], style, color=color, label=label, markersize=5)
@@ -513,12 +807,32 @@ def plot_clipping(unclipped, clipped, clipnorm):
     return fig
 
 
+clip_rng = np.random.default_rng(config.seed + 1)
+cx, cy = adding_problem(2000, config.clip_length, clip_rng)
+settings = dict(units=config.units, steps=config.clip_steps, batch_size=32, learning_rate=0.01, seed=config.seed)
+unclipped = train_with_clipping(cx, cy, None, **settings)
+clipped = train_with_clipping(cx, cy, config.clipnorm, **settings)
+clipping = clipping_summary(unclipped, clipped, config)
+show(first_steps_table(unclipped, clipped, config.clipnorm))
+show_figure(plot_clipping(unclipped, clipped, config.clipnorm), run, "clipping.png")
+bad_step = clipping["unclipped_first_bad_step"]
+print(
+    f"Without clipping (length {config.clip_length}, {config.clip_steps} SGD steps) the largest gradient norm was "
+    f"{clipping['unclipped_max_grad_norm']:.1e}; "
+    + (f"the loss became NaN/inf at step {bad_step}" if bad_step else f"diverged: {clipping['unclipped_diverged']}")
+    + f". With clipnorm={config.clipnorm} the loss went from {clipping['start_loss']:.3g} to "
+    f"{clipped['loss'][-20:].mean():.3g} (mean of the last 20 steps); always answering the mean: 1/6 = 0.167"
+)
+
 # %% [markdown]
-# ## 8. Deeper and both ways: stacked and bidirectional layers
+# ## 13. Deeper and both ways: stacked and bidirectional layers
 # A recurrent layer with `return_sequences=True` outputs its state at every step, so another
 # recurrent layer can read it: a stacked (deep) RNN. `Bidirectional` runs one copy of a
 # layer forwards and one backwards over the sequence and concatenates their states, so each
 # step sees both its past and its future (only possible when the whole sequence is known).
+# A Keras GRU (`reset_after=True`) has 3 gates x (input weights + recurrent weights + 2 biases)
+# parameters; the last column checks that count.
+
 
 # %%
 def gru_parameters(features, units):
@@ -528,15 +842,21 @@ def gru_parameters(features, units):
 
 def stacked_and_bidirectional(units, length, features=2):
     x = np.zeros((1, length, features), dtype="float32")
-    stacked = keras.Sequential([
-        keras.Input((length, features)),
-        keras.layers.GRU(units, return_sequences=True, name="gru_1"),
-        keras.layers.GRU(units, name="gru_2"),
-    ], name="stacked")
-    bidirectional = keras.Sequential([
-        keras.Input((length, features)),
-        keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True), name="bi_gru"),
-    ], name="bidirectional")
+    stacked = keras.Sequential(
+        [
+            keras.Input((length, features)),
+            keras.layers.GRU(units, return_sequences=True, name="gru_1"),
+            keras.layers.GRU(units, name="gru_2"),
+        ],
+        name="stacked",
+    )
+    bidirectional = keras.Sequential(
+        [
+            keras.Input((length, features)),
+            keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True), name="bi_gru"),
+        ],
+        name="bidirectional",
+    )
     report = {}
     for model in (stacked, bidirectional):
         shapes = []
@@ -553,138 +873,69 @@ def stacked_and_bidirectional(units, length, features=2):
     return report, expected
 
 
-# %% [markdown]
-# ## Putting it together
+shapes, expected_parameters = stacked_and_bidirectional(config.units, config.length)
+rows = [
+    f"| model | layer | output shape, for 1 sequence of {config.length} steps | parameters | formula |",
+    "|---|---|---|---|---|",
+]
+for name, layers in shapes.items():
+    for layer_name, shape, count in layers:
+        rows.append(f"| {name} | {layer_name} | {shape} | {count:,} | {expected_parameters[layer_name]:,} |")
+show("\n".join(rows))
 
+# %% [markdown]
+# ## 14. The record of this run
+# `metrics.json` holds every number above and the whole configuration; TensorBoard has each
+# cell's training curves and both gradient measurements.
 
 # %%
-def train(args):
-    set_seed(args.seed)
-    if args.quick:
-        args.epochs = min(args.epochs, 4)
-        args.length = min(args.length, 20)
-        args.train_size = min(args.train_size, 3000)
-        args.grad_length = min(args.grad_length, 30)
-        args.clip_steps = min(args.clip_steps, 60)
-    if args.length < 4:
-        raise CourseError(f"--length {args.length} is too short: the adding problem needs at least 4 steps")
-    run = Run.start(LESSON, run_dir=args.run_dir)
-    print(f"Lesson 02: gates. Outputs go to {run.path}\n")
-
-    diffs = {
-        "lstm": max(compare_with_keras("lstm", seed=s) for s in range(2)),
-        "gru_reset_after": max(compare_with_keras("gru", reset_after=True, seed=s) for s in range(2)),
-        "gru_reset_before": max(compare_with_keras("gru", reset_after=False, seed=s) for s in range(2)),
-    }
-    wrong_order = compare_with_keras("lstm", order="ifog")
-    print("1. NumPy vs Keras, same weights, max |difference|: "
-          + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items())
-          + f"\n   (with the LSTM gates read in the wrong order: {wrong_order:.2f})")
-
-    rng = np.random.default_rng(args.seed)
-    grad_inputs = adding_problem(16, args.grad_length, rng)[0]
-    at_init = gradient_profiles(fresh_layers(args.units, 2, args.seed), grad_inputs)
-    print(f"2. Gradient norm ||d h_T / d state_t|| at initialisation, T = {args.grad_length}:")
-    for cell, norms in at_init.items():
-        print(f"   {cell.upper():5s}" + "  ".join(f"distance {d}: {v:.1e}" for d, v in at_distances(norms).items()))
-
-    train_data = adding_problem(args.train_size, args.length, rng)
-    val_data = adding_problem(max(500, args.train_size // 5), args.length, rng)
-    baseline = constant_baseline(train_data[1], val_data[1])
-    print(f"3. Adding problem: {args.train_size} training sequences of length {args.length}; "
-          f"always answering {baseline['guess']:.2f} gives MSE {baseline['val_mse']:.3f}, "
-          f"accuracy {baseline['val_accuracy']:.3f}. Same budget for each cell:")
-    models, histories, results = train_memory_task(args, run, train_data, val_data)
-    print("\n   cell   val MSE   val accuracy   train time")
-    for cell, r in results.items():
-        print(f"   {cell.upper():5s}  {r['val_mse']:.4f}    {r['val_accuracy']:.3f}"
-              f"          {r['train_seconds']:.0f} s")
-    run.save_figure(plot_memory_task(histories, baseline, args.length), "memory_task.png")
-    best = min(("lstm", "gru"), key=lambda c: results[c]["val_mse"])
-    model_path = run.save_model(models[best])
-    for cell, model in models.items():
-        run.save_model(model, f"model_{cell}.keras")
-
-    trained = gradient_profiles({c: m.get_layer(c) for c, m in models.items()}, grad_inputs)
-    run.save_figure(plot_gradients(at_init, trained), "gradient_vs_distance.png")
-    for cell in CELL_LAYERS:
-        for d, v in enumerate(at_init[cell], start=1):
-            run.log_scalar(f"gradient_norm_at_init/{cell}", v, d)
-        for d, v in enumerate(trained[cell], start=1):
-            run.log_scalar(f"gradient_norm_trained/{cell}", v, d)
-
-    sample = val_data[0][0]
-    trace = lstm_gate_trace(models["lstm"], sample)
-    moving = np.argsort(np.ptp(trace["c"], axis=0))[::-1][:3]
-    run.save_figure(plot_lstm_gates(trace, sample, moving), "lstm_gates.png")
-    print(f"4. LSTM gates on one sequence: lstm_gates.png (units {', '.join(map(str, moving))})")
-
-    clip_rng = np.random.default_rng(args.seed + 1)
-    cx, cy = adding_problem(2000, args.clip_length, clip_rng)
-    settings = dict(units=args.units, steps=args.clip_steps, batch_size=32, learning_rate=0.01, seed=args.seed)
-    unclipped = train_with_clipping(cx, cy, None, **settings)
-    clipped = train_with_clipping(cx, cy, args.clipnorm, **settings)
-    run.save_figure(plot_clipping(unclipped, clipped, args.clipnorm), "clipping.png")
-    clipping = {
-        "unclipped_diverged": diverged(unclipped["loss"]),
-        "clipped_diverged": diverged(clipped["loss"]),
-        "unclipped_max_grad_norm": float(np.nanmax(unclipped["grad_norm"])),
-        "clipped_max_grad_norm": float(np.nanmax(clipped["grad_norm"])),
-        "unclipped_first_bad_step": first_bad_step(unclipped["loss"]),
-        "unclipped_final_loss": finite_or_none(unclipped["loss"][-1]),
-        "clipped_final_loss": finite_or_none(clipped["loss"][-1]),
-        "start_loss": float(clipped["loss"][0]),
-        "clipnorm": args.clipnorm, "steps": args.clip_steps, "length": args.clip_length,
-    }
-    print(f"5. Exploding gradients (ReLU RNN, length {args.clip_length}, SGD): without clipping the largest "
-          f"gradient norm was {clipping['unclipped_max_grad_norm']:.1e}; "
-          + (f"the loss became NaN/inf at step {clipping['unclipped_first_bad_step']}"
-             if clipping["unclipped_first_bad_step"] else f"diverged: {clipping['unclipped_diverged']}")
-          + f". With clipnorm={args.clipnorm} the loss went from {clipping['start_loss']:.3g} to "
-          f"{clipped['loss'][-20:].mean():.3g} (mean of the last 20 steps)")
-
-    shapes, expected = stacked_and_bidirectional(args.units, args.length)
-    print("6. Stacked and bidirectional GRU layers (input: 1 sequence, "
-          f"{args.length} steps, 2 features):")
-    for name, layers in shapes.items():
-        for layer, shape, params in layers:
-            print(f"   {name:14s} {layer:7s} output {str(shape):14s} {params:6d} parameters "
-                  f"(formula: {expected[layer]})")
-
-    for step, (cell, r) in enumerate(results.items()):
-        run.log_scalar(f"memory_task/val_accuracy_{cell}", r["val_accuracy"], step)
-    run.write_metrics(
-        {
-            "numpy_vs_keras_max_abs_diff": diffs,
-            "wrong_gate_order_max_abs_diff": wrong_order,
-            "memory_task": {"task": "adding problem", "length": args.length, "train_size": args.train_size,
-                            "val_size": len(val_data[1]), "units": args.units, "tolerance": TOLERANCE,
-                            "baseline": baseline, "results": results},
-            "gradient_norm_at_init": {c: at_distances(v) for c, v in at_init.items()},
-            "gradient_norm_trained": {c: at_distances(v) for c, v in trained.items()},
-            "gradient_sequence_length": args.grad_length,
-            "clipping": clipping,
-            "stacked_bidirectional": {name: [{"layer": n, "output_shape": list(s), "parameters": p}
-                                             for n, s, p in layers] for name, layers in shapes.items()},
-            **{f"{cell}_val_accuracy": r["val_accuracy"] for cell, r in results.items()},
-            **{f"{cell}_val_mse": r["val_mse"] for cell, r in results.items()},
-            "baseline_val_accuracy": baseline["val_accuracy"],
-            "baseline_val_mse": baseline["val_mse"],
-            "best_model": best,
-            "model_path": model_path,
+for step, (cell, r) in enumerate(results.items()):
+    run.log_scalar(f"memory_task/val_accuracy_{cell}", r["val_accuracy"], step)
+run.write_metrics(
+    {
+        "numpy_vs_keras_max_abs_diff": diffs,
+        "wrong_gate_order_max_abs_diff": wrong_order,
+        "memory_task": {
+            "task": "adding problem",
+            "length": config.length,
+            "train_size": config.train_size,
+            "val_size": len(val_data[1]),
+            "units": config.units,
+            "tolerance": TOLERANCE,
+            "baseline": baseline,
+            "results": results,
         },
-        epochs=args.epochs, seed=args.seed, quick=args.quick, batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-    )
-    run.finish()
-    print("\nNext: the exercises for this lesson: make check EX=ex02   (stuck? make hint EX=ex02a)")
-    return run
-
+        "gradient_norm_at_init": {c: at_distances(v) for c, v in at_init.items()},
+        "gradient_norm_trained": {c: at_distances(v) for c, v in trained.items()},
+        "gradient_sequence_length": config.grad_length,
+        "clipping": clipping,
+        "stacked_bidirectional": {
+            name: [{"layer": n, "output_shape": list(s), "parameters": p} for n, s, p in layers]
+            for name, layers in shapes.items()
+        },
+        **{f"{cell}_val_accuracy": r["val_accuracy"] for cell, r in results.items()},
+        **{f"{cell}_val_mse": r["val_mse"] for cell, r in results.items()},
+        "baseline_val_accuracy": baseline["val_accuracy"],
+        "baseline_val_mse": baseline["val_mse"],
+        "best_model": best,
+        "model_path": model_path,
+    },
+    config,
+)
+run.finish()
 
 # %% [markdown]
-# ## Predicting with the trained model
+# ## 15. Using the model
+# The saved model reads a sequence of any length. Give it value:marker pairs (a bare value
+# means marker 0) with exactly two steps marked. The same from the command line:
+# `python -m lessons.lesson02_gates predict "0.3:1,0.5:0,0.9:1"`. `predict` uses only the
+# definitions in this file, so it never trains.
+
 
 # %%
+PREDICT_INPUT = "a sequence of value:marker, e.g. 0.3:1,0.5:0,0.9:1"
+
+
 def parse_sequence(text):
     """'0.3:1,0.5:0,0.9:1' -> array of shape (steps, 2); exactly two steps must be marked."""
     steps = []
@@ -704,36 +955,30 @@ def parse_sequence(text):
     return np.array(steps, dtype="float32")
 
 
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give one or more sequences of value:marker, e.g.: predict "0.3:1,0.5,0.9:1"')
-    sequences = [parse_sequence(text) for text in args.inputs]
-    path = args.model or newest_model(LESSON)
-    model = load_model(path, LESSON)
-    for text, x in zip(args.inputs, sequences):
+def answer_lines(model, texts):
+    """One line per sequence: the model's answer next to the true sum."""
+    lines = []
+    for text in texts:
+        x = parse_sequence(text)
         answer = float(keras.ops.convert_to_numpy(model(x[None]))[0])
         truth = float((x[:, 0] * x[:, 1]).sum())
         shown = text if len(text) <= 40 else text[:37] + "..."
-        print(f"{shown} -> {answer:.3f}   (true sum of the marked values: {truth:.3f}, {len(x)} steps)")
+        lines.append(f"{shown} -> {answer:.3f}   (true sum of the marked values: {truth:.3f}, {len(x)} steps)")
+    return lines
 
 
-def run(argv=None):
-    parser = cli.train_parser(LESSON, __doc__.splitlines()[0], epochs=12, batch_size=64, cell=None)
-    parser.add_argument("--units", type=cli.positive_int, default=32, help="hidden units per cell (default 32)")
-    parser.add_argument("--length", type=cli.positive_int, default=60,
-                        help="adding-problem sequence length (default 60)")
-    parser.add_argument("--train-size", type=cli.positive_int, default=8000,
-                        help="training sequences (default 8000)")
-    parser.add_argument("--learning-rate", type=cli.positive_float, default=1e-2, help="Adam step size (default 0.01)")
-    parser.add_argument("--grad-length", type=cli.positive_int, default=100,
-                        help="sequence length for the gradient measurement (default 100)")
-    parser.add_argument("--clip-length", type=cli.positive_int, default=100,
-                        help="sequence length for the exploding-gradient demo (default 100)")
-    parser.add_argument("--clip-steps", type=cli.positive_int, default=200, help="SGD steps in the clipping demo")
-    parser.add_argument("--clipnorm", type=cli.positive_float, default=1.0, help="clipping threshold (default 1)")
-    return cli.run_cli(argv, train=train, parser=parser, predict=predict,
-                       predict_args=cli.predict_parser(LESSON, "a sequence of value:marker, e.g. 0.3:1,0.5:0,0.9:1"))
+def predict(args):
+    if not args.inputs:
+        raise CourseError('give one or more sequences of value:marker, e.g.: predict "0.3:1,0.5,0.9:1"')
+    for text in args.inputs:
+        parse_sequence(text)  # every input checked before the model is loaded
+    model = load_model(args.model or newest_model(LESSON), LESSON)
+    for line in answer_lines(model, args.inputs):
+        print(line)
 
 
-if __name__ == "__main__":
-    cli.main(run)
+reloaded = load_model(model_path, LESSON)
+validation_text = ",".join(f"{v:.2f}:{m:.0f}" for v, m in val_data[0][1])
+for line in answer_lines(reloaded, ["0.3:1,0.5:0,0.9:1", "0.1:1,0.2:1", validation_text]):
+    print(line)
+print("\nNext: the exercises for this lesson: make check EX=ex02   (stuck? make hint EX=ex02a)")
