@@ -350,6 +350,11 @@ history = model.fit(
     verbose=fit_verbosity(),
 )
 show_figure(plots.training_curves(history.history, title=f"IMDB, {config.model_name()}"), run, "training_curves.png")
+best_epoch = int(np.argmax(history.history["val_accuracy"]))
+print(
+    f"Best validation accuracy {history.history['val_accuracy'][best_epoch]:.4f} after epoch {best_epoch + 1}; "
+    "those are the weights kept"
+)
 
 # %% [markdown]
 # ## 8. Evaluation
@@ -381,7 +386,6 @@ test_texts, test_labels = splits["test"]
 probabilities = predict_probabilities(model, tokens["test"])
 predicted = (probabilities > 0.5).astype(int)
 test_accuracy = float(np.mean(predicted == test_labels))
-print(f"Test accuracy ({len(test_labels):,} reviews): {test_accuracy:.4f}   bag-of-bigrams baseline {baseline:.4f}")
 matrix = confusion_matrix(test_labels, predicted)
 show_figure(
     plots.heatmap(
@@ -396,6 +400,7 @@ show_figure(
     run,
     "confusion_matrix.png",
 )
+print(f"Test accuracy ({len(test_labels):,} reviews): {test_accuracy:.4f}   bag-of-bigrams baseline {baseline:.4f}")
 
 
 # %%
