@@ -1,30 +1,25 @@
 """Lesson 07: a character-level language model, and what its neurons learn.
 
-What you will see:
-1. A recurrent network reads 1,003,854 characters of Shakespeare (the last 10% are kept
-   back for validation) and learns to predict the next character: embedding -> GRU (or
-   LSTM, or a plain RNN) -> softmax over the 65 characters. It is trained on fixed-length
-   windows with truncated backpropagation through time and gradient clipping.
-2. After every epoch the model writes new Shakespeare one character at a time: printed
-   here and saved to TensorBoard (TEXT tab), so you can watch spelling, then words, then
-   the layout of a play (names, colons, line breaks) appear.
-3. Validation loss in nats per character, in bits per character and as perplexity,
-   measured two ways: reading the validation text continuously (the state carried along,
-   as char-rnn measures it) and in separate windows that each start from a blank state.
-4. A look inside: every hidden unit is correlated with features of the text (is this a
-   speaker's-name line? how far along the line are we?) and the best unit for each is
-   drawn over a passage as coloured text, as in Karpathy's "The Unreasonable
-   Effectiveness of Recurrent Neural Networks" (neuron_*.png).
+A recurrent network reads about a million characters of Shakespeare and learns to predict the
+next character: embedding -> GRU (or LSTM, or a plain RNN) -> a softmax over every character
+the text uses. It trains on fixed-length windows with truncated backpropagation through time
+and gradient clipping, writes new Shakespeare after every epoch, reports the validation loss in
+nats, bits per character and perplexity, and then looks for single hidden units that track
+features of the text, drawn as coloured text as in Karpathy's "The Unreasonable Effectiveness
+of Recurrent Neural Networks".
 
-Run it:   make lesson07            (about 4 minutes on 2 CPU cores)
-Options:  --cell lstm, --stateful, --temperature 0.5, --text my_book.txt, --quick
-Compare:  python -m lessons.lesson07_char_lm compare     (stateless against stateful training)
+Run it:   make lesson07                       (about 4 minutes on two cores: --max-minutes 4)
+          make lesson07 ARGS="--stateful"     (carry the hidden state from window to window)
+Options:  --cell lstm, --temperature 0.5, --top-k 5, --prime "ROMEO:", --text my_book.txt, --quick
+Compare:  make compare07                      (stateless against stateful training, same seed and budget)
 Predict:  python -m lessons.lesson07_char_lm predict --temperature 0.8 "ROMEO:" "To be"
+Notebook: make notebooks, then open lessons/lesson07_char_lm.ipynb
 """
 
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
+import dataclasses
 import json
 import math
 import time
@@ -36,8 +31,11 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots, sampling
+from course_utils.atomic import write_atomic
+from course_utils.layers import recurrent_layer
+from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, run_lesson, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, TimeBudget, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
 
 LESSON = "lesson07_char_lm"
 VALIDATION_FRACTION = 0.10
@@ -45,6 +43,66 @@ MIN_CHARS = 5_000
 MAX_VOCAB = 1_000
 QUICK_CHARS = 120_000
 CHAR_FILE = "char_lm.json"  # the vocabulary and model settings, saved next to model.keras
+
+# %% [markdown]
+# ## 0. Configuration
+# Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
+# the lesson again; as a script every field is a flag (`--units 512`, `--stateful`,
+# `--prime "ROMEO:"`). `--quick` (or `COURSE_QUICK=1` in the environment, for a notebook) trains
+# a small model on the first 120,000 characters for two epochs.
+
+
+# %%
+@dataclass
+class Config(LessonConfig):
+    cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
+    epochs: int = flag(8, "training epochs", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.positive_int)
+    text: str | None = flag(None, "train on your own UTF-8 text file instead of tiny Shakespeare", metavar="FILE")
+    units: int = flag(256, "units per recurrent layer", type=cli.positive_int)
+    layers: int = flag(1, "stacked recurrent layers", type=cli.positive_int)
+    embed_dim: int = flag(64, "character embedding size", type=cli.positive_int)
+    seq_len: int = flag(64, "window length: how far back gradients flow", type=cli.positive_int)
+    dropout: float = flag(0.0, "dropout after each layer", type=cli.fraction)
+    lr: float = flag(3e-3, "Adam learning rate, cosine-decayed", type=cli.positive_float)
+    stateful: bool = flag(False, "carry the hidden state across consecutive windows")
+    temperature: float = flag(0.8, "sampling temperature", type=cli.non_negative_float)
+    top_k: int | None = flag(None, "sample only among the k likeliest", type=cli.positive_int)
+    prime: str = flag("\\n", "text to start each sample with, \\n = new line")
+    sample_length: int = flag(400, "characters per sample", type=cli.positive_int)
+    neuron_chars: int = flag(20_000, "validation characters the unit search reads", type=cli.positive_int)
+    max_minutes: float = flag(
+        4.0,
+        "stop after the epoch that would overrun this many minutes of training; 0 = no limit",
+        type=cli.non_negative_float,
+    )
+
+    QUICK = {
+        "epochs": 2,
+        "units": 96,
+        "layers": 1,
+        "seq_len": 64,
+        "batch_size": 32,
+        "sample_length": 120,
+        "max_minutes": 0,
+        "neuron_chars": 4_000,
+    }
+
+    def prime_text(self) -> str:
+        return self.prime.replace("\\n", "\n")  # a typed "\n" means a line break
+
+    def variant(self) -> str:
+        return "stateful (state carried across windows)" if self.stateful else "stateless (zero state per window)"
+
+
+config = configure(Config, LESSON)
+set_seed(config.seed)
+tf.get_logger().setLevel("ERROR")  # each twin model below traces its own predict step; the warning is noise here
+print(
+    f"Lesson 07: a character-level {config.layers} x {config.cell.upper()}({config.units}) language model, "
+    f"{config.variant()}{' (quick)' if config.quick else ''}"
+)
+show(config)
 
 # %% [markdown]
 # ## 1. Text in, integers out
@@ -111,6 +169,33 @@ def encode(text: str, index: dict) -> np.ndarray:
     return np.array([index[c] for c in text], dtype=np.int32)
 
 
+corpus = load_corpus(config.text, config.quick)
+print(
+    f"{corpus.name}: {len(corpus.text):,} characters{' (the quick slice)' if config.quick else ''}: "
+    f"{len(corpus.train_ids):,} to train on, the last {len(corpus.val_ids):,} to validate"
+)
+print("\nThe first 400 characters:\n")
+print(corpus.text[:400])
+
+# %% [markdown]
+# Every character is one of a small vocabulary, and the text becomes one long row of integers.
+# Note the line break (`'\n'`, index 0): it is an ordinary character the model must learn to
+# place, and it is what gives a play its layout.
+
+# %%
+index = {c: i for i, c in enumerate(corpus.vocab)}
+prime = config.prime_text()
+encode(prime, index)  # a prime with characters the corpus lacks fails now, not after training
+if len(corpus.val_ids) <= config.seq_len:
+    raise CourseError(
+        f"the validation part (last 10%) has {len(corpus.val_ids)} characters, not enough for one window of "
+        f"{config.seq_len}; use a longer text or a smaller --seq-len"
+    )
+print(f"Vocabulary: {len(corpus.vocab)} characters: {''.join(corpus.vocab)!r}")
+excerpt = corpus.text[:40]
+print(f"\n{excerpt!r}\nas ids: {corpus.train_ids[:40].tolist()}")
+print(f"and back: {''.join(corpus.vocab[i] for i in corpus.train_ids[:40])!r}")
+
 # %% [markdown]
 # ## 2. Windows and truncated backpropagation through time
 # Backpropagating through a million steps is impossible, so the text is cut into windows
@@ -120,9 +205,9 @@ def encode(text: str, index: dict) -> np.ndarray:
 # **Stateless** training shuffles the windows and starts every one from a zero hidden
 # state: the model can never use more than `seq_len` characters of context.
 #
-# **Stateful** training (char-rnn's way) cuts the text into `batch_size` long streams and
-# feeds each stream's windows in order, carrying the hidden state from one window into
-# the next (gradients still stop at the window edge). Row r of batch k+1 continues row r
+# **Stateful** training (char-rnn's way, `stateful=True`) cuts the text into `batch_size` long
+# streams and feeds each stream's windows in order, carrying the hidden state from one window
+# into the next (gradients still stop at the window edge). Row r of batch k+1 continues row r
 # of batch k, so nothing may be shuffled, and the state is reset at each epoch's start.
 # On the very first window both variants see a zero state and compute the same loss.
 
@@ -159,6 +244,33 @@ def stateful_windows(ids: np.ndarray, seq_len: int, batch_size: int):
     return tf.data.Dataset.from_tensor_slices((x, y)).prefetch(tf.data.AUTOTUNE)  # in order, never shuffled
 
 
+def decode(ids, vocab) -> str:
+    return "".join(vocab[int(i)] for i in ids)
+
+
+if config.stateful:
+    train_ds = stateful_windows(corpus.train_ids, config.seq_len, config.batch_size)
+else:
+    train_ds = stateless_windows(corpus.train_ids, config.seq_len, config.batch_size, seed=config.seed)
+steps = int(train_ds.cardinality())
+if steps < 1:
+    raise CourseError(f"the training text is too short for one batch of {config.batch_size} x {config.seq_len}")
+batch_x, batch_y = (keras.ops.convert_to_numpy(t) for t in next(iter(train_ds)))
+print(
+    f"One {'stateful' if config.stateful else 'stateless'} batch: inputs {tuple(batch_x.shape)}, "
+    f"targets {tuple(batch_y.shape)}; {steps} batches per epoch"
+)
+print(f"row 0, input:  {decode(batch_x[0], corpus.vocab)!r}")
+print(f"row 0, target: {decode(batch_y[0], corpus.vocab)!r}   (the same text, one character on)")
+
+stream_x, _ = stream_batches(corpus.train_ids, config.seq_len, config.batch_size)
+print(
+    f"\nIn stateful order ({stream_x.shape[1]} streams of {stream_x.shape[0]} windows), row 1 of two consecutive "
+    f"batches{'' if config.stateful else ' (this run is stateless and shuffles instead)'}:"
+)
+print(f"batch 1: {decode(stream_x[0, 1], corpus.vocab)!r}")
+print(f"batch 2: {decode(stream_x[1, 1], corpus.vocab)!r}   (continues batch 1's row)")
+
 # %% [markdown]
 # ## 3. The model
 # Embedding (a learned vector per character) -> `layers` recurrent layers -> a Dense layer
@@ -179,16 +291,15 @@ class ModelSpec:
     dropout: float = 0.0
 
 
-RECURRENT = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-
-
 def build_model(spec: ModelSpec, stateful: bool = False, batch_size: int | None = None) -> keras.Model:
     if stateful and batch_size is None:
         raise ValueError("a stateful model needs a fixed batch size")
     inputs = keras.Input(batch_shape=(batch_size, None), dtype="int32", name="chars")
     x = keras.layers.Embedding(spec.vocab_size, spec.embed_dim, name="embedding")(inputs)
     for i in range(1, spec.layers + 1):
-        x = RECURRENT[spec.cell](spec.units, return_sequences=True, stateful=stateful, name=recurrent_name(spec, i))(x)
+        x = recurrent_layer(
+            spec.cell, spec.units, return_sequences=True, stateful=stateful, name=recurrent_name(spec, i)
+        )(x)
         if spec.dropout:
             x = keras.layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
     logits = keras.layers.Dense(spec.vocab_size, name="next_char_logits")(x)
@@ -221,12 +332,19 @@ def reset_states(model: keras.Model) -> None:
             layer.reset_state()
 
 
+spec = ModelSpec(len(corpus.vocab), config.cell, config.units, config.layers, config.embed_dim, config.dropout)
+model = build_model(spec, stateful=config.stateful, batch_size=config.batch_size if config.stateful else None)
+model.summary()
+logits = model.predict_on_batch(batch_x)
+print(f"Scores for the batch: {logits.shape} = (rows, characters per window, one score per vocabulary entry)")
+
 # %% [markdown]
 # ## 4. Measuring: nats, bits and perplexity
 # The loss is the average negative log-probability of the true next character, in nats
 # (natural log). Divide by ln 2 for bits per character; exp(loss) is the perplexity, the
 # number of equally likely characters the model is, on average, choosing among. Guessing
-# uniformly among 65 characters scores ln 65 = 4.17 nats.
+# uniformly among all V characters scores ln V nats, a perplexity of V: the untrained model,
+# below, is close to that.
 
 
 # %%
@@ -268,12 +386,33 @@ def in_units(nats: float) -> dict:
     return {"nats": nats, "bpc": nats / math.log(2), "perplexity": math.exp(nats)}
 
 
+def units_table(rows: dict) -> str:
+    """A Markdown table of losses, one row per name: nats, bits per character, perplexity."""
+    lines = ["| | nats per character | bits per character | perplexity |", "|---|---|---|---|"]
+    for name, nats in rows.items():
+        u = in_units(nats)
+        lines.append(f"| {name} | {u['nats']:.3f} | {u['bpc']:.3f} | {u['perplexity']:.2f} |")
+    return "\n".join(lines)
+
+
+uniform = math.log(len(corpus.vocab))
+untrained_loss = nll_sum(logits, batch_y) / batch_y.size
+show(
+    units_table(
+        {
+            f"uniform guess among {len(corpus.vocab)} characters": uniform,
+            "the untrained model, on the batch above": untrained_loss,
+        }
+    )
+)
+
 # %% [markdown]
 # ## 5. Generating text
 # Feed a priming string, read the probabilities for the next character, pick one, feed it
 # back in, repeat. *Temperature* divides the logits before the softmax: below 1 the model
 # plays safe (and repeats itself), above 1 it takes risks (and misspells); 0 always takes
 # the most likely character (greedy). *Top-k* only ever picks among the k likeliest.
+# Before training, every character is about as likely as any other:
 
 
 # %%
@@ -285,16 +424,20 @@ class Generator:
         self.vocab = vocab
         self.index = {c: i for i, c in enumerate(vocab)}
 
+    def read(self, prime: str) -> np.ndarray:
+        """Start afresh, read ``prime`` and return the scores for the character after it."""
+        if not prime:
+            raise CourseError("the priming string is empty; give at least one character")
+        ids = encode(prime, self.index)
+        reset_states(self.model)
+        return self.model.predict_on_batch(ids[None])[0, -1]
+
     def generate(
         self, prime: str, length: int, *, temperature: float = 1.0, top_k: int | None = None, seed: int = 0
     ) -> str:
         sampling.check_settings(temperature, top_k)
-        if not prime:
-            raise CourseError("the priming string is empty; give at least one character")
-        ids = encode(prime, self.index)
+        logits = self.read(prime)
         rng = np.random.default_rng(seed)
-        reset_states(self.model)
-        logits = self.model.predict_on_batch(ids[None])[0, -1]
         out = []
         for _ in range(length):
             nxt = sampling.sample(logits, rng, temperature, top_k)
@@ -303,8 +446,164 @@ class Generator:
         return "".join(out)
 
 
+untrained_text = Generator(model, spec, corpus.vocab).generate(prime, 200, temperature=1.0, seed=config.seed)
+print(f"The untrained model, primed with {prime!r}, at temperature 1:\n\n{prime}{untrained_text}")
+
 # %% [markdown]
-# ## 6. Looking inside: which unit tracks what?
+# ## 6. Training, with a sample and a validation measurement after every epoch
+# After each epoch a callback measures the validation loss both ways (next section) and writes
+# a passage with the current weights at `temperature`; the passages also go to TensorBoard's
+# Text tab. Watch spelling come first, then words, then the layout of a play: a speaker's name
+# in capitals, a colon, a line break, the speech. Training stops early when another epoch would
+# pass `max_minutes`; the cosine schedule lowers the learning rate over the planned `epochs`.
+
+
+# %%
+class EpochReport(keras.callbacks.Callback):
+    """After each epoch: validation in nats/bits/perplexity and a text sample."""
+
+    def __init__(self, spec, corpus, config, run):
+        super().__init__()
+        self.spec, self.corpus, self.config, self.run = spec, corpus, config, run
+        self.last = {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.config.stateful:
+            reset_states(self.model)  # each epoch reads every stream again from its start
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        config, val_ids = self.config, self.corpus.val_ids
+        stateless = twin(self.model, self.spec, stateful=False)
+        carried = in_units(carried_state_loss(twin(self.model, self.spec, True, eval_streams(len(val_ids))), val_ids))
+        windows = windowed_loss(stateless, val_ids, config.seq_len)
+        logs.update(
+            {
+                "val_loss": carried["nats"],
+                "val_bpc": carried["bpc"],
+                "val_perplexity": carried["perplexity"],
+                "val_loss_windows": windows,
+            }
+        )
+        prime = config.prime_text()
+        sample = Generator(stateless, self.spec, self.corpus.vocab).generate(
+            prime, config.sample_length, temperature=config.temperature, top_k=config.top_k, seed=config.seed + epoch
+        )
+        print(
+            f"\n--- epoch {epoch + 1}: validation {carried['nats']:.3f} nats/char = {carried['bpc']:.3f} bits/char, "
+            f"perplexity {carried['perplexity']:.2f} (fresh-state windows: {windows:.3f} nats) ---"
+        )
+        print(f"{prime}{sample}\n---")
+        self.run.log_text("samples", as_markdown(prime + sample), step=epoch)
+        self.last = {"epoch": epoch + 1, "sample": sample, **logs}
+
+
+def as_markdown(text: str) -> str:
+    return "```\n" + text + "\n```"  # TensorBoard renders text as Markdown; a code block keeps the line breaks
+
+
+run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+print(f"Outputs go to {display_path(run.path)}")
+compile_model(model, config.lr, decay_steps=steps * config.epochs)
+report = EpochReport(spec, corpus, config, run)
+callbacks = run.callbacks()
+callbacks[1:1] = [report, TimeBudget(config.max_minutes)]  # before TensorBoard: it logs what report adds
+started = time.time()
+history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks, verbose=fit_verbosity()).history
+train_seconds = time.time() - started
+epochs_run = len(history.get("loss", []))
+chars_per_second = epochs_run * steps * config.batch_size * config.seq_len / max(train_seconds, 1e-9)
+print(f"Trained {epochs_run} epochs in {train_seconds:.0f} s ({chars_per_second:,.0f} characters/s)")
+model = twin(model, spec, stateful=False)  # the weights in a stateless network, to save and to study
+
+# %% [markdown]
+# ## 7. Validation loss, two ways
+# *State carried*: the validation text is read continuously (as a few parallel streams), so
+# the model always has everything before the current character to go on; this is how
+# char-rnn reports its loss, and the number this lesson records. *Fresh windows*: the text is
+# cut into `seq_len` windows that each start from a zero state, as stateless training sees
+# it. The gap between the two is what the model gains from context further back than one
+# window (a stateful model also loses by being handed zeros it never trained on).
+
+
+# %%
+def plot_losses(history):
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    fig, ax = plots.plt.subplots(figsize=(7, 4))
+    ax.plot(epochs, history["loss"], "o-", color=plots.PALETTE["train"], label="train (mean over the epoch)")
+    ax.plot(epochs, history["val_loss"], "s-", color=plots.PALETTE["val"], label="validation, state carried")
+    ax.plot(epochs, history["val_loss_windows"], "s--", color="#7f7f7f", label="validation, fresh state per window")
+    ax.set(xlabel="epoch", ylabel="loss (nats per character)", title="Next-character loss", xticks=epochs)
+    bits = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
+    bits.set_ylabel("bits per character")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def epoch_table(history) -> str:
+    rows = [
+        "| epoch | train (nats) | validation, state carried (nats) | bits | perplexity "
+        "| validation, fresh windows (nats) | seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for i, (train, val, windows) in enumerate(zip(history["loss"], history["val_loss"], history["val_loss_windows"])):
+        u = in_units(val)
+        seconds = history.get("epoch_time_s", [])
+        rows.append(
+            f"| {i + 1} | {train:.3f} | {u['nats']:.3f} | {u['bpc']:.3f} | {u['perplexity']:.2f} "
+            f"| {windows:.3f} | {f'{seconds[i]:.0f}' if i < len(seconds) else ''} |"
+        )
+    return "\n".join(rows)
+
+
+last = report.last
+val = in_units(last["val_loss"])
+print(
+    f"Validation loss (state carried): {val['nats']:.4f} nats/char = {val['bpc']:.4f} bits/char, "
+    f"perplexity {val['perplexity']:.3f}; in fresh windows: {last['val_loss_windows']:.4f} nats/char "
+    f"(uniform guess: {uniform:.3f})"
+)
+show(epoch_table(history))
+for name, value in (("val_loss_nats", val["nats"]), ("val_bpc", val["bpc"]), ("val_perplexity", val["perplexity"])):
+    run.log_scalar(f"final/{name}", value, step=epochs_run)
+loss_curves = show_figure(plot_losses(history), run, "loss_curves.png")
+
+# %% [markdown]
+# ## 8. Writing Shakespeare at different temperatures
+# First what the model expects right after the prime, and how temperature reshapes those
+# probabilities; then a passage at temperature 0 (greedy), 0.5 and 1. Greedy text soon loops;
+# at 1 the model samples its own probabilities and invents words.
+
+
+# %%
+def next_char_table(logits, vocab, temperatures=(0.5, 1.0, 2.0), top=6) -> str:
+    """The likeliest next characters and their probability at each temperature."""
+    probs = {t: sampling.probabilities(logits, t) for t in temperatures}
+    order = np.argsort(-logits)[:top]
+    rows = [
+        "| next character | " + " | ".join(f"p at temperature {t:g}" for t in temperatures) + " |",
+        "|---|" + "---|" * len(temperatures),
+    ]
+    for i in order:
+        rows.append(f"| {vocab[i]!r} | " + " | ".join(f"{probs[t][i]:.3f}" for t in temperatures) + " |")
+    return "\n".join(rows)
+
+
+generator = Generator(model, spec, corpus.vocab)
+show(next_char_table(generator.read(prime), corpus.vocab))
+samples = {}
+for temperature in (0.0, 0.5, 1.0):
+    samples[f"{temperature:g}"] = generator.generate(
+        prime, config.sample_length, temperature=temperature, top_k=config.top_k, seed=config.seed
+    )
+    print(f"\nTemperature {temperature:g}:\n{prime}{samples[f'{temperature:g}']}")
+    run.log_text(
+        f"final_samples/temperature_{temperature:g}", as_markdown(prime + samples[f"{temperature:g}"]), step=epochs_run
+    )
+
+# %% [markdown]
+# ## 9. Looking inside: which unit tracks what?
 # Run the trained network over a long validation passage and record every hidden unit at
 # every character. For each feature of the text, correlate it with every unit and keep the
 # unit with the largest |r|. To see what "large" means, the same search is repeated with
@@ -385,17 +684,11 @@ def hidden_activations(model: keras.Model, spec: ModelSpec, ids: np.ndarray) -> 
     return np.concatenate([o[0] for o in outputs], axis=-1), labels
 
 
-def display_passage(text: str, length: int) -> tuple:
-    """A stretch of ``text`` that starts at a speech (after a blank line) where there is one."""
-    start = text.find("\n\n", len(text) // 3)
-    start = 0 if start < 0 or start + length > len(text) else start + 2
-    return start, text[start : start + length]
-
-
-def plot_unit(text: str, values: np.ndarray, label: str, feature: str, r: float):
-    where = "high (red)" if r > 0 else "low (blue)"
-    title = f"{label} vs '{feature}': r = {r:+.2f}, so the unit is {where} where the feature is high"
-    return plots.colored_text(text, values, title=title, width=72)
+def search_table(found: list) -> str:
+    rows = ["| text feature | best unit | r | best \\|r\\| by chance |", "|---|---|---|---|"]
+    for f in found:
+        rows.append(f"| {f['feature']} | {f['label']} | {f['r']:+.3f} | {f['chance_abs_r']:.3f} |")
+    return "\n".join(rows)
 
 
 def plot_search(found: list):
@@ -423,267 +716,140 @@ def plot_search(found: list):
     return fig
 
 
+passage = corpus.val_text[: config.neuron_chars]
+activations, unit_labels = hidden_activations(model, spec, corpus.val_ids[: config.neuron_chars])
+neurons = search_units(activations, text_features(passage), seed=config.seed)
+for found in neurons:
+    found["label"] = unit_labels[found["unit"]]
+print(f"{activations.shape[1]} hidden units over {len(passage):,} validation characters:")
+show(search_table(neurons))
+search_figure = show_figure(plot_search(neurons), run, "neuron_search.png")
+
 # %% [markdown]
-# ## 7. Training, with a sample and a validation measurement after every epoch
+# The unit found for each of the three strongest features, drawn over a passage one character
+# per cell: red where the unit is high, blue where it is low. A unit tracking the position in
+# the line changes steadily along each line and jumps back at the line break (↵); one tracking
+# speaker names lights up on the capitalised names.
 
 
 # %%
-class EpochReport(keras.callbacks.Callback):
-    """After each epoch: validation in nats/bits/perplexity and a text sample."""
-
-    def __init__(self, spec, corpus, args, run, stateful):
-        super().__init__()
-        self.spec, self.corpus, self.args, self.run, self.stateful = spec, corpus, args, run, stateful
-        self.last = {}
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self.stateful:
-            reset_states(self.model)  # each epoch reads every stream again from its start
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs if logs is not None else {}
-        stateless = twin(self.model, self.spec, stateful=False)
-        carried = in_units(
-            carried_state_loss(
-                twin(self.model, self.spec, True, eval_streams(len(self.corpus.val_ids))), self.corpus.val_ids
-            )
-        )
-        windows = windowed_loss(stateless, self.corpus.val_ids, self.args.seq_len)
-        logs.update(
-            {
-                "val_loss": carried["nats"],
-                "val_bpc": carried["bpc"],
-                "val_perplexity": carried["perplexity"],
-                "val_loss_windows": windows,
-            }
-        )
-        sample = Generator(stateless, self.spec, self.corpus.vocab).generate(
-            self.args.prime,
-            self.args.sample_length,
-            temperature=self.args.temperature,
-            top_k=self.args.top_k,
-            seed=self.args.seed + epoch,
-        )
-        print(
-            f"\n--- epoch {epoch + 1}: validation {carried['nats']:.3f} nats/char = {carried['bpc']:.3f} bits/char, "
-            f"perplexity {carried['perplexity']:.2f} (fresh-state windows: {windows:.3f} nats) ---"
-        )
-        print(f"{self.args.prime}{sample}\n---")
-        self.run.log_text("samples", as_markdown(self.args.prime + sample), step=epoch)
-        self.last = {"epoch": epoch + 1, "sample": sample, **logs}
+def display_passage(text: str, length: int) -> tuple:
+    """A stretch of ``text`` that starts at a speech (after a blank line) where there is one."""
+    start = text.find("\n\n", len(text) // 3)
+    start = 0 if start < 0 or start + length > len(text) else start + 2
+    return start, text[start : start + length]
 
 
-def as_markdown(text: str) -> str:
-    return "```\n" + text + "\n```"  # TensorBoard renders text as Markdown; a code block keeps the line breaks
+def plot_unit(text: str, values: np.ndarray, label: str, feature: str, r: float):
+    where = "high (red)" if r > 0 else "low (blue)"
+    title = f"{label} vs '{feature}': r = {r:+.2f}, so the unit is {where} where the feature is high"
+    return plots.colored_text(text, values, title=title, width=72)
 
 
-def apply_quick(args) -> None:
-    if args.quick:
-        args.epochs = min(args.epochs, 2)
-        args.units = min(args.units, 96)
-        args.layers = 1
-        args.seq_len = min(args.seq_len, 64)
-        args.batch_size = min(args.batch_size, 32)
-        args.sample_length = min(args.sample_length, 120)
-        args.max_minutes = 0
-        args.neuron_chars = min(args.neuron_chars, 4_000)
-
-
-def fit_model(args, corpus, run, stateful: bool):
-    spec = ModelSpec(len(corpus.vocab), args.cell, args.units, args.layers, args.embed_dim, args.dropout)
-    if stateful:
-        model = build_model(spec, stateful=True, batch_size=args.batch_size)
-        train_ds = stateful_windows(corpus.train_ids, args.seq_len, args.batch_size)
-    else:
-        model = build_model(spec)
-        train_ds = stateless_windows(corpus.train_ids, args.seq_len, args.batch_size, seed=args.seed)
-    steps = int(train_ds.cardinality())
-    if steps < 1:
-        raise CourseError(f"the training text is too short for one batch of {args.batch_size} x {args.seq_len}")
-    compile_model(model, args.lr, decay_steps=steps * args.epochs)
-    report = EpochReport(spec, corpus, args, run, stateful)
-    callbacks = run.callbacks()
-    callbacks[1:1] = [report, TimeBudget(args.max_minutes)]  # before TensorBoard: it logs what report adds
-    t0 = time.time()
-    history = model.fit(train_ds, epochs=args.epochs, callbacks=callbacks, verbose=2)
-    seconds = time.time() - t0
-    epochs_run = len(history.history.get("loss", []))
-    speed = {
-        "train_seconds": seconds,
-        "steps_per_epoch": steps,
-        "chars_per_second": epochs_run * steps * args.batch_size * args.seq_len / max(seconds, 1e-9),
-    }
-    return twin(model, spec, stateful=False), spec, history.history, report.last, speed
-
-
-def train(args, *, stateful=None, run=None, look_inside=True):
-    set_seed(args.seed)
-    apply_quick(args)
-    stateful = args.stateful if stateful is None else stateful
-    args.prime = args.prime.replace("\\n", "\n")  # a typed "\n" means a line break
-    sampling.check_settings(args.temperature, args.top_k)
-    corpus = load_corpus(args.text, args.quick)
-    encode(args.prime, {c: i for i, c in enumerate(corpus.vocab)})  # an unusable prime fails before training
-    if len(corpus.val_ids) <= args.seq_len:
-        raise CourseError(
-            f"the validation part (last 10%) has {len(corpus.val_ids)} characters, not enough for one window of "
-            f"{args.seq_len}; use a longer text or a smaller --seq-len"
-        )
-    run = run or Run.start(LESSON, cell=args.cell, run_dir=args.run_dir)
-    variant = "stateful (state carried across windows)" if stateful else "stateless (zero state per window)"
-    print(f"Lesson 07: a character-level language model on {corpus.name}. Outputs go to {run.path}")
-    print(
-        f"{len(corpus.train_ids):,} training / {len(corpus.val_ids):,} validation characters, "
-        f"{len(corpus.vocab)} distinct; {args.layers} x {args.cell.upper()}({args.units}), "
-        f"windows of {args.seq_len}, batch {args.batch_size}, {variant}\n"
-    )
-
-    model, spec, history, last, speed = fit_model(args, corpus, run, stateful)
-    print(
-        f"Trained {len(history['loss'])} epochs in {speed['train_seconds']:.0f} s "
-        f"({speed['chars_per_second']:,.0f} characters/s)"
-    )
-    model_path = run.save_model(model)
-    (run.path / CHAR_FILE).write_text(json.dumps({"vocab": "".join(corpus.vocab), "spec": asdict(spec)}) + "\n")
-
-    generator = Generator(model, spec, corpus.vocab)
-    samples = {}
-    for temperature in (0.0, 0.5, 1.0):
-        samples[f"{temperature:g}"] = generator.generate(
-            args.prime, args.sample_length, temperature=temperature, top_k=args.top_k, seed=args.seed
-        )
-        print(f"\nTemperature {temperature:g}:\n{args.prime}{samples[f'{temperature:g}']}")
-        run.log_text(
-            f"final_samples/temperature_{temperature:g}",
-            as_markdown(args.prime + samples[f"{temperature:g}"]),
-            step=len(history["loss"]),
-        )
-    run.save_figure(plot_losses(history), "loss_curves.png")
-
-    neurons = look_inside_units(model, spec, corpus, args, run) if look_inside else []
-    val = in_units(last["val_loss"])
-    metrics = {
-        "val_loss_nats": val["nats"],
-        "val_bpc": val["bpc"],
-        "val_perplexity": val["perplexity"],
-        "val_loss_windows_nats": last["val_loss_windows"],
-        "train_loss_nats": history["loss"][-1],
-        "epochs_run": len(history["loss"]),
-        **speed,
-        "stateful": stateful,
-        "cell": args.cell,
-        "units": args.units,
-        "layers": args.layers,
-        "seq_len": args.seq_len,
-        "batch_size": args.batch_size,
-        "dropout": args.dropout,
-        "parameters": model.count_params(),
-        "corpus": corpus.name,
-        "vocab_size": len(corpus.vocab),
-        "train_chars": len(corpus.train_ids),
-        "val_chars": len(corpus.val_ids),
-        "samples": samples,
-        "neurons": neurons,
-        "model_path": model_path,
-    }
-    for name, value in (("val_loss_nats", val["nats"]), ("val_bpc", val["bpc"]), ("val_perplexity", val["perplexity"])):
-        run.log_scalar(f"final/{name}", value, step=len(history["loss"]))
-    run.write_metrics(metrics, epochs=args.epochs, seed=args.seed, quick=args.quick, history=history)
-    return run, metrics
-
-
-def look_inside_units(model, spec, corpus, args, run) -> list:
-    passage = corpus.val_text[: args.neuron_chars]
-    activations, labels = hidden_activations(model, spec, corpus.val_ids[: args.neuron_chars])
-    features = text_features(passage)
-    found = search_units(activations, features, seed=args.seed)
-    print(f"\nLooking inside: {activations.shape[1]} hidden units over {len(passage):,} validation characters")
-    for f in found:
-        f["label"] = labels[f["unit"]]
-        print(
-            f"  {f['feature']:<36} best: {f['label']:<16} r = {f['r']:+.3f}   (chance: |r| ~ {f['chance_abs_r']:.3f})"
-        )
-    run.save_figure(plot_search(found), "neuron_search.png")
-    start, shown = display_passage(passage, 900 if not args.quick else 400)
-    for i, f in enumerate(found[:3], start=1):
-        values = activations[start : start + len(shown), f["unit"]]
-        run.save_figure(plot_unit(shown, values, f["label"], f["feature"], f["r"]), f"neuron_{i}.png")
-    return found
-
-
-def plot_losses(history):
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    fig, ax = plots.plt.subplots(figsize=(7, 4))
-    ax.plot(epochs, history["loss"], "o-", color=plots.PALETTE["train"], label="train (mean over the epoch)")
-    ax.plot(epochs, history["val_loss"], "s-", color=plots.PALETTE["val"], label="validation, state carried")
-    ax.plot(epochs, history["val_loss_windows"], "s--", color="#7f7f7f", label="validation, fresh state per window")
-    ax.set(xlabel="epoch", ylabel="loss (nats per character)", title="Next-character loss")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    bits = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
-    bits.set_ylabel("bits per character")
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def train_cli(args):
-    run, metrics = train(args)
-    run.finish()
-    prime = "KING RICHARD:" if metrics["corpus"] == "tinyshakespeare" else "The"
-    print(f'\nTry: python -m lessons.lesson07_char_lm predict --temperature 0.7 "{prime}"')
-    print("Next: the exercises for this lesson: make check EX=ex07   (stuck? make hint EX=ex07a)")
-    return run
-
+start, shown = display_passage(passage, 400 if config.quick else 900)
+for i, found in enumerate(neurons[:3], start=1):
+    values = activations[start : start + len(shown), found["unit"]]
+    show_figure(plot_unit(shown, values, found["label"], found["feature"], found["r"]), run, f"neuron_{i}.png")
 
 # %% [markdown]
-# ## 8. Stateless against stateful, same budget
-# `compare` trains both variants with the same settings and seed and puts their
-# validation curves side by side. Look at both validation numbers: a model trained
-# statefully has learned to lean on the state it is handed, so it suffers when each
-# window starts from zeros ("fresh windows"); read continuously, as it was trained, it
-# can use context from long before the current window. Whether that beats the shuffled
-# stateless windows depends on the budget: measure it rather than assume it.
+# ## 10. Saving the model and the results
+# `model.keras` holds the network; `char_lm.json` beside it holds the vocabulary and the model's
+# settings, which `predict` needs to turn characters into ids and back. `metrics.json` records
+# the results and the whole configuration above.
+
+# %%
+model_path = run.save_model(model)
+write_atomic(run.file(CHAR_FILE), json.dumps({"vocab": "".join(corpus.vocab), "spec": asdict(spec)}) + "\n")
+metrics = {
+    "val_loss_nats": val["nats"],
+    "val_bpc": val["bpc"],
+    "val_perplexity": val["perplexity"],
+    "val_loss_windows_nats": last["val_loss_windows"],
+    "train_loss_nats": history["loss"][-1],
+    "epochs_run": epochs_run,
+    "train_seconds": train_seconds,
+    "steps_per_epoch": steps,
+    "chars_per_second": chars_per_second,
+    "parameters": model.count_params(),
+    "corpus": corpus.name,
+    "vocab_size": len(corpus.vocab),
+    "train_chars": len(corpus.train_ids),
+    "val_chars": len(corpus.val_ids),
+    "samples": samples,
+    "neurons": neurons,
+    "model_path": model_path,
+    "history": history,
+}
+run.write_metrics(metrics, config)
+run.finish()
+
+# %% [markdown]
+# ## 11. Using the model
+# The saved model, loaded again, continues any text made of the characters it knows. The same
+# from the command line: `python -m lessons.lesson07_char_lm predict --temperature 0.7 "ROMEO:"`.
 
 
 # %%
-def compare(args):
-    set_seed(args.seed)
-    apply_quick(args)
-    parent = Run.start(LESSON, cell=f"{args.cell}-compare", run_dir=args.run_dir)
+def load_char_model(path):
+    """A saved model with its vocabulary and settings (char_lm.json, beside it)."""
+    model = load_model(path, LESSON)
+    info_file = Path(path).parent / CHAR_FILE
+    if not info_file.is_file():
+        raise CourseError(f"{info_file} is missing; training writes it next to the model")
+    info = json.loads(info_file.read_text())
+    return model, ModelSpec(**info["spec"]), list(info["vocab"])
+
+
+reloaded = Generator(*load_char_model(model_path))
+primes = ["ROMEO:\n", "To be, or not to be"] if corpus.name == "tinyshakespeare" else [prime]
+for i, start_text in enumerate(primes):
+    print(f"{start_text}{reloaded.generate(start_text, 150, temperature=0.7, seed=config.seed + i)}\n")
+print(
+    'Next: try `make lesson07 ARGS="--stateful"` or `--temperature 1.2`, then the exercises: make check EX=ex07'
+    "   (stuck? make hint EX=ex07a)"
+)
+
+# %% [markdown]
+# ## 12. Stateless against stateful, same budget
+# `make compare07` (`python -m lessons.lesson07_char_lm compare`) runs this whole lesson twice
+# with the same settings and seed, stateless and then stateful, and puts their validation
+# curves side by side (`stateless_vs_stateful.png`, `compare.md`). Look at both validation
+# numbers: a model trained statefully has learned to lean on the state it is handed, so it
+# suffers when each window starts from zeros ("fresh windows"); read continuously, as it was
+# trained, it can use context from long before the current window. Whether that beats the
+# shuffled stateless windows depends on the budget: measure it rather than assume it.
+
+# %%
+COMMANDS = {"compare": "Train stateless and stateful at the same seed and budget."}
+COMPARED = ("val_loss_nats", "val_bpc", "val_loss_windows_nats", "train_loss_nats", "epochs_run", "train_seconds")
+
+
+def compare(config):
+    parent = Run.start(LESSON, cell=f"{config.cell}-compare", run_dir=config.run_dir)
     results, histories = {}, {}
     for stateful in (False, True):
         name = "stateful" if stateful else "stateless"
         print(f"\n===== {name} training =====")
-        child = Run.start(LESSON, cell=args.cell, run_dir=parent.path / name)
-        _, metrics = train(args, stateful=stateful, run=child, look_inside=False)
-        child.finish()
-        results[name] = {
-            k: metrics[k]
-            for k in (
-                "val_loss_nats",
-                "val_bpc",
-                "val_loss_windows_nats",
-                "train_loss_nats",
-                "epochs_run",
-                "train_seconds",
-            )
-        }
-        histories[name] = metrics_history(child)
+        run_lesson(LESSON, dataclasses.replace(config, stateful=stateful, run_dir=str(parent.path / name)))
+        metrics = json.loads((parent.path / name / "metrics.json").read_text())
+        results[name] = {k: metrics[k] for k in COMPARED}
+        histories[name] = metrics["history"]
     parent.save_figure(plot_compare(histories), "stateless_vs_stateful.png")
-    print("\n              val (state carried)   val (fresh windows)   train    seconds")
+    table = [
+        "| training | validation, state carried (nats) | bits | validation, fresh windows (nats) "
+        "| train (nats) | epochs | seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
-        print(
-            f"  {name:<10}  {r['val_loss_nats']:.3f} nats {r['val_bpc']:.3f} bpc   "
-            f"{r['val_loss_windows_nats']:.3f} nats           {r['train_loss_nats']:.3f}   {r['train_seconds']:.0f}"
+        table.append(
+            f"| {name} | {r['val_loss_nats']:.3f} | {r['val_bpc']:.3f} | {r['val_loss_windows_nats']:.3f} "
+            f"| {r['train_loss_nats']:.3f} | {r['epochs_run']} | {r['train_seconds']:.0f} |"
         )
-    flat = {f"{name}_{k}": v for name, r in results.items() for k, v in r.items()}
-    parent.write_metrics(flat, epochs=args.epochs, seed=args.seed, quick=args.quick)
+    write_atomic(parent.file("compare.md"), "\n".join(table) + "\n")
+    print("\n" + "\n".join(table))
+    parent.write_metrics({f"{name}_{k}": v for name, r in results.items() for k, v in r.items()}, config)
     parent.finish()
     return parent
-
-
-def metrics_history(run) -> dict:
-    return json.loads((run.path / "metrics.json").read_text())["history"]
 
 
 def plot_compare(histories):
@@ -695,138 +861,48 @@ def plot_compare(histories):
         ax.plot(
             epochs, h["val_loss_windows"], "s--", color=color, alpha=0.6, label=f"{name}: validation, fresh windows"
         )
-    ax.set(xlabel="epoch", ylabel="loss (nats per character)", title="Stateless vs stateful training")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    longest = max(len(h["val_loss"]) for h in histories.values())
+    ax.set(
+        xlabel="epoch",
+        ylabel="loss (nats per character)",
+        title="Stateless vs stateful training",
+        xticks=np.arange(1, longest + 1),
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
 # %% [markdown]
-# ## Predicting from the command line
-
+# ## 13. Predicting from the command line
+# `predict` loads a saved model (the newest run's, or `--model PATH`) and continues each
+# priming text given as an argument. It uses only the definitions in this file, so it never
+# trains.
 
 # %%
-def load_char_model(path):
-    model = load_model(path, LESSON)
-    info_file = Path(path).parent / CHAR_FILE
-    if not info_file.is_file():
-        raise CourseError(f"{info_file} is missing; training writes it next to the model")
-    info = json.loads(info_file.read_text())
-    return model, ModelSpec(**info["spec"]), list(info["vocab"])
+PREDICT_INPUT = "priming text; the model continues it (\\n = new line)"
+
+
+def predict_flags(parser):
+    parser.add_argument(
+        "--temperature",
+        type=cli.non_negative_float,
+        default=0.8,
+        help="0 = greedy, below 1 safer, above 1 wilder (default 0.8)",
+    )
+    parser.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
+    parser.add_argument("--length", type=cli.positive_int, default=300, help="characters to generate (default 300)")
+    parser.add_argument("--seed", type=cli.seed, default=0, help="sampling seed (default 0)")
 
 
 def predict(args):
     if not args.inputs:
         raise CourseError('give one or more priming strings, e.g.: predict "ROMEO:" "To be"')
     path = args.model or newest_model(LESSON)
-    model, spec, vocab = load_char_model(path)
-    generator = Generator(model, spec, vocab)
+    generator = Generator(*load_char_model(path))
     for i, prime in enumerate(args.inputs):
         prime = prime.replace("\\n", "\n")
         text = generator.generate(
             prime, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed + i
         )
         print(f"{prime}{text}\n")
-
-
-BENCHMARKS = [
-    {
-        "name": "default",
-        "args": [],
-        "report": ["val_loss_nats", "val_bpc", "val_perplexity", "epochs_run", "chars_per_second"],
-        "target": "readable samples, <= 300 s",
-    },
-    {
-        "name": "gru512-stateful-15min",
-        # --epochs sized to the budget (about 87 s each on 2 cores), so the cosine schedule decays fully
-        "args": ["--units", "512", "--dropout", "0.25", "--stateful", "--epochs", "9", "--max-minutes", "14"],
-        "report": [
-            "val_loss_nats",
-            "val_bpc",
-            "val_perplexity",
-            "val_loss_windows_nats",
-            "epochs_run",
-            "chars_per_second",
-        ],
-        "target": "val_loss_nats <= 1.50, <= 900 s",
-    },
-    {
-        "name": "compare-stateless-stateful",
-        "args": ["compare", "--epochs", "3", "--max-minutes", "0"],
-        "report": [
-            "stateless_val_loss_nats",
-            "stateful_val_loss_nats",
-            "stateless_val_loss_windows_nats",
-            "stateful_val_loss_windows_nats",
-        ],
-        "target": "measured, no target: same seed, same number of updates",
-    },
-]
-
-
-def add_model_flags(parser) -> None:
-    parser.add_argument(
-        "--text", default=None, metavar="FILE", help="train on your own UTF-8 text file instead of tiny Shakespeare"
-    )
-    parser.add_argument("--units", type=cli.positive_int, default=256, help="units per recurrent layer (default 256)")
-    parser.add_argument("--layers", type=cli.positive_int, default=1, help="stacked recurrent layers (default 1)")
-    parser.add_argument("--embed-dim", type=cli.positive_int, default=64, help="character embedding size (default 64)")
-    parser.add_argument(
-        "--seq-len", type=cli.positive_int, default=64, help="window length: how far back gradients flow (default 64)"
-    )
-    parser.add_argument("--dropout", type=cli.fraction, default=0.0, help="dropout after each layer (default 0)")
-    parser.add_argument(
-        "--lr", type=cli.positive_float, default=3e-3, help="Adam learning rate, cosine-decayed (default 3e-3)"
-    )
-    parser.add_argument("--stateful", action="store_true", help="carry the hidden state across consecutive windows")
-    parser.add_argument(
-        "--temperature", type=cli.non_negative_float, default=0.8, help="sampling temperature (default 0.8)"
-    )
-    parser.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
-    parser.add_argument(
-        "--prime", default="\n", help="text to start each sample with, \\n = new line (default: a new line)"
-    )
-    parser.add_argument(
-        "--sample-length", type=cli.positive_int, default=400, help="characters per sample (default 400)"
-    )
-    parser.add_argument(
-        "--neuron-chars",
-        type=cli.positive_int,
-        default=20_000,
-        help="validation characters the unit search reads (default 20000)",
-    )
-    parser.add_argument(
-        "--max-minutes",
-        type=cli.non_negative_float,
-        default=4.0,
-        help="stop after the epoch that would overrun this many minutes of training; 0 = no limit (default 4)",
-    )
-
-
-def run(argv=None):
-    import sys
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = cli.train_parser(LESSON, __doc__.splitlines()[0], epochs=8, batch_size=64, cell="gru")
-    add_model_flags(parser)
-    predict_args = cli.predict_parser(LESSON, "priming text; the model continues it (\\n = new line)")
-    predict_args.add_argument(
-        "--temperature",
-        type=cli.non_negative_float,
-        default=0.8,
-        help="0 = greedy, below 1 safer, above 1 wilder (default 0.8)",
-    )
-    predict_args.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
-    predict_args.add_argument(
-        "--length", type=cli.positive_int, default=300, help="characters to generate (default 300)"
-    )
-    predict_args.add_argument("--seed", type=cli.non_negative_int, default=0, help="sampling seed (default 0)")
-    if argv and argv[0] == "compare":
-        parser.prog += " compare"
-        return cli.run_cli(argv[1:], train=compare, parser=parser)
-    return cli.run_cli(argv, train=train_cli, parser=parser, predict=predict, predict_args=predict_args)
-
-
-if __name__ == "__main__":
-    cli.main(run)

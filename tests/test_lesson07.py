@@ -1,22 +1,121 @@
-"""Lesson 07: the char-level LM trains, samples reproducibly, and its unit search works."""
+"""Lesson 07: the lesson runs as a notebook (quick) and learns; sampling, stateful reading and the unit search work."""
 
 import json
+import re
 
 import keras
 import numpy as np
 import pytest
 
 from course_utils import CourseError, sampling
-from lessons import lesson07_char_lm as lesson
+from course_utils.lesson import definitions, main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
+from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
 
+LESSON = "lesson07_char_lm"
+lesson = definitions(LESSON)
 VOCAB = list("\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def run(argv):
+    return main(LESSON, argv)
 
 
 def small_model(seed=0, cell="gru", units=16):
     keras.utils.set_random_seed(seed)
     spec = lesson.ModelSpec(len(VOCAB), cell=cell, units=units, layers=2, embed_dim=8)
     return lesson.build_model(spec), spec
+
+
+@pytest.fixture(scope="module")
+def notebook_run(real_data, tmp_path_factory):
+    return execute_lesson(LESSON, tmp_path_factory.mktemp("lesson07"))
+
+
+@pytest.fixture(scope="module")
+def quick_run(notebook_run):
+    return notebook_run[1]
+
+
+def test_the_notebook_shows_each_step(notebook_run):
+    notebook, run_dir = notebook_run
+    metrics = read_metrics(run_dir)
+    assert_every_code_cell_shows_something(notebook)
+    assert figures_shown(notebook) == 2 + min(3, len(metrics["neurons"])), "loss curves, unit search, unit plots"
+    text = printed_text(notebook)
+    assert f"Validation loss (state carried): {metrics['val_loss_nats']:.4f} nats/char" in text
+    assert "Vocabulary: 65 characters" in text and "One stateless batch: inputs (32, 64), targets (32, 64)" in text
+    assert "(continues batch 1's row)" in text
+    assert "Total params" in text, "model.summary() is shown"
+    assert "The untrained model, primed with" in text
+    assert "--- epoch 1:" in text and "--- epoch 2:" in text, "a sample after every epoch"
+    assert "Temperature 0:" in text and "Temperature 1:" in text and "| text feature | best unit |" in text
+    # Untrained, the model is as unsure as a uniform guess; trained, it is far better.
+    untrained = float(re.search(r"\| the untrained model, on the batch above \| ([\d.]+) \|", text).group(1))
+    assert untrained == pytest.approx(np.log(65), abs=0.05)
+    assert metrics["val_loss_nats"] < untrained - 1.0
+
+
+def test_quick_run_writes_every_output(quick_run):
+    metrics = read_metrics(quick_run)
+    assert metrics["quick"] is True and metrics["units"] == 96 and metrics["stateful"] is False
+    # A 2-epoch seeded run on 108k characters must be far better than guessing among 65 characters.
+    assert metrics["val_loss_nats"] < 0.7 * np.log(65)
+    assert metrics["val_bpc"] == pytest.approx(metrics["val_loss_nats"] / np.log(2))
+    assert metrics["val_perplexity"] == pytest.approx(np.exp(metrics["val_loss_nats"]))
+    assert metrics["val_loss_windows_nats"] < 0.7 * np.log(65)
+    assert metrics["epochs"] == metrics["epochs_run"] == 2 and metrics["chars_per_second"] > 0
+    assert metrics["train_chars"] == 108_000 and metrics["val_chars"] == 12_000 and metrics["vocab_size"] == 65
+    assert len(metrics["samples"]["0.5"]) == 120
+    assert metrics["samples"]["0"] != metrics["samples"]["1"]
+    neurons = metrics["neurons"]
+    assert neurons and abs(neurons[0]["r"]) > 2 * neurons[0]["chance_abs_r"]
+    for png in ("loss_curves.png", "neuron_search.png", "neuron_1.png"):
+        assert_png(quick_run / png)
+    scalars = tensorboard_scalars(quick_run / "logs")
+    assert sorted(scalars["validation/epoch_loss"]) == [0, 1]
+    assert sorted(scalars["validation/epoch_bpc"]) == [0, 1]
+    assert "lesson/final/val_perplexity" in scalars
+    assert sorted(scalars["lesson/samples"]) == [0, 1]  # a text sample in TensorBoard after every epoch
+    assert json.loads((quick_run / lesson.CHAR_FILE).read_text())["vocab"][0] == "\n"
+
+
+def test_metrics_record_the_whole_configuration(quick_run):
+    record = json.loads((quick_run / "metrics.json").read_text())
+    fields = lesson.Config.__dataclass_fields__
+    assert set(fields) <= set(record), f"missing: {set(fields) - set(record)}"
+
+
+def test_predict_continues_each_prime_reproducibly(quick_run, capsys):
+    argv = ["predict", "--model", str(quick_run / "model.keras"), "--length", "30", "--seed", "3", "ROMEO:", "To be"]
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ROMEO:") and "\nTo be" in out
+    assert run(argv) == 0
+    assert capsys.readouterr().out == out  # same seed, same text
+    assert run(argv[:-4] + ["--seed", "4", "ROMEO:"]) == 0
+    other = capsys.readouterr().out
+    assert other.startswith("ROMEO:") and other != out[: len(other)], "another seed, another text"
+
+
+def test_compare_runs_both_variants(real_data, tmp_path):
+    from course_utils import data
+
+    text = tmp_path / "shakespeare_30k.txt"
+    text.write_text(data.read_text("tinyshakespeare")[:30_000])
+    folder = tmp_path / "cmp"
+    argv = ["compare", "--quick", "--epochs", "1", "--units", "32", "--neuron-chars", "500", "--sample-length", "20"]
+    assert run(argv + ["--text", str(text), "--run-dir", str(folder)]) == 0
+    metrics = read_metrics(folder)
+    children = {name: read_metrics(folder / name) for name in ("stateless", "stateful")}
+    assert children["stateless"]["stateful"] is False and children["stateful"]["stateful"] is True
+    assert children["stateless"]["seed"] == children["stateful"]["seed"]
+    assert abs(children["stateless"]["steps_per_epoch"] - children["stateful"]["steps_per_epoch"]) <= 1
+    for name, child in children.items():
+        assert metrics[f"{name}_val_loss_nats"] == child["val_loss_nats"] < np.log(child["vocab_size"])
+        assert metrics[f"{name}_val_loss_windows_nats"] == child["val_loss_windows_nats"]
+    assert_png(folder / "stateless_vs_stateful.png")
+    assert "| stateful |" in (folder / "compare.md").read_text()
 
 
 def test_sampling_helpers():
@@ -30,6 +129,14 @@ def test_sampling_helpers():
     assert sampling.sample(logits, np.random.default_rng(0), temperature=0) == 1
     with pytest.raises(CourseError):
         sampling.probabilities(logits, -1.0)
+
+
+def test_next_char_table_sharpens_with_low_temperature():
+    table = lesson.next_char_table(np.array([1.0, 3.0, 2.0]), ["a", "b", "c"], temperatures=(0.5, 2.0), top=2)
+    rows = table.splitlines()
+    assert rows[2].startswith("| 'b' |") and rows[3].startswith("| 'c' |")
+    cold, hot = (float(p) for p in rows[2].strip("| ").split(" | ")[1:])
+    assert cold > hot
 
 
 def test_sampling_with_a_fixed_seed_is_reproducible():
@@ -86,8 +193,10 @@ def test_carried_state_evaluation_equals_reading_the_text_in_one_go():
     whole = lesson.nll_sum(stateless.predict_on_batch(ids[None, :-1]), ids[None, 1:]) / 600
     assert carried == pytest.approx(whole, rel=1e-4)
     assert lesson.eval_streams(600) == 5
-    # Fresh-state windows see less context; a short text still gives a (partial) batch.
-    assert lesson.windowed_loss(stateless, ids, seq_len=64) > 0
+    # Fresh-state windows: the same as reading each window of 64 alone (a short text still gives a partial batch).
+    windows = lesson.windowed_loss(stateless, ids, seq_len=64)
+    x, y = ids[: 9 * 64].reshape(9, 64), ids[1 : 9 * 64 + 1].reshape(9, 64)
+    assert windows == pytest.approx(lesson.nll_sum(stateless.predict_on_batch(x), y) / y.size, rel=1e-4)
 
 
 def test_neuron_search_finds_a_planted_unit():
@@ -117,57 +226,16 @@ def test_text_features():
     assert f["inside brackets"][text.index("x")] == 1
 
 
-def test_quick_run_end_to_end(real_data, tmp_path, capsys):
-    run_dir = tmp_path / "run"
-    assert lesson.run(["--quick", "--run-dir", str(run_dir)]) == 0
-    metrics = read_metrics(run_dir)
-    # A 2-epoch seeded run on 108k characters must be far better than guessing among 65 characters.
-    assert metrics["val_loss_nats"] < 0.7 * np.log(65)
-    assert metrics["val_bpc"] == pytest.approx(metrics["val_loss_nats"] / np.log(2))
-    assert metrics["val_perplexity"] == pytest.approx(np.exp(metrics["val_loss_nats"]))
-    assert metrics["epochs"] == metrics["epochs_run"] == 2
-    assert len(metrics["samples"]["0.5"]) == 120
-    neurons = metrics["neurons"]
-    assert neurons and abs(neurons[0]["r"]) > 2 * neurons[0]["chance_abs_r"]
-    for png in ("loss_curves.png", "neuron_search.png", "neuron_1.png"):
-        assert_png(run_dir / png)
-    scalars = tensorboard_scalars(run_dir / "logs")
-    assert sorted(scalars["validation/epoch_loss"]) == [0, 1]
-    assert sorted(scalars["validation/epoch_bpc"]) == [0, 1]
-    assert "lesson/final/val_perplexity" in scalars
-    assert sorted(scalars["lesson/samples"]) == [0, 1]  # a text sample in TensorBoard after every epoch
-    assert json.loads((run_dir / lesson.CHAR_FILE).read_text())["vocab"][0] == "\n"
-
-    capsys.readouterr()
-    model = str(run_dir / "model.keras")
-    assert lesson.run(["predict", "--model", model, "--length", "30", "--seed", "3", "ROMEO:", "To be"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("ROMEO:") and "To be" in out
-    assert lesson.run(["predict", "--model", model, "--length", "30", "--seed", "3", "ROMEO:", "To be"]) == 0
-    assert capsys.readouterr().out == out  # same seed, same text
-    assert lesson.run(["predict", "--model", model, "--temperature", "0", "--length", "30", "héllo"]) == 2
-    assert "never saw" in capsys.readouterr().err
-
-
-def test_compare_runs_both_variants(real_data, tmp_path):
-    run_dir = tmp_path / "cmp"
-    assert (
-        lesson.run(
-            ["compare", "--quick", "--epochs", "1", "--units", "32", "--neuron-chars", "500", "--run-dir", str(run_dir)]
-        )
-        == 0
-    )
-    metrics = read_metrics(run_dir)
-    assert metrics["stateless_val_loss_nats"] < np.log(65) and metrics["stateful_val_loss_nats"] < np.log(65)
-    assert_png(run_dir / "stateless_vs_stateful.png")
-
-
 @pytest.fixture
-def bad_texts(tmp_path):
+def bad_inputs(tmp_path, quick_run):
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 100)
     (tmp_path / "tiny.txt").write_text("To be or not to be.\n" * 10)
     (tmp_path / "latin1.txt").write_bytes(("caf\xe9 " * 3000).encode("latin-1"))
+    bare = tmp_path / "bare"  # a lesson07 model without the char_lm.json beside it
+    bare.mkdir()
+    (bare / "lesson.txt").write_text(LESSON + "\n")
+    (bare / "model.keras").write_bytes((quick_run / "model.keras").read_bytes())
     return tmp_path
 
 
@@ -179,11 +247,17 @@ def bad_texts(tmp_path):
         (["--text", "{dir}/tiny.txt"], "has only 200 characters"),
         (["--text", "{dir}/latin1.txt"], "not UTF-8"),
         (["--text", "{dir}/missing.txt"], "does not exist"),
+        (["--prime", "héllo"], "never saw"),
         (["--temperature", "-1"], "expected 0 or more"),
         (["--epochs", "0"], "expected a number above 0"),
+        (["compare", "--units", "0"], "expected a number above 0"),
         (["predict", "--model", "nope.keras", "ROMEO:"], "does not exist"),
+        (["predict", "--model", "{quick}", "--temperature", "0", "héllo"], "never saw"),
+        (["predict", "--model", "{quick}"], "give one or more priming strings"),
+        (["predict", "--model", "{quick}", "--seed", "4294967296", "A"], "below 2**32"),
+        (["predict", "--model", "{dir}/bare/model.keras", "ROMEO:"], "char_lm.json is missing"),
     ],
 )
-def test_bad_input_gives_one_line_error(argv, message, bad_texts, capsys):
-    argv = [a.replace("{dir}", str(bad_texts)) for a in argv]
-    assert_one_line_error(lesson.run, argv, capsys, message)
+def test_bad_input_gives_one_line_error(argv, message, bad_inputs, quick_run, capsys):
+    argv = [a.replace("{dir}", str(bad_inputs)).replace("{quick}", str(quick_run / "model.keras")) for a in argv]
+    assert_one_line_error(run, argv, capsys, message)
