@@ -159,7 +159,8 @@ def _is_definition(node: ast.stmt) -> bool:
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return True
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-    return bool(targets) and all(isinstance(t, ast.Name) and t.id.isupper() for t in targets)
+    names = [n for t in targets for n in (t.elts if isinstance(t, ast.Tuple) else [t])]
+    return bool(names) and all(isinstance(n, ast.Name) and n.id.isupper() for n in names)
 
 
 def definitions(lesson: str) -> types.ModuleType:

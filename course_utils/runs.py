@@ -128,8 +128,8 @@ class Run:
 
     def write_metrics(self, metrics: dict, config=None, **context) -> Path:
         """Write ``metrics.json``: the lesson's figures, its whole configuration, wall time, backend and versions."""
-        if config is not None:
-            context = {**dataclasses.asdict(config), **context}
+        if config is not None:  # its run_dir is what was asked for (often None); the record says where the run is
+            context = {**{k: v for k, v in dataclasses.asdict(config).items() if k != "run_dir"}, **context}
         record = {
             "lesson": self.lesson,
             "run_dir": str(self.path),

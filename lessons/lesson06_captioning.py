@@ -1,41 +1,30 @@
 """Lesson 06: one-to-many, writing a caption for a photograph (Flickr8k).
 
-What you will see:
-1. Flickr8k: 8,091 photographs with five captions each and the official 6,000 / 1,000 /
-   1,000 split. The loader works with whatever images are on disk and says how many it found.
-2. An image encoder turns the photo into a grid of feature vectors (and their average, one
-   vector for the whole photo):
-   - `--encoder scratch` (default): a small CNN trained together with the caption writer,
-     fully offline;
-   - `--encoder pretrained`: EfficientNetB0 with ImageNet weights, its features computed once
-     and cached on disk (needs to download the weights the first time).
-3. An RNN decoder (`--cell rnn|lstm|gru`) writes the caption one word at a time. The image
-   enters either as the decoder's initial state ("inject") or is added to the decoder's
-   output at every word ("merge", the default), and with `--attention` the decoder also
-   looks at every cell of the feature grid at every word (soft attention, as in Show, Attend
-   and Tell), drawn over the photo word by word (attention.png).
-4. Greedy decoding and beam search from course_utils.decoding, the same code lesson 05
-   translates with.
-5. BLEU-1..4 against the five reference captions of each test photo, next to a baseline that
-   writes the most frequent training caption for every photo; a figure of test photos with
-   their generated and reference captions (captions.png); sample captions in TensorBoard's
-   TEXT tab after every epoch.
+A one-to-many network gets one input and writes a sequence. Here the input is a photograph
+from Flickr8k (8,091 photos, five captions each, the official 6,000 / 1,000 / 1,000 split) and
+the sequence is a caption: a CNN encoder turns the photo into a grid of feature vectors, and
+an RNN decoder writes the caption one word at a time, with greedy decoding or beam search
+(the same code lesson 05 translates with). BLEU against the five reference captions of each
+test photo tells how well it did, next to a baseline that writes one caption for every photo.
 
-Run it:   make lesson06            (under 2 minutes on 2 CPU cores with the 1,000-image subset)
+Run it:   make lesson06                       (under 2 minutes on 2 CPU cores, 1,000-image subset)
+          make lesson06 ARGS="--attention"    (soft attention, drawn over the photo: attention.png)
+          make lesson06 ARGS="--encoder pretrained --attention --epochs 20 --max-minutes 0"
 Options:  --cell lstm, --inject, --attention, --encoder pretrained, --beam 5, --quick
 Predict:  python -m lessons.lesson06_captioning predict path/to/photo.jpg
+Notebook: make notebooks, then open lessons/lesson06_captioning.ipynb
 """
 
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import argparse
 import collections
 import hashlib
 import json
 import math
 import re
 import socket
+import textwrap
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,10 +34,13 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
+from course_utils.atomic import atomic_target, write_atomic
 from course_utils.bleu import reference_streams
 from course_utils.decoding import decode, next_token_log_probs
+from course_utils.layers import recurrent_layer
+from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, TimeBudget, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
 
 LESSON = "lesson06_captioning"
 SETTINGS_FILE = "captioning.json"  # vocabulary and model settings, saved next to the model
@@ -58,33 +50,82 @@ SPLIT_FILES = {
     "dev": "Flickr_8k.devImages.txt",
     "test": "Flickr_8k.testImages.txt",
 }
-PAD, UNK, START, END = "", "[unk]", "[start]", "[end]"
+PAD = ""  # id 0
+UNK = "[unk]"  # id 1: a word seen too rarely in training
+START = "[start]"
+END = "[end]"
 CAPTIONS = 5  # per photo
 PRETRAINED_SIZE = 224
 PRETRAINED_FILE = "efficientnetb0_notop.h5"
 PRETRAINED_URL = "https://storage.googleapis.com/keras-applications/" + PRETRAINED_FILE
 DOWNLOAD_TIMEOUT_S = 15
 
-BENCHMARKS = [
-    {
-        "name": "default",
-        "args": [],
-        "report": ["bleu4", "bleu1", "baseline_bleu4", "baseline_bleu1", "train_seconds"],
-        "target": "make lesson06 <= 600 s on 2 CPU cores (1,000-image subset); bleu4 > baseline_bleu4",
-    },
-    {
-        "name": "pretrained-full",
-        "args": ["--encoder", "pretrained", "--attention", "--epochs", "20", "--max-minutes", "0"],
-        "report": ["bleu4", "bleu1", "baseline_bleu4"],
-        "target": "bleu4 >= 0.20 with all 8,091 images and ImageNet weights (a user's machine)",
-    },
-]
+# %% [markdown]
+# ## 0. Configuration
+# Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
+# the lesson again; as a script every field is a flag (`--cell lstm`, `--attention`). The batch
+# size counts photos, each with its five captions. `--quick` (or `COURSE_QUICK=1` in the
+# environment, for a notebook) trains a smaller model on 250 photos in seconds.
+
+
+# %%
+@dataclass
+class Config(LessonConfig):
+    cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
+    epochs: int = flag(30, "training epochs", type=cli.positive_int)
+    batch_size: int = flag(16, "batch size, in photos (five captions each)", type=cli.positive_int)
+    encoder: str = flag(
+        "scratch",
+        "scratch: a small CNN trained with the decoder (offline); pretrained: "
+        "EfficientNetB0 with ImageNet weights (downloads them once)",
+        choices=("scratch", "pretrained"),
+    )
+    inject: bool = flag(
+        False, "the image initialises the RNN state (default: merge, added to its output at every word)"
+    )
+    attention: bool = flag(False, "soft attention over the feature grid")
+    units: int = flag(256, "recurrent units", type=cli.positive_int)
+    embed_dim: int = flag(128, "word vector size", type=cli.positive_int)
+    image_size: int = flag(64, "side of the square photo the scratch CNN sees", type=cli.positive_int)
+    min_count: int = flag(3, "keep words seen at least this often in training captions", type=cli.positive_int)
+    max_words: int = flag(16, "captions are cut to this many words for training", type=cli.positive_int)
+    max_photos: int = flag(0, "use at most this many training photos (0: all on disk)", type=cli.non_negative_int)
+    dropout: float = flag(0.3, "dropout rate", type=cli.fraction)
+    lr: float = flag(2e-3, "Adam learning rate", type=cli.positive_float)
+    patience: int = flag(3, "stop after this many epochs without a better validation loss", type=cli.positive_int)
+    beam: int = flag(3, "beam width for the test BLEU", type=cli.positive_int)
+    alpha: float = flag(0.0, "beam length normalisation", type=float)
+    max_minutes: float = flag(8.0, "stop training before this many minutes (0 = no limit)", type=cli.non_negative_float)
+    imagenet_weights: str = flag(
+        "imagenet", "weights of the pretrained encoder: imagenet, or none for random ones (the offline tests)"
+    )
+
+    QUICK = {"epochs": 10, "units": 96, "embed_dim": 48, "image_size": 48, "max_photos": 250, "max_minutes": 0}
+
+    def model_name(self) -> str:
+        return (
+            f"{self.encoder} CNN + {self.cell.upper()}({self.units}), image by "
+            f"{'inject' if self.inject else 'merge'}{', attention' if self.attention else ''}"
+        )
+
+
+config = configure(Config, LESSON)
+set_seed(config.seed)
+run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+print(
+    f"Lesson 06: image captioning with a {config.model_name()}{' (quick)' if config.quick else ''}. "
+    f"Outputs go to {display_path(run.path)}"
+)
+show(config)
 
 # %% [markdown]
 # ## 1. The data: captions for every photo, images for those on disk
 # The captions file has lines `photo.jpg#k<TAB>caption` (k = 0..4). Captions are lower-cased
 # and cut into words; punctuation is dropped (the references end with " ." or not, at
-# random). A data root may hold the official zips or their extracted folders; both work.
+# random). A data root may hold the official zips or their extracted folders; both work, and
+# the loader keeps the photos whose image file is there and says how many it found. The
+# course's data holds a subset of the images; the quick configuration uses fewer still
+# (`max_photos` training photos and proportionally fewer validation and test photos).
 
 
 # %%
@@ -159,12 +200,27 @@ def load_flickr8k(text_dir: Path | None = None, image_dir: Path | None = None) -
     return Flickr8k(captions, splits, image_dir)
 
 
+def limit(dataset: Flickr8k, max_photos: int) -> None:
+    """Keep ``max_photos`` training photos and proportionally fewer dev and test photos."""
+    if max_photos:
+        for split, share in (("train", 1.0), ("dev", 0.2), ("test", 0.3)):
+            dataset.splits[split] = dataset.splits[split][: max(4, int(max_photos * share))]
+
+
+dataset = load_flickr8k()
+limit(dataset, config.max_photos)
+print(
+    f"{len(dataset.captions):,} photos have captions; this run uses "
+    + ", ".join(f"{len(names):,} {split}" for split, names in dataset.splits.items())
+    + " photos"
+)
+
 # %% [markdown]
 # ## 2. Reading photos, whatever their format
 # TensorFlow decodes JPEG, PNG, GIF and BMP. Asking for three channels turns a grayscale
-# photo into RGB and drops a PNG's alpha channel. Every photo is squashed to a square
-# (the CNN wants one fixed size); the decoded arrays are cached in `.cache/`, so the second
-# run starts at once.
+# photo into RGB and drops a PNG's alpha channel. Every photo is squashed to a square (the
+# CNN wants one fixed size). Here is a training photo with its five reference captions, and
+# the same photo as the scratch CNN sees it:
 
 
 # %%
@@ -181,6 +237,42 @@ def read_image(path, size: int) -> np.ndarray:
     return np.clip(np.round(image.numpy()), 0, 255).astype("uint8")
 
 
+def plot_photo(dataset: Flickr8k, name: str, small: int):
+    """A photo, the same photo at ``small`` x ``small`` pixels, and its reference captions."""
+    import matplotlib.pyplot as plt
+
+    fig, (big_ax, small_ax) = plt.subplots(1, 2, figsize=(9, 6.2), gridspec_kw={"width_ratios": [3, 2]})
+    big_ax.imshow(read_image(dataset.image_dir / name, 256))
+    small_ax.imshow(read_image(dataset.image_dir / name, small), interpolation="nearest")
+    big_ax.set_title(name, fontsize=10)
+    small_ax.set_title(f"what the scratch CNN sees: {small}x{small}", fontsize=10)
+    for ax in (big_ax, small_ax):
+        ax.axis("off")
+    references = "\n".join(textwrap.fill(f"{i + 1}. {c}", 95) for i, c in enumerate(dataset.captions[name]))
+    fig.text(0.02, 0.02, references, fontsize=10, va="bottom")
+    fig.suptitle("A training photo and its five reference captions")
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
+    return fig
+
+
+example_name = dataset.splits["train"][0]
+show_figure(plot_photo(dataset, example_name, config.image_size), run, "example_photo.png")
+
+# %% [markdown]
+# ## 3. Encoders: a small CNN from scratch, or a network pretrained on ImageNet
+# A CNN turns the photo into a grid of feature vectors, each describing one region.
+# - `encoder="scratch"` (the default): a small CNN trained together with the caption writer,
+#   fully offline. The model sees the photo's pixels, decoded once and cached in `.cache/`,
+#   so the second run starts at once.
+# - `encoder="pretrained"`: EfficientNetB0 with ImageNet weights, whose grid already "knows"
+#   dogs, grass and water. Its features are computed once for every photo and cached (a 7x7
+#   grid with `attention`, its average otherwise); the weights are downloaded the first time.
+#
+# Without a download (as on the course's build machines) the small CNN learns its features from
+# our captions alone: far fewer photos, far weaker features, but it runs anywhere.
+
+
+# %%
 def cached(kind: str, names: list[str], folder: Path, compute) -> np.ndarray:
     """``compute()`` once per (kind, photos, folder); later runs load the .npy from .cache/."""
     key = hashlib.sha256("\n".join([kind, str(folder.resolve()), *names]).encode()).hexdigest()[:16]
@@ -188,11 +280,8 @@ def cached(kind: str, names: list[str], folder: Path, compute) -> np.ndarray:
     if path.is_file():
         return np.load(path)
     array = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}")
-    with open(tmp, "wb") as f:
+    with atomic_target(path) as tmp, open(tmp, "wb") as f:
         np.save(f, array)
-    tmp.replace(path)
     return array
 
 
@@ -209,16 +298,6 @@ def read_images(names: list[str], folder: Path, size: int) -> np.ndarray:
     return cached(f"images{size}", names, folder, compute)
 
 
-# %% [markdown]
-# ## 3. Encoders: a small CNN from scratch, or a network pretrained on ImageNet
-# A CNN turns the photo into a grid of feature vectors, each describing one region. With
-# ImageNet weights the grid already "knows" dogs, grass and water, so we compute it once
-# for every photo and cache it. Without a download (as on the course's build machines) the
-# small CNN learns its features from our captions alone: far fewer photos, far weaker
-# features, but it runs anywhere.
-
-
-# %%
 def imagenet_encoder(weights: str | None = "imagenet") -> keras.Model:
     """EfficientNetB0 without its classifier; fails in seconds, never hangs, when offline."""
     previous = socket.getdefaulttimeout()
@@ -251,24 +330,30 @@ def pretrained_features(network: keras.Model, images: np.ndarray, pool: bool, ba
     return np.concatenate(outputs)
 
 
-def visual_inputs(names, folder: Path, args, network=None) -> np.ndarray:
+def visual_inputs(names, folder: Path, config, network=None) -> np.ndarray:
     """What the captioning model sees of each photo: pixels (scratch) or cached CNN features."""
-    if args.encoder == "scratch":
-        return read_images(names, folder, args.image_size)
-    pool = not args.attention
+    if config.encoder == "scratch":
+        return read_images(names, folder, config.image_size)
+    pool = not config.attention
 
     def compute():
         images = read_images(names, folder, PRETRAINED_SIZE)
         print(f"Computing EfficientNetB0 features of {len(names):,} photos (cached for next time)")
-        return pretrained_features(network or imagenet_encoder(args.imagenet_weights), images, pool)
+        return pretrained_features(network or imagenet_encoder(config.imagenet_weights), images, pool)
 
-    return cached(f"efficientnetb0-{args.imagenet_weights}-{'pool' if pool else 'grid'}", names, folder, compute)
+    return cached(f"efficientnetb0-{config.imagenet_weights}-{'pool' if pool else 'grid'}", names, folder, compute)
 
+
+network = imagenet_encoder(config.imagenet_weights) if config.encoder == "pretrained" else None
+visual = {split: visual_inputs(names, dataset.image_dir, config, network) for split, names in dataset.splits.items()}
+for split, array in visual.items():
+    print(f"{split:>5}: {array.shape[0]:,} photos, each a {array.shape[1:]} array of {array.dtype}")
 
 # %% [markdown]
 # ## 4. Words
-# Every caption becomes `[start] w1 w2 ... [end]`. The decoder reads `[start] w1 ... wn` and
-# learns to predict `w1 ... wn [end]` (teacher forcing). Rare words become `[unk]`.
+# Every caption becomes `[start] w1 w2 ... [end]`, cut to `max_words` words. The decoder reads
+# `[start] w1 ... wn` and learns to predict `w1 ... wn [end]` (teacher forcing). Words seen fewer
+# than `min_count` times in the training captions become `[unk]`; id 0 is padding.
 
 
 # %%
@@ -294,6 +379,38 @@ class Vocab:
         return " ".join(self.words[i] for i in ids if i > self.end_id or i == 1)
 
 
+def caption_tokens(dataset: Flickr8k, names: list[str], vocab: Vocab, max_words: int) -> np.ndarray:
+    """(photos, CAPTIONS, max_words + 2) token ids; a photo with fewer captions gets all-padding rows."""
+    out = np.zeros((len(names), CAPTIONS, max_words + 2), dtype="int32")
+    for row, name in enumerate(names):
+        captions = dataset.captions[name][:CAPTIONS]
+        out[row, : len(captions)] = vocab.encode(captions, max_words)
+    return out
+
+
+train_captions = [c for n in dataset.splits["train"] for c in dataset.captions[n]]
+vocab = Vocab.fit(train_captions, config.min_count)
+tokens = {split: caption_tokens(dataset, dataset.splits[split], vocab, config.max_words) for split in ("train", "dev")}
+lengths = np.array([len(c.split()) for c in train_captions])
+print(
+    f"{len(train_captions):,} training captions; {len(vocab.words):,} words (seen {config.min_count}+ times, "
+    f"with the four special ones); {np.mean(lengths <= config.max_words):.0%} of the captions have at most "
+    f"{config.max_words} words"
+)
+example_caption = dataset.captions[example_name][0]
+example_ids = vocab.encode([example_caption], config.max_words)[0]
+print(f'\nThe first caption of the photo above: "{example_caption}"')
+print(f"as ids:        {example_ids.tolist()}")
+print(f"and as words:  {[vocab.words[i] for i in example_ids]}")
+
+# %% [markdown]
+# ## 5. Batches: photos, each with its five captions
+# A batch holds `batch_size` photos and all five captions of each, so the CNN looks at a photo
+# once per batch, not once per caption. The target is the input shifted by one word; padding
+# (id 0) is ignored by the loss, and the embedding's mask keeps it out of the RNN.
+
+
+# %%
 class CaptionBatches(keras.utils.PyDataset):
     """Batches of photos, each with its five captions: the CNN looks at a photo once per batch,
     not once per caption. A new order every epoch when a seed is given."""
@@ -318,29 +435,29 @@ class CaptionBatches(keras.utils.PyDataset):
             self.rng.shuffle(self.order)
 
 
-def caption_tokens(dataset: Flickr8k, names: list[str], vocab: Vocab, max_words: int) -> np.ndarray:
-    """(photos, CAPTIONS, max_words + 2) token ids; a photo with fewer captions gets all-padding rows."""
-    out = np.zeros((len(names), CAPTIONS, max_words + 2), dtype="int32")
-    for row, name in enumerate(names):
-        captions = dataset.captions[name][:CAPTIONS]
-        out[row, : len(captions)] = vocab.encode(captions, max_words)
-    return out
-
+batch_inputs, batch_targets = CaptionBatches(visual["train"], tokens["train"], config.batch_size, seed=None)[0]
+print(
+    f"One batch: image {batch_inputs['image'].shape}, words {batch_inputs['words'].shape}, "
+    f"targets {batch_targets.shape} (photos, captions, words)"
+)
+print(f"Its first caption, read:    {[vocab.words[i] for i in batch_inputs['words'][0, 0]]}")
+print(f"and the words to predict:   {[vocab.words[i] for i in batch_targets[0, 0]]}")
+print(f"Padding is {np.mean(batch_targets == 0):.0%} of the batch's targets")
 
 # %% [markdown]
-# ## 5. The model: encoder, then an RNN that writes
+# ## 6. The model: encoder, then an RNN that writes
 # Two ways to give the RNN the photo (Tanti et al., 2018, "Where to put the image in an
 # image caption generator"):
-# - inject: the image vector becomes the RNN's initial state; the RNN must carry it in
-#   its memory for the whole caption.
+# - inject (`inject=True`): the image vector becomes the RNN's initial state; the RNN must
+#   carry it in its memory for the whole caption.
 # - merge (our default): the RNN only reads words (a language model), and the image vector
 #   is added to its output at every word, so the photo cannot fade out of memory by word
 #   ten; in Tanti et al.'s experiments it did as well or better, with a smaller RNN.
-# Measured here (scratch CNN, 753 training photos, GRU, seed 1337): merge wrote 59 different
-# captions for the 125 test photos, inject only 12, because the injected image had faded
-# into a few safe generic captions. BLEU-4 was 0.077 for merge and 0.097 for inject: BLEU
-# rewards a safe caption that shares n-grams with many references, so read BLEU next to
-# the captions themselves.
+#
+# Try `--inject` and compare the number of different captions the model writes for the test
+# photos (printed in section 11): an injected image that fades leaves a few safe, generic
+# captions, which BLEU can still reward, so read BLEU next to the captions themselves.
+#
 # With attention, the decoder's output at each word is a query: a softmax over the grid
 # cells picks which regions to average, and that context joins the next-word prediction
 # (the scores are computed after the RNN step, Luong-style, so the whole caption can be
@@ -363,9 +480,6 @@ class Spec:
     @property
     def states(self) -> int:
         return 2 if self.cell == "lstm" else 1
-
-
-RNN_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
 def make_layers(spec: Spec) -> dict:
@@ -398,7 +512,7 @@ def make_layers(spec: Spec) -> dict:
         layers["attention"] = keras.layers.Attention(use_scale=True, name="attention")
     layers["embedding"] = keras.layers.Embedding(spec.vocab_size, spec.embed_dim, mask_zero=True, name="embedding")
     layers["word_dropout"] = keras.layers.Dropout(spec.dropout, name="word_dropout")
-    layers["decoder_rnn"] = RNN_LAYERS[spec.cell](u, return_sequences=True, return_state=True, name="decoder_rnn")
+    layers["decoder_rnn"] = recurrent_layer(spec.cell, u, return_sequences=True, return_state=True, name="decoder_rnn")
     layers["hidden"] = keras.layers.Dense(u, activation="tanh", name="hidden")
     layers["out_dropout"] = keras.layers.Dropout(spec.dropout, name="out_dropout")
     layers["logits"] = keras.layers.Dense(spec.vocab_size, name="logits")
@@ -481,12 +595,36 @@ def training_model(spec: Spec, layers: dict | None = None) -> keras.Model:
     return keras.Model({"image": image, "words": words}, GroupCaptions(name="per_photo")(logits), name="captioner")
 
 
+spec = Spec(
+    len(vocab.words),
+    tuple(int(d) for d in visual["train"].shape[1:]),
+    config.encoder,
+    config.cell,
+    config.units,
+    config.embed_dim,
+    "inject" if config.inject else "merge",
+    config.attention,
+    config.dropout,
+)
+model = training_model(spec)
+next_word_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+model.compile(optimizer=keras.optimizers.Adam(config.lr, clipnorm=1.0), loss=next_word_loss)
+model.summary()
+logits = keras.ops.convert_to_numpy(model(batch_inputs, training=False))
+print(
+    f"On the batch above: logits {logits.shape} (photos, captions, words, vocabulary); untrained loss "
+    f"{float(next_word_loss(batch_targets, logits)):.2f}, a uniform guess over the "
+    f"vocabulary {math.log(len(vocab.words)):.2f}"
+)
+
 # %% [markdown]
-# ## 6. Writing a caption one word at a time
+# ## 7. Writing a caption one word at a time
 # At inference there is no true previous word: the model reads its own. The same layers are
 # rewired into an encoder (photo -> vector, keys, initial state) and a one-step decoder
 # (previous word, state -> next-word log-probabilities, new state). `course_utils.decoding`
-# runs greedy or beam search over that step function, as lesson 05 does for French.
+# runs greedy or beam search over that step function, as lesson 05 does for French. The
+# captioner shares the model's layers, so the captioner built here, from the untrained model,
+# writes better captions as training goes on:
 
 
 # %%
@@ -531,8 +669,9 @@ class Captioner:
         log_probs = next_token_log_probs(logits.numpy()[:, 0, :], banned=never)
         return log_probs, {**state, "rnn": [s.numpy() for s in states]}
 
-    def caption_ids(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0) -> list[list[int]]:
-        result = decode(
+    def decoded(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0):
+        """course_utils.decoding's result for a batch of photos: token ids and their log-probabilities."""
+        return decode(
             self.step,
             self.start(visual),
             beam_size=beam,
@@ -542,13 +681,21 @@ class Captioner:
             end_id=self.vocab.end_id,
             max_length=self.max_words + 1,
         )
-        return result.tokens
+
+    def caption_ids(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0) -> list[list[int]]:
+        return self.decoded(visual, beam, alpha).tokens
+
+    def write(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0, batch: int = 128):
+        """(captions, each caption's total log-probability under the model) for every photo."""
+        captions, log_probs = [], []
+        for i in range(0, len(visual), batch):
+            result = self.decoded(visual[i : i + batch], beam, alpha)
+            captions += [self.vocab.decode(t) for t in result.tokens]
+            log_probs += result.log_probs
+        return captions, np.array(log_probs)
 
     def captions(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0, batch: int = 128) -> list[str]:
-        out = []
-        for i in range(0, len(visual), batch):
-            out += [self.vocab.decode(t) for t in self.caption_ids(visual[i : i + batch], beam, alpha)]
-        return out
+        return self.write(visual, beam, alpha, batch)[0]
 
     def attention(self, visual: np.ndarray, beam: int = 1):
         """(words written, weights[word, grid cell]) for one photo."""
@@ -558,14 +705,78 @@ class Captioner:
         return [self.vocab.words[i] for i in written], weights
 
 
+captioner = Captioner(model, spec, vocab, config.max_words)
+for name, caption in zip(dataset.splits["dev"][:2], captioner.captions(visual["dev"][:2])):
+    print(f"{name}\n  untrained model: {caption}\n  a reference:     {dataset.captions[name][0]}")
+
 # %% [markdown]
-# ## 7. BLEU against five references, and a baseline to beat
+# ## 8. Training, with sample captions after every epoch
+# One line per epoch with the next-word loss on the training and validation captions, then
+# greedy captions of four validation photos (also in TensorBoard's TEXT tab). Training stops
+# when the validation loss has not improved for `patience` epochs (keeping the best epoch's
+# weights), or before it would pass `max_minutes`.
+
+
+# %%
+class SampleCaptions(keras.callbacks.Callback):
+    """Greedy captions of a few validation photos after each epoch (printed and in TensorBoard)."""
+
+    def __init__(self, captioner: Captioner, visual, names, references, run: Run):
+        super().__init__()
+        self.captioner, self.visual, self.names, self.references = captioner, visual, names, references
+        self.run = run
+
+    def on_epoch_end(self, epoch, logs=None):
+        outputs = self.captioner.captions(self.visual)
+        print("\n".join(f"  {n}: {o}" for n, o in zip(self.names, outputs)))
+        rows = [f"| {n} | {o} | {r[0]} |" for n, o, r in zip(self.names, outputs, self.references)]
+        self.run.log_text("captions/dev", "| photo | model | a reference |\n|---|---|---|\n" + "\n".join(rows), epoch)
+
+
+dev_names = dataset.splits["dev"]
+samples = SampleCaptions(captioner, visual["dev"][:4], dev_names[:4], [dataset.captions[n] for n in dev_names[:4]], run)
+stop = keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True)
+callbacks = [samples, stop, TimeBudget(config.max_minutes), *run.callbacks(histograms=False, resume=False)]
+t0 = time.time()
+history = model.fit(
+    CaptionBatches(visual["train"], tokens["train"], config.batch_size, config.seed),
+    validation_data=CaptionBatches(visual["dev"], tokens["dev"], 64, None),
+    epochs=config.epochs,
+    callbacks=callbacks,
+    verbose=fit_verbosity(),
+).history
+train_seconds = time.time() - t0
+show_figure(
+    plots.training_curves(history, title=f"Captioning: next-word loss ({config.model_name()})"), run, "loss.png"
+)
+
+# %% [markdown]
+# ## 9. Saving the model, with its vocabulary
+# The model file holds the layers; `captioning.json` beside it holds the vocabulary and the
+# settings `predict` needs to rebuild the captioner.
+
+# %%
+model_file = run.save_model(model)
+settings = {
+    "spec": asdict(spec),
+    "words": vocab.words[4:],
+    "image_size": config.image_size,
+    "max_words": config.max_words,
+    "imagenet_weights": config.imagenet_weights,
+}
+write_atomic(run.file(SETTINGS_FILE), json.dumps(settings) + "\n")
+print(f"Saved {display_path(model_file)} and {SETTINGS_FILE} ({len(settings['words']):,} words)")
+
+# %% [markdown]
+# ## 10. BLEU against five references, and a baseline to beat
 # BLEU-n is the geometric mean of the 1..n-gram precisions of all generated captions
 # together (each n-gram counted at most as often as it occurs in one reference), times a
 # penalty when the captions are shorter than the closest references: the corpus-level
 # computation captioning papers report, here done by sacreBLEU on our own words (no
 # smoothing). A model must beat the laziest captioner: one that writes the most frequent
-# training caption, "a dog runs through the grass", for every photo.
+# training caption (printed under the table) for every photo. Beam search keeps the `beam`
+# most likely partial captions at every word; it should find captions the model finds at
+# least as likely as greedy decoding's, which need not mean a higher BLEU.
 
 
 # %%
@@ -587,179 +798,48 @@ def most_frequent_caption(dataset: Flickr8k, split_file_names: list[str]) -> str
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
-# %% [markdown]
-# ## 8. Training, with sample captions after every epoch
-
-
-# %%
-class SampleCaptions(keras.callbacks.Callback):
-    """Greedy captions of a few validation photos after each epoch (printed and in TensorBoard)."""
-
-    def __init__(self, spec, vocab, visual, names, references, run: Run):
-        super().__init__()
-        self.spec, self.vocab, self.visual, self.names, self.references = spec, vocab, visual, names, references
-        self.run = run
-        self.captioner = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.captioner is None:  # built once: it shares the training model's layers, so it sees every update
-            self.captioner = Captioner(self.model, self.spec, self.vocab)
-        outputs = self.captioner.captions(self.visual)
-        print("\n".join(f"  {n}: {o}" for n, o in zip(self.names, outputs)))
-        rows = [f"| {n} | {o} | {r[0]} |" for n, o, r in zip(self.names, outputs, self.references)]
-        self.run.log_text("captions/dev", "| photo | model | a reference |\n|---|---|---|\n" + "\n".join(rows), epoch)
-
-
-def apply_quick(args) -> None:
-    if args.quick:
-        args.epochs = min(args.epochs, 10)
-        args.units = min(args.units, 96)
-        args.embed_dim = min(args.embed_dim, 48)
-        args.image_size = min(args.image_size, 48)
-        args.max_photos = min(args.max_photos or 250, 250)
-        args.max_minutes = 0
-
-
-def limit(dataset: Flickr8k, max_photos: int) -> None:
-    """Keep ``max_photos`` training photos and proportionally fewer dev and test photos."""
-    if max_photos:
-        for split, share in (("train", 1.0), ("dev", 0.2), ("test", 0.3)):
-            dataset.splits[split] = dataset.splits[split][: max(4, int(max_photos * share))]
-
-
-def train(args):
-    set_seed(args.seed)
-    apply_quick(args)
-    dataset = load_flickr8k()
-    limit(dataset, args.max_photos)
-    network = imagenet_encoder(args.imagenet_weights) if args.encoder == "pretrained" else None
-    run = Run.start(LESSON, cell=args.cell, run_dir=args.run_dir)
-    print(f"Lesson 06: image captioning. Outputs go to {run.path}")
-    visual = {s: visual_inputs(names, dataset.image_dir, args, network) for s, names in dataset.splits.items()}
-    train_names, dev_names, test_names = (dataset.splits[s] for s in ("train", "dev", "test"))
-    vocab = Vocab.fit([c for n in train_names for c in dataset.captions[n]], args.min_count)
-    train_tokens = caption_tokens(dataset, train_names, vocab, args.max_words)
-    dev_tokens = caption_tokens(dataset, dev_names, vocab, args.max_words)
-    print(
-        f"{len(train_names):,} / {len(dev_names):,} / {len(test_names):,} photos, "
-        f"{int((train_tokens[:, :, 0] > 0).sum()):,} training captions, "
-        f"{len(vocab.words):,} words (seen {args.min_count}+ times), "
-        f"photos as {visual['train'].shape[1:]}"
-    )
-    spec = Spec(
-        len(vocab.words),
-        tuple(int(d) for d in visual["train"].shape[1:]),
-        args.encoder,
-        args.cell,
-        args.units,
-        args.embed_dim,
-        "inject" if args.inject else "merge",
-        args.attention,
-        args.dropout,
-    )
-    model = training_model(spec)
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.lr, clipnorm=1.0),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-    )
-    print(
-        f"{args.cell.upper()}({args.units}) decoder, image by {spec.image}, attention {args.attention}: "
-        f"{model.count_params():,} parameters"
-    )
-    dev_refs = [dataset.captions[n] for n in dev_names]
-    samples = SampleCaptions(spec, vocab, visual["dev"][:4], dev_names[:4], dev_refs[:4], run)
-    stop = keras.callbacks.EarlyStopping(patience=args.patience, restore_best_weights=True)
-    callbacks = [samples, stop, TimeBudget(args.max_minutes), *run.callbacks(histograms=False, resume=False)]
-    t0 = time.time()
-    history = model.fit(
-        CaptionBatches(visual["train"], train_tokens, args.batch_size, args.seed),
-        validation_data=CaptionBatches(visual["dev"], dev_tokens, 64, None),
-        epochs=args.epochs,
-        callbacks=callbacks,
-        verbose=2,
-    ).history
-    train_seconds = time.time() - t0
-    run.save_model(model)
-    settings = {
-        "spec": asdict(spec),
-        "words": vocab.words[4:],
-        "image_size": args.image_size,
-        "max_words": args.max_words,
-        "imagenet_weights": args.imagenet_weights,
-    }
-    (run.path / SETTINGS_FILE).write_text(json.dumps(settings) + "\n", encoding="utf-8")
-    run.save_figure(plots.training_curves(history, title="Captioning: next-word loss"), "loss.png")
-
-    captioner = Captioner(model, spec, vocab, args.max_words)
-    references = [dataset.captions[n] for n in test_names]
-    t0 = time.time()
-    greedy = captioner.captions(visual["test"])
-    beam = captioner.captions(visual["test"], beam=args.beam, alpha=args.alpha)
-    decode_seconds = time.time() - t0
-    baseline_caption = most_frequent_caption(dataset, read_split_names(SPLIT_FILES["train"]))
-    table = {
-        f"beam {args.beam}": bleu_scores(beam, references),
-        "greedy": bleu_scores(greedy, references),
-        "baseline": bleu_scores([baseline_caption] * len(test_names), references),
-    }
-    print_table(table, len(test_names), baseline_caption)
-    for name, scores in table.items():
-        for key, value in scores.items():
-            run.log_scalar(f"test_{key}/{name.replace(' ', '_')}", value, step=0)
-    shown = list(range(min(8, len(test_names))))
-    fig = plot_captions(dataset, [test_names[i] for i in shown], [beam[i] for i in shown], f"beam {args.beam}")
-    run.save_figure(fig, "captions.png")
-    if args.attention:
-        run.save_figure(plot_attention(captioner, dataset, test_names, visual["test"], spec), "attention.png")
-    distinct = len(set(beam))
-    print(f"{distinct} different captions for {len(beam)} test photos (beam {args.beam})")
-    run.write_metrics(
-        {
-            **table[f"beam {args.beam}"],
-            **{f"greedy_{k}": v for k, v in table["greedy"].items()},
-            **{f"baseline_{k}": v for k, v in table["baseline"].items()},
-            "baseline_caption": baseline_caption,
-            "distinct_captions": distinct,
-            "train_seconds": train_seconds,
-            "decode_seconds": decode_seconds,
-            "epochs_run": len(history["loss"]),
-            "val_loss": min(history["val_loss"]),
-            "photos": {s: len(n) for s, n in dataset.splits.items()},
-            "vocab": len(vocab.words),
-            "encoder": args.encoder,
-            "cell": args.cell,
-            "image": spec.image,
-            "attention": args.attention,
-            "beam": args.beam,
-        },
-        epochs=args.epochs,
-        seed=args.seed,
-        quick=args.quick,
-    )
-    run.finish()
-    print("Next: the exercises for this lesson: make check EX=ex06   (stuck? make hint EX=ex06a)")
-    return run
-
-
 def read_split_names(filename: str) -> list[str]:
     return (text_folder() / filename).read_text().split()
 
 
-def print_table(table: dict, photos: int, baseline_caption: str) -> None:
-    print(f'\nTest BLEU on {photos:,} photos, 5 references each (baseline: always "{baseline_caption}")')
-    print(f"{'':<10}" + "".join(f"{f'BLEU-{n}':>9}" for n in range(1, 5)))
+def bleu_table(table: dict) -> str:
+    """The scores of each way of writing captions as a Markdown table."""
+    rows = ["| captions by | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 |", "|---|---|---|---|---|"]
     for name, scores in table.items():
-        print(f"{name:<10}" + "".join(f"{scores[f'bleu{n}']:>9.3f}" for n in range(1, 5)))
+        rows.append(f"| {name} | " + " | ".join(f"{scores[f'bleu{n}']:.3f}" for n in range(1, 5)) + " |")
+    return "\n".join(rows)
 
+
+test_names = dataset.splits["test"]
+references = [dataset.captions[n] for n in test_names]
+t0 = time.time()
+greedy, greedy_log_probs = captioner.write(visual["test"])
+beam, beam_log_probs = captioner.write(visual["test"], beam=config.beam, alpha=config.alpha)
+decode_seconds = time.time() - t0
+baseline_caption = most_frequent_caption(dataset, read_split_names(SPLIT_FILES["train"]))
+table = {
+    f"beam {config.beam}": bleu_scores(beam, references),
+    "greedy": bleu_scores(greedy, references),
+    "baseline": bleu_scores([baseline_caption] * len(test_names), references),
+}
+for name, scores in table.items():
+    for key, value in scores.items():
+        run.log_scalar(f"test_{key}/{name.replace(' ', '_')}", value, step=0)
+print(f"Test BLEU on {len(test_names):,} photos, 5 references each")
+show(bleu_table(table))
+print(f'Baseline: always "{baseline_caption}", the most frequent training caption')
+print(
+    f"Mean log-probability of the captions under the model: beam {config.beam} {beam_log_probs.mean():.3f}, "
+    f"greedy {greedy_log_probs.mean():.3f}"
+)
 
 # %% [markdown]
-# ## 9. Looking at the captions, and where the model looked
+# ## 11. Looking at the captions, and where the model looked
+# The model's beam-search caption (blue) above each test photo, two of its references below:
 
 
 # %%
 def plot_captions(dataset: Flickr8k, names: list[str], captions: list[str], how: str):
-    import textwrap
-
     import matplotlib.pyplot as plt
 
     cols = 4
@@ -775,6 +855,37 @@ def plot_captions(dataset: Flickr8k, names: list[str], captions: list[str], how:
     fig.suptitle(f"Test photos: the model's caption ({how}, blue) above, two of the five references below")
     fig.tight_layout()
     return fig
+
+
+shown = list(range(min(8, len(test_names))))
+fig = plot_captions(dataset, [test_names[i] for i in shown], [beam[i] for i in shown], f"beam {config.beam}")
+show_figure(fig, run, "captions.png")
+
+# %% [markdown]
+# A model that has not learned to look at the photo (one trained for seconds, or one whose
+# injected image has faded) writes the same few captions for every photo. How many different
+# ones did this model write, and how do beam and greedy differ on the first few test photos?
+
+# %%
+distinct = len(set(beam))
+print(f"{distinct} different captions for {len(beam)} test photos (beam {config.beam}); greedy: {len(set(greedy))}")
+rows = ["| photo | beam | greedy | a reference |", "|---|---|---|---|"]
+for i in range(min(6, len(test_names))):  # an empty caption: the model wrote [end] first
+    rows.append(f"| {test_names[i]} | {beam[i] or '(empty)'} | {greedy[i] or '(empty)'} | {references[i][0]} |")
+show("\n".join(rows))
+
+# %% [markdown]
+# With `attention=True` (`--attention`), the decoder's attention weights over the feature grid
+# can be drawn over the photo, word by word: bright regions are the ones it looked at while
+# writing that word. (With the scratch CNN the grid is `image_size / 8` cells on a side; with
+# the pretrained encoder, 7x7.)
+
+
+# %%
+def grid_shape(spec: Spec) -> tuple[int, int]:
+    if spec.encoder == "scratch":
+        return spec.visual_shape[0] // 8, spec.visual_shape[1] // 8  # a stride of 2, then two 2x2 poolings
+    return spec.visual_shape[0], spec.visual_shape[1]
 
 
 def plot_attention(captioner: Captioner, dataset: Flickr8k, names, visual, spec: Spec, photos: int = 2):
@@ -800,117 +911,87 @@ def plot_attention(captioner: Captioner, dataset: Flickr8k, names, visual, spec:
     return fig
 
 
-def grid_shape(spec: Spec) -> tuple[int, int]:
-    if spec.encoder == "scratch":
-        return spec.visual_shape[0] // 8, spec.visual_shape[1] // 8  # a stride of 2, then two 2x2 poolings
-    return spec.visual_shape[0], spec.visual_shape[1]
-
+if config.attention:
+    show_figure(plot_attention(captioner, dataset, test_names, visual["test"], spec), run, "attention.png")
+else:
+    print("This model has no attention to draw: run with --attention (in a notebook, attention=True) for attention.png")
 
 # %% [markdown]
-# ## 10. Captioning your own photos
-
+# ## 12. The record of this run
+# `metrics.json` holds the scores above and the whole configuration; `make bench` collects
+# them across runs (bench/results.md).
 
 # %%
+run.write_metrics(
+    {
+        **table[f"beam {config.beam}"],
+        **{f"greedy_{k}": v for k, v in table["greedy"].items()},
+        **{f"baseline_{k}": v for k, v in table["baseline"].items()},
+        "baseline_caption": baseline_caption,
+        "beam_log_prob": float(beam_log_probs.mean()),
+        "greedy_log_prob": float(greedy_log_probs.mean()),
+        "distinct_captions": distinct,
+        "train_seconds": train_seconds,
+        "decode_seconds": decode_seconds,
+        "epochs_run": len(history["loss"]),
+        "val_loss": min(history["val_loss"]),
+        "history": history,
+        "photos": {s: len(n) for s, n in dataset.splits.items()},
+        "vocab": len(vocab.words),
+        "parameters": model.count_params(),
+        "image": spec.image,
+    },
+    config,
+)
+run.finish()
+
+# %% [markdown]
+# ## 13. Captioning your own photos
+# `predict` loads a saved model (the newest run's, or `--model PATH`) and its `captioning.json`,
+# and captions photos given as arguments (JPEG, PNG, GIF or BMP):
+# `python -m lessons.lesson06_captioning predict --beam 3 path/to/photo.jpg`. It uses only the
+# definitions in this file, so it never trains. Here it reads the saved model back and captions
+# a few test photos from their files:
+
+# %%
+PREDICT_INPUT = "photos (JPEG, PNG, GIF or BMP)"
+
+
+def predict_flags(parser):
+    parser.add_argument("--beam", type=cli.positive_int, default=3, help="beam width (default 3; 1 = greedy)")
+    parser.add_argument("--alpha", type=float, default=0.0, help="beam length normalisation (default 0)")
+
+
 def load_captioner(model_path: str | None):
     path = Path(model_path) if model_path else newest_model(LESSON)
+    model = load_model(path, LESSON)
     settings_path = path.parent / SETTINGS_FILE
     if not settings_path.is_file():
         raise CourseError(f"{settings_path} is missing: it holds the vocabulary the model was trained with")
     settings = json.loads(settings_path.read_text(encoding="utf-8"))
     spec = Spec(**{**settings["spec"], "visual_shape": tuple(settings["spec"]["visual_shape"])})
-    model = load_model(path, LESSON)
     return Captioner(model, spec, Vocab(settings["words"]), settings["max_words"]), settings
+
+
+def caption_files(paths, model_path: str | None, beam: int = 3, alpha: float = 0.0) -> list[str]:
+    """Captions of the photos in ``paths`` by a saved model; every file is checked before any work."""
+    captioner, settings = load_captioner(model_path)
+    spec = captioner.spec
+    size = settings["image_size"] if spec.encoder == "scratch" else PRETRAINED_SIZE
+    images = np.stack([read_image(p, size) for p in paths])
+    if spec.encoder == "pretrained":
+        images = pretrained_features(imagenet_encoder(settings["imagenet_weights"]), images, not spec.attention)
+    return captioner.captions(images, beam=beam, alpha=alpha)
 
 
 def predict(args):
     if not args.inputs:
         raise CourseError("give at least one photo, e.g. predict path/to/photo.jpg")
-    captioner, settings = load_captioner(args.model)
-    spec = captioner.spec
-    size = settings["image_size"] if spec.encoder == "scratch" else PRETRAINED_SIZE
-    images = np.stack([read_image(p, size) for p in args.inputs])  # every file checked before any work
-    if spec.encoder == "pretrained":
-        images = pretrained_features(imagenet_encoder(settings["imagenet_weights"]), images, not spec.attention)
-    for path, caption in zip(args.inputs, captioner.captions(images, beam=args.beam, alpha=args.alpha)):
+    for path, caption in zip(args.inputs, caption_files(args.inputs, args.model, args.beam, args.alpha)):
         print(f"{path}: {caption}")
 
 
-def build_parser():
-    parser = cli.train_parser(
-        LESSON,
-        "Image captioning on Flickr8k: a CNN encoder and an RNN decoder (batch size in photos, five captions each).",
-        epochs=30,
-        batch_size=16,
-    )
-    parser.add_argument(
-        "--encoder",
-        choices=["scratch", "pretrained"],
-        default="scratch",
-        help="scratch: a small CNN trained with the decoder (offline); pretrained: "
-        "EfficientNetB0 with ImageNet weights (downloads them once) (default scratch)",
-    )
-    parser.add_argument(
-        "--inject",
-        action="store_true",
-        help="the image initialises the RNN state (default: merge, added to its output at every word)",
-    )
-    parser.add_argument("--attention", action="store_true", help="soft attention over the feature grid")
-    parser.add_argument("--units", type=cli.positive_int, default=256, help="recurrent units (default 256)")
-    parser.add_argument("--embed-dim", type=cli.positive_int, default=128, help="word vector size (default 128)")
-    parser.add_argument(
-        "--image-size",
-        type=cli.positive_int,
-        default=64,
-        help="side of the square photo the scratch CNN sees (default 64)",
-    )
-    parser.add_argument(
-        "--min-count",
-        type=cli.positive_int,
-        default=3,
-        help="keep words seen at least this often in training captions (default 3)",
-    )
-    parser.add_argument(
-        "--max-words",
-        type=cli.positive_int,
-        default=16,
-        help="captions are cut to this many words for training (default 16; 9 in 10 are shorter)",
-    )
-    parser.add_argument(
-        "--max-photos",
-        type=cli.non_negative_int,
-        default=0,
-        help="use at most this many training photos (default 0: all on disk)",
-    )
-    parser.add_argument("--dropout", type=cli.fraction, default=0.3, help="dropout rate (default 0.3)")
-    parser.add_argument("--lr", type=cli.positive_float, default=2e-3, help="Adam learning rate (default 0.002)")
-    parser.add_argument(
-        "--patience",
-        type=cli.positive_int,
-        default=3,
-        help="stop after this many epochs without a better validation loss (default 3)",
-    )
-    parser.add_argument("--beam", type=cli.positive_int, default=3, help="beam width for the test BLEU (default 3)")
-    parser.add_argument("--alpha", type=float, default=0.0, help="beam length normalisation (default 0)")
-    parser.add_argument(
-        "--max-minutes",
-        type=cli.non_negative_float,
-        default=8.0,
-        help="stop training before this many minutes (default 8; 0 = no limit)",
-    )
-    parser.add_argument("--imagenet-weights", default="imagenet", help=argparse.SUPPRESS)  # tests: "none"
-    return parser
-
-
-def predict_parser():
-    parser = cli.predict_parser(LESSON, "photos (JPEG, PNG, GIF or BMP)")
-    parser.add_argument("--beam", type=cli.positive_int, default=3, help="beam width (default 3; 1 = greedy)")
-    parser.add_argument("--alpha", type=float, default=0.0, help="beam length normalisation (default 0)")
-    return parser
-
-
-def run(argv=None):
-    return cli.run_cli(argv, train=train, parser=build_parser(), predict=predict, predict_args=predict_parser())
-
-
-if __name__ == "__main__":
-    cli.main(run)
+photo_files = [dataset.image_dir / name for name in test_names[:4]]
+for path, caption in zip(photo_files, caption_files(photo_files, str(model_file), beam=config.beam)):
+    print(f"{path.name}: {caption}")
+print("\nNext: the exercises for this lesson: make check EX=ex06   (stuck? make hint EX=ex06a)")

@@ -1,7 +1,11 @@
-"""Lesson 06: the loader with missing photos, reading odd images, BLEU, the step decoder,
-decoding shared with lesson 05, the offline pretrained path, a quick run and predict."""
+"""Lesson 06: the lesson runs as a notebook (quick) and its model beats the baseline caption; the loader with
+missing photos, reading odd images, BLEU, the step decoder, decoding shared with lesson 05, the offline
+pretrained path, predict and one-line errors."""
 
+import json
+import math
 import os
+import re
 import shutil
 import time
 
@@ -11,15 +15,126 @@ import pytest
 import tensorflow as tf
 
 from course_utils import CourseError, decoding
-from lessons import lesson05_translation, lesson06_captioning as lesson
+from course_utils.lesson import definitions, main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
+from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
 
+LESSON = "lesson06_captioning"
+lesson = definitions(LESSON)
 FLICKR = "flickr8k"
+
+
+def run(argv):
+    return main(LESSON, argv)
 
 
 def write_png(path, pixels):
     path.write_bytes(tf.io.encode_png(tf.constant(pixels, dtype=tf.uint8)).numpy())
     return path
+
+
+@pytest.fixture(scope="module")
+def notebook_run(real_data, tmp_path_factory):
+    return execute_lesson(LESSON, tmp_path_factory.mktemp("lesson06"))
+
+
+@pytest.fixture(scope="module")
+def quick_run(notebook_run):
+    return notebook_run[1]
+
+
+def test_the_notebook_shows_each_step(notebook_run):
+    notebook, run_dir = notebook_run
+    assert_every_code_cell_shows_something(notebook)
+    assert figures_shown(notebook) >= 3, "the example photo, the loss curves and captions.png drawn inline"
+    text = printed_text(notebook)
+    metrics = read_metrics(run_dir)
+    assert "Flickr8k: found" in text and "this run uses 250 train, 50 dev, 75 test photos" in text
+    assert "The first caption of the photo above:" in text and "as ids:        [2, " in text
+    assert "One batch: image (16, 48, 48, 3), words (16, 5, 17), targets (16, 5, 17)" in text
+    assert "Total params" in text, "model.summary() is shown"
+    assert "untrained model:" in text
+    assert "Epoch 1/10" in text
+    samples = re.findall(r"^  \S+\.jpg: .+$", text, flags=re.MULTILINE)
+    assert len(samples) == 4 * metrics["epochs_run"], "greedy captions of four validation photos after each epoch"
+    beam_row = "| beam 3 | " + " | ".join(f"{metrics[f'bleu{n}']:.3f}" for n in range(1, 5)) + " |"
+    baseline_row = "| baseline | " + " | ".join(f"{metrics[f'baseline_bleu{n}']:.3f}" for n in range(1, 5)) + " |"
+    assert beam_row in text and baseline_row in text, "the BLEU table shows the numbers metrics.json records"
+    assert f"{metrics['distinct_captions']} different captions for 75 test photos" in text
+    assert "| photo | beam | greedy | a reference |" in text
+
+
+def test_quick_run_writes_every_output(quick_run):
+    metrics = read_metrics(quick_run)
+    assert metrics["quick"] is True and metrics["epochs"] == 10 and metrics["units"] == 96
+    assert metrics["photos"] == {"train": 250, "dev": 50, "test": 75}
+    assert metrics["baseline_caption"] == "a dog runs through the grass"
+    for name in ("captions.png", "loss.png", "example_photo.png"):
+        assert_png(quick_run / name)
+    assert not (quick_run / "attention.png").exists(), "the default model has no attention"
+    settings = json.loads((quick_run / lesson.SETTINGS_FILE).read_text())
+    assert len(settings["words"]) + 4 == metrics["vocab"] and settings["image_size"] == 48
+    tags = tensorboard_scalars(quick_run / "logs")
+    assert tags["lesson/captions/dev"] == list(range(metrics["epochs_run"]))  # sample captions each epoch
+    assert "lesson/test_bleu4/baseline" in tags and "lesson/test_bleu4/beam_3" in tags
+    assert sorted(tags["validation/epoch_loss"]) == list(range(metrics["epochs_run"]))
+
+
+def test_the_quick_model_learns_and_beats_the_baseline_caption(quick_run):
+    metrics = read_metrics(quick_run)
+    uniform = math.log(metrics["vocab"])  # the loss of a uniform guess over the vocabulary
+    assert metrics["val_loss"] < uniform - 2, (metrics["val_loss"], uniform)
+    assert metrics["history"]["val_loss"][-1] < metrics["history"]["val_loss"][0]
+    # even ten quick epochs on 250 photos write captions closer to the references than one fixed caption
+    for n in range(1, 5):
+        assert metrics[f"bleu{n}"] > metrics[f"baseline_bleu{n}"], n
+        assert metrics[f"greedy_bleu{n}"] > metrics[f"baseline_bleu{n}"], n
+    # beam search finds captions the model finds at least as likely as greedy's (what it optimises, not BLEU)
+    assert metrics["beam_log_prob"] >= metrics["greedy_log_prob"] - 1e-6
+    assert metrics["distinct_captions"] >= 1
+
+
+def test_metrics_record_the_whole_configuration(quick_run):
+    record = json.loads((quick_run / "metrics.json").read_text())
+    fields = lesson.Config.__dataclass_fields__
+    assert set(fields) <= set(record), f"missing: {set(fields) - set(record)}"
+    assert record["image"] == "merge" and record["encoder"] == "scratch" and record["beam"] == 3
+
+
+def test_predict_captions_photos_of_any_format(quick_run, real_data, tmp_path, capsys):
+    photo = real_data / FLICKR / "Flicker8k_Dataset" / "1000268201_693b08cb0e.jpg"
+    gray = write_png(tmp_path / "gray.png", np.full((50, 60, 1), 120))
+    rgba = write_png(tmp_path / "rgba.png", np.full((50, 60, 4), 200))
+    model = str(quick_run / "model.keras")
+    assert run(["predict", "--model", model, str(photo), str(gray), str(rgba)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines[-3:]] == [str(photo), str(gray), str(rgba)]
+    assert all(len(line.split(": ", 1)[1].split()) >= 1 for line in lines[-3:])
+    assert run(["predict", "--model", model, "--beam", "1", str(photo)]) == 0
+    assert capsys.readouterr().out.strip().startswith(f"{photo}: ")
+    (tmp_path / "notes.jpg").write_text("hello")
+    assert_one_line_error(run, ["predict", "--model", model, str(tmp_path / "notes.jpg")], capsys, "not an image")
+    assert_one_line_error(run, ["predict", "--model", model, str(tmp_path / "no.jpg")], capsys, "no such file")
+    assert_one_line_error(run, ["predict", "--model", model], capsys, "give at least one photo")
+    assert_one_line_error(run, ["predict", "--model", model, "--beam", "0", str(photo)], capsys, "above 0")
+
+
+def test_predict_without_a_trained_model_is_one_line(tmp_path, capsys):
+    assert_one_line_error(run, ["predict", "--model", str(tmp_path / "none.keras"), "x.jpg"], capsys, "does not exist")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--encoder", "imagenet"], "invalid choice"),
+        (["--cell", "cnn"], "invalid choice"),
+        (["--beam", "0"], "expected a number above 0"),
+        (["--dropout", "1"], "expected a value in [0, 1)"),
+        (["--max-photos", "-1"], "expected 0 or more"),
+    ],
+)
+def test_bad_flags_give_one_clear_line(argv, message, capsys):
+    assert_one_line_error(run, argv, capsys, message)
 
 
 def test_loader_keeps_only_photos_on_disk_and_says_how_many(real_data, tmp_path, capsys):
@@ -62,6 +177,22 @@ def test_read_image_handles_grayscale_rgba_gif_and_bad_files(tmp_path):
         lesson.read_image(tmp_path / "missing.jpg", 32)
 
 
+def test_the_cache_is_written_once_and_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.arange(6, dtype="uint8").reshape(2, 3)
+
+    first = lesson.cached("toy", ["a.jpg", "b.jpg"], tmp_path, compute)
+    again = lesson.cached("toy", ["a.jpg", "b.jpg"], tmp_path, compute)
+    np.testing.assert_array_equal(first, again)
+    assert len(calls) == 1
+    files = [p.name for p in (tmp_path / "cache" / "lesson06").iterdir()]
+    assert len(files) == 1 and files[0].startswith("toy-") and files[0].endswith(".npy"), files  # no temporary left
+
+
 def test_bleu_is_corpus_level_against_all_references():
     hyps = ["a dog runs on grass", "a man rides a bike"]
     refs = [["a dog runs on the grass", "the dog runs"], ["a man rides a red bike", "a person on a bicycle"]]
@@ -88,6 +219,10 @@ def test_step_decoder_gives_the_training_models_scores(cell, image, attention):
     vocab = tiny_vocab()
     spec = lesson.Spec(len(vocab.words), (32, 32, 3), "scratch", cell, 8, 4, image, attention)
     model = lesson.training_model(spec)
+    assert isinstance(
+        model.get_layer("decoder_rnn"),
+        {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM, "rnn": keras.layers.SimpleRNN}[cell],
+    )
     photos = np.random.default_rng(0).integers(0, 255, size=(2, 32, 32, 3)).astype("float32")
     captions = ["a dog runs on grass", "a man", "dog", "a a a", "grass", "man runs", "a", "on", "dog dog", "a man"]
     tokens = vocab.encode(captions, 6).reshape(2, lesson.CAPTIONS, -1)
@@ -106,7 +241,7 @@ def test_step_decoder_gives_the_training_models_scores(cell, image, attention):
 
 
 def test_decoding_is_the_code_lesson05_uses():
-    assert lesson.decode is decoding.decode is lesson05_translation.decode
+    assert lesson.decode is decoding.decode is definitions("lesson05_translation").decode
     keras.utils.set_random_seed(1)
     vocab = tiny_vocab()
     spec = lesson.Spec(len(vocab.words), (32, 32, 3), "scratch", "gru", 8, 4, "merge", False)
@@ -122,6 +257,9 @@ def test_decoding_is_the_code_lesson05_uses():
     )
     assert captioner.caption_ids(photos, beam=1) == greedy.tokens
     assert captioner.caption_ids(photos, beam=1) == captioner.caption_ids(photos.astype("float32"), beam=1)
+    captions, log_probs = captioner.write(photos, beam=1)
+    assert captions == [vocab.decode(t) for t in greedy.tokens]
+    np.testing.assert_allclose(log_probs, greedy.log_probs)
     assert all(len(t) <= 7 for t in captioner.caption_ids(photos, beam=3))
 
 
@@ -137,49 +275,15 @@ def test_pretrained_encoder_fails_fast_offline_or_loads():
     assert time.time() - t0 < 60
 
 
-def test_quick_run_then_predict(real_data, tmp_path, capsys):
-    run_dir = tmp_path / "run"
-    assert lesson.run(["--quick", "--run-dir", str(run_dir)]) == 0
-    metrics = read_metrics(run_dir)
-    assert metrics["photos"] == {"train": 250, "dev": 50, "test": 75}
-    assert metrics["baseline_caption"] == "a dog runs through the grass"
-    assert all(0 <= metrics[f"{k}bleu{n}"] <= 1 for k in ("", "greedy_", "baseline_") for n in range(1, 5))
-    assert metrics["bleu1"] > 0.2  # even ten quick epochs write caption-like English
-    for name in ("captions.png", "loss.png"):
-        assert_png(run_dir / name)
-    tags = tensorboard_scalars(run_dir / "logs")
-    assert tags["lesson/captions/dev"] == list(range(metrics["epochs_run"]))  # sample captions each epoch
-    assert "lesson/test_bleu4/baseline" in tags
-    capsys.readouterr()
-
-    photo = real_data / FLICKR / "Flicker8k_Dataset" / "1000268201_693b08cb0e.jpg"
-    gray = write_png(tmp_path / "gray.png", np.full((50, 60, 1), 120))
-    rgba = write_png(tmp_path / "rgba.png", np.full((50, 60, 4), 200))
-    model = str(run_dir / "model.keras")
-    assert lesson.run(["predict", "--model", model, str(photo), str(gray), str(rgba)]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split(":")[0] for line in lines[-3:]] == [str(photo), str(gray), str(rgba)]
-    assert all(len(line.split(": ", 1)[1].split()) >= 1 for line in lines[-3:])
-    (tmp_path / "notes.jpg").write_text("hello")
-    assert_one_line_error(
-        lesson.run, ["predict", "--model", model, str(tmp_path / "notes.jpg")], capsys, "not an image"
-    )
-    assert_one_line_error(lesson.run, ["predict", "--model", model, str(tmp_path / "no.jpg")], capsys, "no such file")
-    assert_one_line_error(lesson.run, ["predict", "--model", model], capsys, "give at least one photo")
-
-
-def test_predict_without_a_trained_model_is_one_line(tmp_path, capsys):
-    assert_one_line_error(lesson.run, ["predict", "--model", str(tmp_path / "none.keras"), "x.jpg"], capsys)
-
-
 @pytest.mark.skipif(os.environ.get("COURSE_SKIP_SLOW") == "1", reason="slow")
 def test_pretrained_path_end_to_end_with_random_weights(real_data, tmp_path, monkeypatch):
-    """The feature-caching path, run offline with an untrained EfficientNetB0 on a few photos."""
+    """The feature-caching path with attention, run offline with an untrained EfficientNetB0 on a few photos."""
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     run_dir = tmp_path / "run"
     argv = ["--quick", "--encoder", "pretrained", "--imagenet-weights", "none", "--attention", "--epochs", "1"]
-    assert lesson.run([*argv, "--max-photos", "12", "--run-dir", str(run_dir)]) == 0
+    assert run([*argv, "--max-photos", "12", "--run-dir", str(run_dir)]) == 0
     metrics = read_metrics(run_dir)
-    assert metrics["encoder"] == "pretrained" and metrics["photos"]["train"] == 12
+    assert metrics["encoder"] == "pretrained" and metrics["attention"] is True and metrics["photos"]["train"] == 12
+    assert metrics["epochs_run"] == 1, "--epochs given explicitly wins over the quick configuration's 10"
     assert list((tmp_path / "cache" / "lesson06").glob("efficientnetb0-none-grid-*.npy"))
     assert_png(run_dir / "attention.png")
