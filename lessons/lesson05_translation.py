@@ -1,9 +1,9 @@
 """Lesson 05: translating English into French with an encoder-decoder, attention and beam search.
 
 What you will see:
-1. Tatoeba's English-French sentence pairs (142,787 of them) split by *English sentence*:
-   an English sentence with five French translations sits wholly in training, validation
-   or test, never in two of them, and the test scores it against all five.
+1. Tatoeba's English-French sentence pairs split by *English sentence*: an English sentence
+   with five French translations sits wholly in training, validation or test, never in two
+   of them, and the test scores it against all five.
 2. Two models, in the order they were invented:
    - the plain encoder-decoder: an encoder RNN reads the English sentence; its final state
      c = h_n is the only thing the decoder RNN gets to start writing French from;
@@ -16,12 +16,13 @@ What you will see:
 4. A separate inference path that writes one word at a time with the *same* layers:
    greedy decoding and beam search (course_utils.decoding), stopping at the end token.
 5. A table of corpus BLEU (sacreBLEU, all references per sentence) for greedy and beam,
-   with and without attention, and attention heatmaps: which English word the model was
-   reading while it wrote each French word (attention.png).
+   with and without attention, BLEU by sentence length, and attention heatmaps: which
+   English word the model was reading while it wrote each French word.
 
 Run it:   make lesson05            (two models, about 8 minutes on 2 CPU cores)
 Options:  --cell lstm, --bidirectional, --score dot, --models attention, --beam 8, --quick
 Predict:  python -m lessons.lesson05_translation predict --beam 4 "I am cold." "Where is the station?"
+Notebook: make notebooks, then open lessons/lesson05_translation.ipynb
 """
 
 # %%
@@ -40,46 +41,90 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
+from course_utils.atomic import write_atomic
 from course_utils.bleu import reference_streams
-from course_utils.decoding import decode, next_token_log_probs
+from course_utils.decoding import decode, length_normalised, next_token_log_probs
+from course_utils.layers import recurrent_layer
+from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, TimeBudget, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
 from course_utils.text import bucketed_batches
 
 LESSON = "lesson05_translation"
 SETTINGS_FILE = "translation.json"  # vocabularies and model settings, saved next to the models
-START, END = "[start]", "[end]"
+START = "[start]"  # the decoder's first input
+END = "[end]"  # what the decoder writes when the sentence is done
 VALIDATION_FRACTION = 0.05
 TEST_FRACTION = 0.10
 MODEL_FILES = {"plain": "model_plain.keras", "attention": "model.keras"}
 SHOWCASE = ["I am cold.", "Where is the station?", "She doesn't like cats.", "We have to go home now."]
 
-# fmt: off
-FULL = [
-    "--units", "256", "--embed-dim", "128", "--dropout", "0.2", "--lr", "0.003",
-    "--epochs", "40", "--max-minutes", "19", "--test-sentences", "0",
-]  # one model, 19 minutes of training, every test sentence
-# fmt: on
-BENCHMARKS = [
-    {
-        "name": "default",
-        "args": [],
-        "report": ["bleu_attention_beam", "bleu_attention_greedy", "bleu_plain_beam", "bleu_plain_greedy"],
-        "target": "make lesson05 <= 480 s with a printed BLEU; attention > plain; beam >= greedy",
-    },
-    {
-        "name": "full-attention",
-        "args": ["--models", "attention", *FULL],
-        "report": ["bleu_attention_beam", "bleu_attention_greedy", "epochs_attention", "train_seconds_attention"],
-        "target": "bleu_attention_beam >= 35 (trained in <= 20 min), > plain, beam >= greedy",
-    },
-    {
-        "name": "full-plain",
-        "args": ["--models", "plain", *FULL],
-        "report": ["bleu_plain_beam", "bleu_plain_greedy", "epochs_plain", "train_seconds_plain"],
-        "target": "the same budget without attention: clearly below full-attention",
-    },
-]
+# %% [markdown]
+# ## 0. Configuration
+# Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
+# the lesson again; as a script every field is a flag (`--models attention`, `--beam 8`,
+# `--score dot`). `--quick` (or `COURSE_QUICK=1` in the environment, for a notebook) trains
+# small models for three epochs on a few thousand real sentences, in a minute or two: enough to
+# see every step work and the loss fall, not enough to translate well (that takes the full run).
+
+
+# %%
+@dataclass
+class Config(LessonConfig):
+    cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
+    epochs: int = flag(10, "training epochs", type=cli.positive_int)
+    batch_size: int = flag(128, "batch size", type=cli.positive_int)
+    models: str = flag(
+        "both",
+        "train the plain encoder-decoder, the one with attention, or both",
+        choices=("both", "plain", "attention"),
+    )
+    score: str = flag("additive", "attention score: additive (Bahdanau) or dot (Luong)", choices=("dot", "additive"))
+    bidirectional: bool = flag(False, "a bidirectional encoder")
+    units: int = flag(128, "recurrent units", type=cli.positive_int)
+    dropout: float = flag(0.0, "dropout on word vectors and decoder outputs", type=cli.fraction)
+    embed_dim: int = flag(64, "word vector size", type=cli.positive_int)
+    max_words: int = flag(6, "keep pairs whose sentences have at most this many words", type=cli.positive_int)
+    source_vocab: int = flag(5000, "English words kept", type=cli.positive_int)
+    target_vocab: int = flag(6000, "French words kept", type=cli.positive_int)
+    lr: float = flag(6e-3, "Adam learning rate", type=cli.positive_float)
+    beam: int = flag(4, "beam width for the BLEU table", type=cli.positive_int)
+    alpha: float = flag(0.6, "beam length normalisation", type=float)
+    test_sentences: int = flag(1000, "test sentences scored (0 = all)", type=cli.non_negative_int)
+    max_minutes: float = flag(
+        3.5, "stop training a model before this many minutes (0 = no limit)", type=cli.non_negative_float
+    )
+    quick_sources: int | None = flag(
+        None, argparse.SUPPRESS, type=cli.positive_int
+    )  # English sentences kept (None: all)
+
+    QUICK = {
+        "epochs": 3,
+        "batch_size": 64,
+        "units": 64,
+        "embed_dim": 32,
+        "max_words": 5,
+        "source_vocab": 2000,
+        "target_vocab": 3000,
+        "test_sentences": 150,
+        "max_minutes": 0,
+        "quick_sources": 4000,
+    }
+
+    def kinds(self) -> list[str]:
+        return ["plain", "attention"] if self.models == "both" else [self.models]
+
+
+config = configure(Config, LESSON)
+if config.beam < 2:
+    raise CourseError("--beam must be at least 2 (the table always includes greedy decoding, which is beam 1)")
+set_seed(config.seed)
+run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+print(
+    f"Lesson 05: English -> French, {' and '.join(config.kinds())} encoder-decoder ({config.cell.upper()})"
+    f"{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}"
+)
+show(config)
 
 # %% [markdown]
 # ## 1. Sentence pairs, cleaned deliberately
@@ -91,6 +136,9 @@ BENCHMARKS = [
 #   ordinary spaces, and the curly apostrophe ’ becomes '.
 # - Lower case, and punctuation (. , ! ? ; : « » ") split off as tokens of its own;
 #   apostrophes and hyphens stay inside words (j'ai, est-ce).
+#
+# Then the pairs are grouped by English sentence and the *sentences* are split, so every
+# test sentence is new to the model and is scored against all its translations.
 
 
 # %%
@@ -154,11 +202,37 @@ def split_by_source(pairs, seed: int, limit: int | None = None) -> tuple[Split, 
     return tuple(Split(list(p), [grouped[s] for s in p]) for p in parts)
 
 
+typed = unicodedata.normalize("NFD", "Où est l’élève\u202f?")
+print(f"normalise: {typed!r} ({len(typed)} code points) -> {normalise(typed)!r} ({len(normalise(typed))})")
+print("standardize:", standardize(normalise("« Ça va ! » Est-ce l'ÉTÉ ?")).numpy().decode())
+pairs = read_pairs(config.max_words)
+train, val, test = split_by_source(pairs, config.seed, limit=config.quick_sources)
+if config.test_sentences:
+    test = Split(test.sources[: config.test_sentences], test.references[: config.test_sentences])
+print(
+    f"\n{len(pairs):,} pairs of at most {config.max_words} words. Split by English sentence: "
+    f"{len(train.sources):,} training, {len(val.sources):,} validation, {len(test.sources):,} test sentences "
+    f"({len(train.pairs()):,} training pairs); the test sentences have {sum(map(len, test.references)):,} "
+    "references in all"
+)
+print("A few raw training pairs:")
+for english, french in train.pairs()[:5]:
+    print(f"  {english}  ->  {french}")
+many = max(range(len(test.sources)), key=lambda i: len(test.references[i]))
+print(f"\nThe test sentence with the most translations: {test.sources[many]!r}")
+for reference in test.references[many]:
+    print(f"  {reference}")
+
 # %% [markdown]
 # ## 2. Words to integers
-# One TextVectorization per language. The French side gets two extra tokens: [start], the
-# first input of the decoder, and [end], which the decoder writes when it is done. Index 0
-# is padding (masked everywhere), index 1 is [UNK] for rare words.
+# One TextVectorization per language, fitted on the training sentences only. The French side
+# gets two extra tokens: [start], the first input of the decoder, and [end], which the decoder
+# writes when it is done. Index 0 is padding (masked everywhere), index 1 is [UNK] for rare
+# words.
+#
+# Teacher forcing: while training, the decoder reads the *true* French sentence shifted by
+# one: at each position it reads a word and must write the next one. The decoder input is
+# the target without its last token, the decoder target is the target without its first.
 
 
 # %%
@@ -172,7 +246,7 @@ class Vocab:
     """Both vocabularies, turning sentences into padded id arrays and ids back into text."""
 
     def __init__(self, source_words: list[str], target_words: list[str]):
-        self.source_words, self.target_words = list(source_words), list(target_words)
+        self.source_words, self.target_words = [str(w) for w in source_words], [str(w) for w in target_words]
         self.source = keras.layers.TextVectorization(standardize=standardize, vocabulary=self.source_words[2:])
         self.target = keras.layers.TextVectorization(standardize=standardize, vocabulary=self.target_words[2:])
         self.start_id, self.end_id = self.target_words.index(START), self.target_words.index(END)
@@ -205,21 +279,61 @@ def _ids(layer, texts, batch: int = 4096) -> np.ndarray:
     return np.concatenate([np.pad(p, ((0, 0), (0, width - p.shape[1]))) for p in parts]).astype("int32")
 
 
-def training_data(split: Split, vocab: Vocab, batch_size: int, seed: int | None):
-    """((source, decoder input), decoder target) batches: teacher forcing shifts the target by one.
+def teacher_forcing_table(vocab: Vocab, french: str) -> str:
+    """What the decoder reads and what it must write at each position, as a Markdown table."""
+    ids = vocab.encode_target([french])[0]
+    ids = ids[ids != 0]
+    rows = ["| position | decoder reads (input) | must write (target) |", "|---|---|---|"]
+    for t, (read, write) in enumerate(zip(ids[:-1], ids[1:])):
+        rows.append(f"| {t} | {vocab.target_words[read]} ({read}) | {vocab.target_words[write]} ({write}) |")
+    return "\n".join(rows)
 
-    Pairs of similar length are batched together (course_utils.text.bucketed_batches): half
-    of a randomly batched French sentence would be padding, and the decoder's output layer,
-    a 6,000-way softmax at every position, is where most of the time goes.
-    """
+
+vocab = Vocab.fit(train, config.source_vocab, config.target_vocab)
+print(f"Vocabularies: {len(vocab.source_words):,} English words, {len(vocab.target_words):,} French words")
+print(f"The most frequent French tokens: {vocab.target_words[:12]}")
+english, french = train.pairs()[0]
+print(f"\n{english!r} -> English ids {vocab.encode_source([english])[0].tolist()}")
+print(f"{french!r} -> French ids {vocab.encode_target([french])[0].tolist()}")
+print(f"  = {vocab.words(vocab.encode_target([french])[0])}")
+show(teacher_forcing_table(vocab, french))
+
+
+# %% [markdown]
+# ## 3. Batches of similar length
+# Pairs of similar length are batched together (`course_utils.text.bucketed_batches`) and each
+# batch is cut to its longest sentence: half of a randomly batched French sentence would be
+# padding, and the decoder's output layer, a softmax over the whole French vocabulary at every
+# position, is where most of the time goes. One batch is ((English ids, decoder input),
+# decoder target):
+
+
+# %%
+def training_data(split: Split, vocab: Vocab, batch_size: int, seed: int | None):
+    """((source, decoder input), decoder target) batches: teacher forcing shifts the target by one."""
     english, french = zip(*split.pairs())
     source, target = vocab.encode_source(list(english)), vocab.encode_target(list(french))
     dataset = bucketed_batches((source, target), batch_size, seed=seed)
     return dataset.map(lambda s, t: ((s, t[:, :-1]), t[:, 1:])), len(source)
 
 
+train_ds, n_train = training_data(train, vocab, config.batch_size, seed=config.seed)
+val_ds, _ = training_data(val, vocab, 512, seed=None)
+(batch_source, batch_target_in), batch_target_out = next(iter(train_ds))
+print(
+    f"One training batch: English {tuple(batch_source.shape)}, decoder input {tuple(batch_target_in.shape)}, "
+    f"decoder target {tuple(batch_target_out.shape)}; {len(train_ds)} batches an epoch"
+)
+print(
+    f"Padding (masked) is {np.mean(batch_source.numpy() == 0):.0%} of the English and "
+    f"{np.mean(batch_target_out.numpy() == 0):.0%} of the French targets in this batch"
+)
+print("First row, decoder input: ", vocab.words(batch_target_in[0].numpy()))
+print("First row, decoder target:", vocab.words(batch_target_out[0].numpy()))
+
+
 # %% [markdown]
-# ## 3. The encoder-decoder, built from layers the training model and the decoder share
+# ## 4. The encoder-decoder, built from layers the training model and the decoder share
 # The layers are created once. Two small functions wire them: `encoder` (English ids ->
 # outputs for every word + final state) and `decoder` (previous French ids + state ->
 # scores for the next word + new state). The *training* model calls `decoder` on the whole
@@ -253,13 +367,13 @@ class Spec:
         return self.units * (2 if self.bidirectional else 1)  # the decoder starts from both directions' states
 
 
-RECURRENT = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 SCORES = {"dot": keras.layers.Attention, "additive": keras.layers.AdditiveAttention}
 
 
 def make_layers(spec: Spec) -> dict:
-    cell = RECURRENT[spec.cell]
-    encoder_rnn = cell(spec.units, return_sequences=True, return_state=True, name=f"encoder_{spec.cell}")
+    encoder_rnn = recurrent_layer(
+        spec.cell, spec.units, return_sequences=True, return_state=True, name=f"encoder_{spec.cell}"
+    )
     if spec.bidirectional:
         encoder_rnn = keras.layers.Bidirectional(encoder_rnn, name="encoder_bidirectional")
     layers = {
@@ -270,7 +384,9 @@ def make_layers(spec: Spec) -> dict:
         "target_embedding": keras.layers.Embedding(
             spec.target_vocab, spec.embed_dim, mask_zero=True, name="target_embedding"
         ),
-        "decoder_rnn": cell(spec.decoder_units, return_sequences=True, return_state=True, name="decoder_rnn"),
+        "decoder_rnn": recurrent_layer(
+            spec.cell, spec.decoder_units, return_sequences=True, return_state=True, name="decoder_rnn"
+        ),
         "next_word": keras.layers.Dense(spec.target_vocab, name="next_word"),
         "dropout": keras.layers.Dropout(spec.dropout, name="dropout"),
     }
@@ -320,12 +436,53 @@ def training_model(layers: dict, spec: Spec) -> keras.Model:
     return keras.Model([source, target_in], logits, name=f"{name}_{spec.cell}")
 
 
+def spec_for(kind: str, vocab: Vocab, config: Config) -> Spec:
+    """The settings of the ``kind`` ("plain" or "attention") model this configuration trains."""
+    attention = "none" if kind == "plain" else config.score
+    return Spec(
+        len(vocab.source_words),
+        len(vocab.target_words),
+        config.cell,
+        config.units,
+        config.embed_dim,
+        attention,
+        config.bidirectional,
+        config.dropout,
+    )
+
+
+def build_model(spec: Spec, learning_rate: float) -> keras.Model:
+    """The training model, compiled: cross-entropy of the next French word, padding ignored."""
+    model = training_model(make_layers(spec), spec)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+    )
+    return model
+
+
+specs, models = {}, {}
+for kind in config.kinds():
+    set_seed(config.seed)
+    specs[kind] = spec_for(kind, vocab, config)
+    models[kind] = build_model(specs[kind], config.lr)
+    models[kind].summary()
+logits = models[config.kinds()[-1]]([batch_source, batch_target_in])
+print(
+    f"Untrained, on the batch above: next-word scores (logits) {tuple(logits.shape)} "
+    "= (sentences, positions, French words)"
+)
+
 # %% [markdown]
-# ## 4. The inference path: one word at a time
+# ## 5. The inference path: one word at a time
 # At test time there is no true French to read: the decoder reads its own previous word.
 # `Translator` wraps the shared layers in two small models (encoder; one decoder step) and
 # hands a `step(tokens, state) -> log-probabilities, state` function to
-# `course_utils.decoding`, which does greedy decoding or beam search for any such model.
+# `course_utils.decoding`, which does greedy decoding (keep the most likely word) or beam
+# search (keep the `beam` most likely partial sentences) for any such model.
+#
+# Before training, the weights are random: the decoder writes a random string of French
+# words until it happens to write [end] or reaches its length limit.
 
 
 # %%
@@ -363,11 +520,12 @@ class Translator:
         log_probs = next_token_log_probs(logits.numpy()[:, 0, :], banned=[0, 1, self.vocab.start_id])
         return log_probs, {**state, "rnn": [s.numpy() for s in states]}
 
-    def translate_ids(self, source: np.ndarray, beam: int = 1, alpha: float = 0.6, max_length: int | None = None):
+    def search(self, source: np.ndarray, beam: int = 1, alpha: float = 0.6, max_length: int | None = None):
+        """The best French ids for each row of English ids (greedy when ``beam`` is 1), and their log-probabilities."""
         encoder_outputs, *states = self._encode(tf.constant(source))
         state = {"rnn": [s.numpy() for s in states], "encoder_outputs": encoder_outputs.numpy(), "source": source}
         longest = int((source != 0).sum(1).max())
-        result = decode(
+        return decode(
             self.step,
             state,
             beam_size=beam,
@@ -377,34 +535,46 @@ class Translator:
             end_id=self.vocab.end_id,
             max_length=max_length or 2 * longest + 5,
         )
-        return result.tokens
 
-    def translate(self, sentences, beam: int = 1, alpha: float = 0.6, batch: int = 256) -> list[str]:
-        out = []
+    def translate(self, sentences, beam: int = 1, alpha: float = 0.6, batch: int = 256, scores: bool = False):
+        """French for each sentence; with ``scores``, also the model's score of each translation.
+
+        The score is what beam search maximises: the log-probability of the French words and
+        [end], divided by their number to the power ``alpha``.
+        """
+        out, score = [], []
         for i in range(0, len(sentences), batch):
             source = self.vocab.encode_source(list(sentences[i : i + batch]))
             if source.shape[1] == 0:
                 source = np.zeros((len(source), 1), dtype="int32")
-            out += [self.vocab.detokenize(t) for t in self.translate_ids(source, beam, alpha)]
-        return out
+            found = self.search(source, beam, alpha)
+            out += [self.vocab.detokenize(t) for t in found.tokens]
+            score += [length_normalised(p, len(t) + 1, alpha) for t, p in zip(found.tokens, found.log_probs)]
+        return (out, score) if scores else out
 
     def attention(self, sentence: str, beam: int = 1):
         """(source words, French words written, weights[french, english]) for one sentence."""
         source = self.vocab.encode_source([sentence])
-        written = self.translate_ids(source, beam)[0] + [self.vocab.end_id]
+        written = self.search(source, beam).tokens[0] + [self.vocab.end_id]
         target_in = np.array([[self.vocab.start_id, *written[:-1]]], dtype="int32")
         weights = keras.ops.convert_to_numpy(self.scores_model([source, target_in]))[0]
         source_words = self.vocab.source_tokens(sentence)
         return source_words, self.vocab.words(written), weights[:, : len(source_words)]
 
 
+translators = {kind: Translator(model, vocab) for kind, model in models.items()}
+for kind, translator in translators.items():
+    print(f"Untrained {kind} model: {SHOWCASE[0]!r} -> {translator.translate(SHOWCASE[:1])[0]!r}")
+
+
 # %% [markdown]
-# ## 5. BLEU, the standard way
+# ## 6. BLEU, the standard way
 # BLEU counts the word n-grams (1 to 4) of the output that also occur in a reference
 # translation, with a penalty for outputs shorter than the references. We use sacreBLEU,
 # the tool papers report with, on whole French sentences (its own tokeniser, case-insensitive
 # because our model writes lower case), against *every* reference the data has for each
-# English sentence: "J'ai froid." and "Je suis gelé." can both be right.
+# English sentence: "J'ai froid." and "Je suis gelé." can both be right. The untrained
+# models above are the floor every trained model must rise from.
 
 
 # %%
@@ -414,8 +584,19 @@ def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
     return float(sacrebleu.corpus_bleu(hypotheses, reference_streams(references), lowercase=True).score)
 
 
+references = [["Il fait très froid.", "Il fait froid."], ["Le chat est endormi."]]
+for hypotheses in (["il fait froid.", "le chat est endormi."], ["il fait froid.", "le chat dort."]):
+    print(f"BLEU of {hypotheses} = {corpus_bleu(hypotheses, references):.1f}")
+untrained_bleu = {kind: corpus_bleu(t.translate(test.sources), test.references) for kind, t in translators.items()}
+print("Untrained, greedy, on the test sentences: " + ", ".join(f"{k} {b:.2f}" for k, b in untrained_bleu.items()))
+
 # %% [markdown]
-# ## 6. Training, with sample translations after every epoch
+# ## 7. Training, with sample translations after every epoch
+# One line per epoch: four validation sentences translated greedily, then the training and
+# validation loss (cross-entropy of the next French word, in nats; the two losses to beat are
+# printed first). The step size halves when the validation loss stops improving, training
+# stops when it has not improved for three epochs (or when `max_minutes` is spent) and keeps the
+# best epoch's weights.
 
 
 # %%
@@ -426,54 +607,159 @@ class SampleTranslations(keras.callbacks.Callback):
         super().__init__()
         self.vocab, self.sentences, self.references = vocab, sentences, references
         self.run, self.tag = run, tag
+        self.translator = None
 
     def on_epoch_end(self, epoch, logs=None):
-        outputs = Translator(self.model, self.vocab).translate(self.sentences)
+        self.translator = self.translator or Translator(self.model, self.vocab)  # the same layers, so built once
+        outputs = self.translator.translate(self.sentences)
         lines = [f"| {s} | {o} | {r[0]} |" for s, o, r in zip(self.sentences, outputs, self.references)]
         print("\n".join(f"  {s}  ->  {o}" for s, o in zip(self.sentences, outputs)))
         table = "| English | model | a reference |\n|---|---|---|\n" + "\n".join(lines)
         self.run.log_text(f"translations/{self.tag}", table, step=epoch)
 
 
-def fit(spec: Spec, vocab: Vocab, train_ds, val_ds, val: Split, args, run: Run, tag: str):
-    set_seed(args.seed)
-    model = training_model(make_layers(spec), spec)
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.lr, clipnorm=1.0),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-    )
+def fit(model, vocab: Vocab, train_ds, val_ds, val: Split, config: Config, run: Run, tag: str):
+    """Train ``model``; returns its history and the seconds it took."""
     samples = SampleTranslations(vocab, val.sources[:4], val.references[:4], run, tag)
-    budget = TimeBudget(args.max_minutes, mid_epoch=True)
-    # Halve the step size when validation stops improving; keep the best epoch's weights.
-    slower = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=args.lr / 16, verbose=1)
+    budget = TimeBudget(config.max_minutes, mid_epoch=True)
+    slower = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=config.lr / 16, verbose=1)
     best = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True, verbose=1)
     callbacks = [samples, slower, best, budget, *run.callbacks(histograms=False, resume=False)]
     for callback in callbacks:
         if isinstance(callback, keras.callbacks.TensorBoard):
             callback.log_dir = str(run.log_dir / tag)  # one TensorBoard folder per model
     t0 = time.time()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks, verbose=2)
-    return model, history.history, time.time() - t0
+    history = model.fit(
+        train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=fit_verbosity()
+    )
+    return history.history, time.time() - t0
 
+
+def unigram_loss(train: Split, val: Split, vocab: Vocab) -> float:
+    """Validation loss of a decoder that ignores the English and the words before: French word frequencies."""
+
+    def targets(split):
+        ids = vocab.encode_target([french for _, french in split.pairs()])[:, 1:]  # what the decoder must write
+        return ids[ids != 0]
+
+    frequencies = np.bincount(targets(train), minlength=len(vocab.target_words)) + 1.0  # +1: no zero probability
+    return float(-np.mean(np.log(frequencies / frequencies.sum())[targets(val)]))
+
+
+uniform_loss, frequency_loss = float(np.log(len(vocab.target_words))), unigram_loss(train, val, vocab)
+print(
+    f"Validation losses to beat: a uniform guess over {len(vocab.target_words):,} French words {uniform_loss:.2f}; "
+    f"word frequencies alone, ignoring the English and the words before, {frequency_loss:.2f}"
+)
+settings = {"source_words": vocab.source_words, "target_words": vocab.target_words, "models": {}}
+histories, train_seconds = {}, {}
+for kind, model in models.items():
+    print(f"\n== {kind} encoder-decoder: {config.cell.upper()}({config.units}), attention {specs[kind].attention} ==")
+    set_seed(config.seed)
+    histories[kind], train_seconds[kind] = fit(model, vocab, train_ds, val_ds, val, config, run, kind)
+    path = run.save_model(model, MODEL_FILES[kind])
+    settings["models"][path.name] = asdict(specs[kind])
+    write_atomic(run.file(SETTINGS_FILE), json.dumps(settings, ensure_ascii=False) + "\n")
+    show_figure(plots.training_curves(histories[kind], title=f"{kind} encoder-decoder"), run, f"loss_{kind}.png")
 
 # %% [markdown]
-# ## 7. Putting it together
+# ## 8. Test BLEU: greedy against beam search, plain against attention
+# Every model translates the test sentences twice: greedily, and with a beam of `beam`
+# partial sentences. Beam search chooses the hypothesis with the best *model score*, its
+# log-probability divided by its length to the power `alpha` (otherwise beam search would
+# prefer short outputs: each extra word can only lower the total). Finding higher-scoring
+# translations is all beam search does, and the "model score" columns show it does that;
+# whether BLEU rises too depends on whether the model's scores are right, which a half-trained
+# model's are not. The table is the lesson's result; `make bench` records it at full size
+# (bench/results.md). The translators built in section 5 share the models' layers, so they
+# now translate with the trained weights.
 
 
 # %%
-def apply_quick(args) -> None:
-    if args.quick:
-        args.epochs = min(args.epochs, 3)
-        args.batch_size = min(args.batch_size, 64)
-        args.units = min(args.units, 64)
-        args.embed_dim = min(args.embed_dim, 32)
-        args.max_words = min(args.max_words, 5)
-        args.source_vocab = min(args.source_vocab, 2000)
-        args.target_vocab = min(args.target_vocab, 3000)
-        args.test_sentences = min(args.test_sentences or 150, 150)
-        args.max_minutes = 0
+def evaluate(translator: Translator, test: Split, beams, alpha: float) -> dict:
+    """Test BLEU, the model's mean score of its translations, and BLEU by length, for each beam width."""
+    results = {}
+    for beam in beams:
+        t0 = time.time()
+        hypotheses, scores = translator.translate(test.sources, beam=beam, alpha=alpha, scores=True)
+        results[beam] = {
+            "bleu": corpus_bleu(hypotheses, test.references),
+            "score": float(np.mean(scores)),
+            "seconds": time.time() - t0,
+            "by_length": bleu_by_length(test, hypotheses),
+        }
+    return results
 
 
+def bleu_by_length(test: Split, hypotheses: list[str]) -> dict[int, float]:
+    """Corpus BLEU of the test sentences grouped by English length in words (3 = three or fewer).
+
+    The plain model must squeeze the whole sentence into one state vector, so it should lose
+    more on longer sentences than the model with attention (Bahdanau et al. 2015, figure 2).
+    """
+    lengths = np.maximum([len(s.split()) for s in test.sources], 3)
+    return {
+        int(n): corpus_bleu([hypotheses[i] for i in rows], [test.references[i] for i in rows])
+        for n in np.unique(lengths)
+        for rows in [np.flatnonzero(lengths == n)]
+    }
+
+
+def bleu_table(results: dict, beam: int, untrained: dict) -> str:
+    """Each model's test BLEU (untrained, greedy, beam) and its score of its own translations, as Markdown."""
+    rows = [
+        f"| model | BLEU untrained | BLEU greedy | BLEU beam {beam} | model score greedy | model score beam {beam} "
+        f"| seconds greedy | seconds beam {beam} |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, result in results.items():
+        greedy, wide = result[1], result[beam]
+        rows.append(
+            f"| {kind} | {untrained[kind]:.1f} | {greedy['bleu']:.1f} | {wide['bleu']:.1f} | {greedy['score']:.3f} "
+            f"| {wide['score']:.3f} | {greedy['seconds']:.1f} | {wide['seconds']:.1f} |"
+        )
+    return "\n".join(rows)
+
+
+results = {kind: evaluate(translator, test, [1, config.beam], config.alpha) for kind, translator in translators.items()}
+print(f"Test BLEU (sacreBLEU, case-insensitive, all references), {len(test.sources):,} test sentences:")
+show(bleu_table(results, config.beam, untrained_bleu))
+bars = {f"{k} {'greedy' if b == 1 else f'beam {b}'}": r["bleu"] for k, v in results.items() for b, r in v.items()}
+show_figure(plots.bar_table(bars, title="Test BLEU (sacreBLEU, all references)", ylabel="BLEU"), run, "bleu.png")
+for key, value in bars.items():
+    run.log_scalar(f"bleu/{key.replace(' ', '_')}", value, step=0)  # TensorBoard's SCALARS tab
+
+# %% [markdown]
+# ## 9. BLEU by sentence length
+# The plain decoder must get everything from one state vector, so it should fall further
+# behind on longer sentences; with attention it can look back at every English word. (BLEU on
+# a small group of sentences is noisy: read the quick run's curve loosely.)
+
+# %%
+by_length = {kind: result[config.beam]["by_length"] for kind, result in results.items()}
+fig = plots.line_plot(
+    {kind: (list(b), list(b.values())) for kind, b in by_length.items()},
+    title=f"Test BLEU by sentence length (beam {config.beam})",
+    xlabel="English words (3 = three or fewer)",
+    ylabel="BLEU",
+)
+fig.axes[0].set_xticks(sorted({n for b in by_length.values() for n in b}))
+show_figure(fig, run, "bleu_by_length.png")
+lengths = np.maximum([len(s.split()) for s in test.sources], 3)
+rows = [f"| English words | sentences | {' | '.join(by_length)} |", "|---|---|" + "---|" * len(by_length)]
+for n in sorted(next(iter(by_length.values()))):
+    rows.append(f"| {n} | {np.sum(lengths == n)} | " + " | ".join(f"{b[n]:.1f}" for b in by_length.values()) + " |")
+show("\n".join(rows))
+
+
+# %% [markdown]
+# ## 10. Where attention looks
+# For each French word the attention model wrote (rows), the weight it gave each English
+# word (columns) while writing it. Word order mostly matches, so the bright cells run down
+# the diagonal; where French reorders or needs two words for one, the weights follow.
+
+
+# %%
 def plot_attention(translator: Translator, sentences, title: str):
     import matplotlib.pyplot as plt
 
@@ -495,142 +781,70 @@ def plot_attention(translator: Translator, sentences, title: str):
     return fig
 
 
-def evaluate(translator: Translator, test: Split, beams, alpha: float) -> dict:
-    results = {}
-    for beam in beams:
-        t0 = time.time()
-        hypotheses = translator.translate(test.sources, beam=beam, alpha=alpha)
-        results[beam] = {
-            "bleu": corpus_bleu(hypotheses, test.references),
-            "seconds": time.time() - t0,
-            "by_length": bleu_by_length(test, hypotheses),
-        }
-    return results
-
-
-def bleu_by_length(test: Split, hypotheses: list[str]) -> dict[int, float]:
-    """Corpus BLEU of the test sentences grouped by English length in words (3 = three or fewer).
-
-    The plain model must squeeze the whole sentence into one state vector, so it should lose
-    more on longer sentences than the model with attention (Bahdanau et al. 2015, figure 2).
-    """
-    lengths = np.maximum([len(s.split()) for s in test.sources], 3)
-    return {
-        int(n): corpus_bleu([hypotheses[i] for i in rows], [test.references[i] for i in rows])
-        for n in np.unique(lengths)
-        for rows in [np.flatnonzero(lengths == n)]
-    }
-
-
-def train(args):
-    set_seed(args.seed)
-    apply_quick(args)
-    if args.beam < 2:
-        raise CourseError("--beam must be at least 2 (the table always includes greedy decoding, which is beam 1)")
-    run = Run.start(LESSON, cell=args.cell, run_dir=args.run_dir)
-    pairs = read_pairs(args.max_words)
-    train_split, val, test = split_by_source(pairs, args.seed, limit=args.quick_sources if args.quick else None)
-    if args.test_sentences:
-        test = Split(test.sources[: args.test_sentences], test.references[: args.test_sentences])
-    vocab = Vocab.fit(train_split, args.source_vocab, args.target_vocab)
-    train_ds, n_train = training_data(train_split, vocab, args.batch_size, seed=args.seed)
-    val_ds, _ = training_data(val, vocab, 512, seed=None)
-    print(f"Lesson 05: English -> French. Outputs go to {run.path}")
-    print(
-        f"{len(pairs):,} pairs of at most {args.max_words} words; split by English sentence: "
-        f"{len(train_split.sources):,} / {len(val.sources):,} / {len(test.sources):,} sentences "
-        f"({n_train:,} training pairs); vocabularies {len(vocab.source_words):,} English, "
-        f"{len(vocab.target_words):,} French words; scoring {len(test.sources):,} test sentences "
-        f"against {sum(map(len, test.references)):,} references"
-    )
-    settings = {"source_words": vocab.source_words, "target_words": vocab.target_words, "models": {}}
-    kinds = ["plain", "attention"] if args.models == "both" else [args.models]
-    table, metrics, histories = {}, {}, {}
-    for kind in kinds:
-        spec = Spec(
-            len(vocab.source_words),
-            len(vocab.target_words),
-            args.cell,
-            args.units,
-            args.embed_dim,
-            "none" if kind == "plain" else args.score,
-            args.bidirectional,
-            args.dropout,
-        )
-        print(f"\n== {kind} encoder-decoder: {args.cell.upper()}({args.units}), attention {spec.attention} ==")
-        model, history, seconds = fit(spec, vocab, train_ds, val_ds, val, args, run, kind)
-        histories[kind] = history
-        path = run.save_model(model, MODEL_FILES[kind])
-        settings["models"][path.name] = asdict(spec)
-        (run.path / SETTINGS_FILE).write_text(json.dumps(settings, ensure_ascii=False) + "\n", encoding="utf-8")
-        translator = Translator(model, vocab)
-        scores = evaluate(translator, test, [1, args.beam], args.alpha)
-        table[kind] = scores
-        metrics.update(
-            {
-                f"bleu_{kind}_greedy": scores[1]["bleu"],
-                f"bleu_{kind}_beam": scores[args.beam]["bleu"],
-                f"train_seconds_{kind}": seconds,
-                f"epochs_{kind}": len(history["loss"]),
-                f"val_loss_{kind}": min(history["val_loss"]),
-                f"bleu_{kind}_beam_by_length": scores[args.beam]["by_length"],
-            }
-        )
-        print(f"test BLEU {kind}: greedy {scores[1]['bleu']:.1f}, beam {args.beam} {scores[args.beam]['bleu']:.1f}")
-        for sentence, french in zip(SHOWCASE, translator.translate(SHOWCASE, beam=args.beam, alpha=args.alpha)):
-            print(f"  {sentence}  ->  {french}")
-        if translator.attends:
-            fig = plot_attention(translator, test.sources[:4], f"Attention ({spec.attention}) on test sentences")
-            run.save_figure(fig, "attention.png")
-        run.save_figure(plots.training_curves(history, title=f"{kind} encoder-decoder"), f"loss_{kind}.png")
-
-    print_table(table, args.beam)
-    bars = {f"{k} {'greedy' if b == 1 else f'beam {b}'}": s["bleu"] for k, v in table.items() for b, s in v.items()}
-    run.save_figure(plots.bar_table(bars, title="Test BLEU (sacreBLEU, all references)", ylabel="BLEU"), "bleu.png")
-    by_length = {kind: scores[args.beam]["by_length"] for kind, scores in table.items()}
-    curves = {kind: (list(b), list(b.values())) for kind, b in by_length.items()}
-    fig = plots.line_plot(
-        curves,
-        title=f"Test BLEU by sentence length (beam {args.beam})",
-        xlabel="English words (3 = three or fewer)",
-        ylabel="BLEU",
-    )
-    fig.axes[0].set_xticks(sorted({n for b in by_length.values() for n in b}))
-    run.save_figure(fig, "bleu_by_length.png")
-    for key, value in bars.items():
-        run.log_scalar(f"bleu/{key.replace(' ', '_')}", value, step=0)
-    run.write_metrics(
-        {
-            **metrics,
-            "beam": args.beam,
-            "alpha": args.alpha,
-            "test_sentences": len(test.sources),
-            "train_pairs": n_train,
-            "source_words": len(vocab.source_words),
-            "target_words": len(vocab.target_words),
-            "cell": args.cell,
-            "units": args.units,
-        },
-        epochs=args.epochs,
-        seed=args.seed,
-        quick=args.quick,
-    )
-    run.finish()
-    print("Next: the exercises for this lesson: make check EX=ex05   (stuck? make hint EX=ex05a)")
-    return run
-
-
-def print_table(table: dict, beam: int) -> None:
-    print(f"\nTest BLEU (sacreBLEU, case-insensitive, all references)\n{'model':<12}{'greedy':>8}{f'beam {beam}':>9}")
-    for kind, scores in table.items():
-        print(f"{kind:<12}{scores[1]['bleu']:>8.1f}{scores[beam]['bleu']:>9.1f}")
-
+if "attention" in translators:
+    fig = plot_attention(translators["attention"], test.sources[:4], f"Attention ({config.score}) on test sentences")
+    show_figure(fig, run, "attention.png")
+else:
+    print("No attention model in this run (--models plain): nothing to draw.")
 
 # %% [markdown]
-# ## 8. Translating new sentences with a saved model
-
+# ## 11. Translations, and what the run leaves behind
+# A few sentences of our own, by every model, greedy and with beam search; then `metrics.json`
+# records the results and the whole configuration above.
 
 # %%
+columns = [(kind, beam) for kind in translators for beam in (1, config.beam)]
+outputs = {(k, b): translators[k].translate(SHOWCASE, beam=b, alpha=config.alpha) for k, b in columns}
+header = " | ".join(f"{k} {'greedy' if b == 1 else f'beam {b}'}" for k, b in columns)
+rows = [f"| English | {header} |", "|---|" + "---|" * len(columns)]
+rows += [f"| {s} | " + " | ".join(outputs[c][i] for c in columns) + " |" for i, s in enumerate(SHOWCASE)]
+show("\n".join(rows))
+metrics = {}
+for kind, result in results.items():
+    metrics.update(
+        {
+            f"bleu_{kind}_greedy": result[1]["bleu"],
+            f"bleu_{kind}_beam": result[config.beam]["bleu"],
+            f"bleu_{kind}_untrained": untrained_bleu[kind],
+            f"score_{kind}_greedy": result[1]["score"],
+            f"score_{kind}_beam": result[config.beam]["score"],
+            f"train_seconds_{kind}": train_seconds[kind],
+            f"epochs_{kind}": len(histories[kind]["loss"]),
+            f"val_loss_{kind}": min(histories[kind]["val_loss"]),
+            f"bleu_{kind}_beam_by_length": result[config.beam]["by_length"],
+        }
+    )
+run.write_metrics(
+    {
+        **metrics,
+        "test_sentences": len(test.sources),
+        "unigram_val_loss": frequency_loss,
+        "train_pairs": n_train,
+        "source_words": len(vocab.source_words),
+        "target_words": len(vocab.target_words),
+    },
+    config,
+    run_dir=str(run.path),
+)
+run.finish()
+print("Next: the exercises for this lesson: make check EX=ex05   (stuck? make hint EX=ex05a)")
+
+# %% [markdown]
+# ## 12. Translating new sentences with a saved model
+# `predict` loads a saved model (the newest run's attention model, or `--model PATH`) with the
+# vocabularies saved beside it, and translates the sentences given as arguments:
+# `python -m lessons.lesson05_translation predict --beam 4 "I am cold."`. It uses only the
+# definitions in this file, so it never trains.
+
+# %%
+PREDICT_INPUT = "English sentences"
+
+
+def predict_flags(parser):
+    parser.add_argument("--beam", type=cli.positive_int, default=1, help="beam width (default 1: greedy)")
+    parser.add_argument("--alpha", type=float, default=0.6, help="beam length normalisation (default 0.6)")
+
+
 def load_translator(model_path: str | None) -> Translator:
     path = Path(model_path) if model_path else newest_model(LESSON)
     settings_path = path.parent / SETTINGS_FILE
@@ -650,67 +864,3 @@ def predict(args):
     translator = load_translator(args.model)
     for sentence, french in zip(args.inputs, translator.translate(args.inputs, beam=args.beam, alpha=args.alpha)):
         print(f"{sentence}  ->  {french}")
-
-
-def build_parser():
-    parser = cli.train_parser(
-        LESSON, "English to French with an encoder-decoder, attention and beam search.", epochs=10, batch_size=128
-    )
-    parser.add_argument(
-        "--models",
-        choices=["both", "plain", "attention"],
-        default="both",
-        help="train the plain encoder-decoder, the one with attention, or both (default)",
-    )
-    parser.add_argument(
-        "--score",
-        choices=["dot", "additive"],
-        default="additive",
-        help="attention score: additive (Bahdanau) or dot (Luong) (default additive)",
-    )
-    parser.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
-    parser.add_argument("--units", type=cli.positive_int, default=128, help="recurrent units (default 128)")
-    parser.add_argument(
-        "--dropout", type=cli.fraction, default=0.0, help="dropout on word vectors and decoder outputs (default 0)"
-    )
-    parser.add_argument("--embed-dim", type=cli.positive_int, default=64, help="word vector size (default 64)")
-    parser.add_argument(
-        "--max-words",
-        type=cli.positive_int,
-        default=6,
-        help="keep pairs whose sentences have at most this many words (default 6)",
-    )
-    parser.add_argument("--source-vocab", type=cli.positive_int, default=5000, help="English words kept (default 5000)")
-    parser.add_argument("--target-vocab", type=cli.positive_int, default=6000, help="French words kept (default 6000)")
-    parser.add_argument("--lr", type=cli.positive_float, default=6e-3, help="Adam learning rate (default 0.006)")
-    parser.add_argument("--beam", type=cli.positive_int, default=4, help="beam width for the BLEU table (default 4)")
-    parser.add_argument("--alpha", type=float, default=0.6, help="beam length normalisation (default 0.6)")
-    parser.add_argument(
-        "--test-sentences",
-        type=cli.non_negative_int,
-        default=1000,
-        help="test sentences scored (default 1000; 0 = all)",
-    )
-    parser.add_argument(
-        "--max-minutes",
-        type=cli.non_negative_float,
-        default=3.5,
-        help="stop training a model before this many minutes (default 3.5; 0 = no limit)",
-    )
-    parser.add_argument("--quick-sources", type=cli.positive_int, default=4000, help=argparse.SUPPRESS)
-    return parser
-
-
-def predict_parser():
-    parser = cli.predict_parser(LESSON, "English sentences")
-    parser.add_argument("--beam", type=cli.positive_int, default=1, help="beam width (default 1: greedy)")
-    parser.add_argument("--alpha", type=float, default=0.6, help="beam length normalisation (default 0.6)")
-    return parser
-
-
-def run(argv=None):
-    return cli.run_cli(argv, train=train, parser=build_parser(), predict=predict, predict_args=predict_parser())
-
-
-if __name__ == "__main__":
-    cli.main(run)
