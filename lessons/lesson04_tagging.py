@@ -1,15 +1,15 @@
 """Lesson 04: synced many-to-many, one tag per word (part of speech, then named entities).
 
 What you will see:
-1. Universal Dependencies English EWT (12,544 training sentences of web text) read from
+1. Universal Dependencies English EWT (about 12,500 training sentences of web text) read from
    CoNLL-U, and a counting baseline: give every word the tag it had most often in training.
 2. A tagger built from three views of each word: a learned word embedding, a small CNN over
    the word's characters (so "blorptastic" still looks like an adjective), and its casing.
    A bidirectional RNN reads the sentence both ways and a softmax at every step picks a tag.
    Padding is masked, in the loss and in the accuracy: only real words count.
 3. Test-set token accuracy, accuracy on words never seen in training, precision / recall / F1
-   per tag, a confusion matrix (confusion_matrix.png), and test sentences printed with the
-   predicted and gold tags, mistakes marked with ^.
+   per tag, a confusion matrix, and test sentences with the predicted and gold tags, mistakes
+   marked with ^.
 4. With --task ner: the same network finds people, places, organisations and other names in
    CoNLL-2003 Reuters news, scored the standard (conlleval) way: an entity counts only when
    its type and its exact span are both right.
@@ -19,7 +19,8 @@ Run it:  make lesson04                     (part of speech, about 4 minutes on 2
          make lesson04 ARGS="--train my.train --dev my.dev --test my.test --columns 1,2"
 Predict: python -m lessons.lesson04_tagging predict "The quick brown fox jumped over the lazy dog."
          (then try made-up words: "the blorptastic flurbs wuzzled quickly" -- the characters decide)
-Best settings (bench): --layers 2 --epochs 8 reaches UPOS 0.95; --task ner --layers 2 --epochs 8 entity F1 0.82.
+Notebook: make notebooks, then open lessons/lesson04_tagging.ipynb
+Best settings: --layers 2 --epochs 8, for both tasks (measured by make bench: bench/results.md).
 """
 
 # %%
@@ -30,6 +31,7 @@ import json
 import re
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -37,35 +39,82 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, conll, data, plots
+from course_utils.layers import recurrent_layer
+from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, load_model, newest_model
+from course_utils.runs import Run, display_path, load_model, newest_model, write_atomic
+from course_utils.text import bucketed_batches
 
 LESSON = "lesson04_tagging"
 WORD_CHARS = 16  # longer words keep their first and last 8 characters: prefixes and suffixes carry the tag
 MAX_CHARS = WORD_CHARS + 2  # plus begin- and end-of-word markers
-PAD, UNK, BOW, EOW = "<pad>", "<unk>", "<w>", "</w>"
+PAD = "<pad>"  # word id 0 (and char id 0, case id 0): padding, masked
+UNK = "<unk>"  # word id 1: a word not in the vocabulary
+BOW = "<w>"  # begin- and end-of-word markers around each word's characters
+EOW = "</w>"
 
-BENCHMARKS = [
-    {
-        "name": "pos-default",
-        "args": [],
-        "report": ["test_accuracy", "test_accuracy_unseen", "baseline_accuracy", "train_seconds"],
-        "target": "make lesson04 (defaults) <= 300 s",
-    },
-    {
-        "name": "pos",
-        "args": ["--layers", "2", "--epochs", "8"],
-        "report": ["test_accuracy", "test_accuracy_unseen", "baseline_accuracy", "train_seconds"],
-        "target": "UD EWT UPOS test accuracy >= 0.95 from scratch, <= 600 s",
-    },
-    {
-        "name": "ner",
-        "args": ["--task", "ner", "--layers", "2", "--epochs", "8"],
-        "report": ["test_entity_f1", "test_entity_precision", "test_entity_recall", "baseline_entity_f1",
-                   "train_seconds"],
-        "target": "CoNLL-2003 testb entity F1 >= 0.80 from scratch, <= 900 s",
-    },
-]
+# %% [markdown]
+# ## 0. Configuration
+# Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
+# the lesson again; as a script every field is a flag (`--task ner`, `--layers 2`). `--quick`
+# (or `COURSE_QUICK=1` in the environment, for a notebook) trains two epochs on a small real
+# slice of the data. Your own data: three files (`train`, `dev`, `test`) in CoNLL-U or one
+# token a line, and `columns` says which columns hold the token and its tag.
+
+
+# %%
+def column_pair(text: str) -> str:
+    """Check a TOKEN,TAG pair of 1-based column numbers such as "1,4" (negative: from the end)."""
+    try:
+        token, tag = (int(x) for x in str(text).split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected TOKEN,TAG column numbers such as 1,4; got {text!r}") from None
+    if token == 0 or tag == 0:
+        raise argparse.ArgumentTypeError("column numbers start at 1 (or -1 for the last column)")
+    return f"{token},{tag}"
+
+
+@dataclass
+class Config(LessonConfig):
+    task: str = flag("pos", "pos: UPOS on UD English EWT; ner: CoNLL-2003 named entities", choices=("pos", "ner"))
+    train: str | None = flag(None, "your own training file (CoNLL-U, or one token a line)", metavar="FILE")
+    dev: str | None = flag(None, "your own development file", metavar="FILE")
+    test: str | None = flag(None, "your own test file", metavar="FILE")
+    columns: str | None = flag(
+        None,
+        "1-based columns of the token and the tag in your files (default 1,-1; CoNLL-U: 2,4 = FORM,UPOS)",
+        type=column_pair,
+        metavar="TOKEN,TAG",
+    )
+    cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
+    epochs: int = flag(5, "training epochs", type=cli.positive_int)
+    batch_size: int = flag(32, "batch size", type=cli.positive_int)
+    hidden: int = flag(128, "RNN units per direction", type=cli.positive_int)
+    layers: int = flag(1, "stacked bidirectional RNN layers", type=cli.positive_int)
+    word_dim: int = flag(100, "word embedding size", type=cli.positive_int)
+    char_dim: int = flag(24, "character embedding size", type=cli.positive_int)
+    char_filters: int = flag(64, "character CNN filters; 0 turns the character view off", type=cli.non_negative_int)
+    min_count: int = flag(2, "a word needs this many training occurrences to get its own vector", type=cli.positive_int)
+    dropout: float = flag(0.33, "dropout rate", type=cli.fraction)
+    word_dropout: float = flag(
+        0.25,
+        "hide a training word as <unk> with chance ALPHA/(ALPHA+its count); 0: off",
+        type=cli.fraction,
+        metavar="ALPHA",
+    )
+
+    QUICK = {"epochs": 2}
+
+    def task_name(self) -> str:
+        return "part-of-speech tagging" if self.task == "pos" else "named-entity recognition"
+
+
+config = configure(Config, LESSON)
+set_seed(config.seed)
+print(
+    f"Lesson 04: {config.task_name()} with a bidirectional {config.cell.upper()}{' (quick)' if config.quick else ''}."
+)
+show(config)
 
 # %% [markdown]
 # ## 1. The data: one tag per word
@@ -91,19 +140,18 @@ def conll2003_file(split: str) -> Path:
     return data.fetch(dataset.name)
 
 
-def load_corpus(args):
+def load_corpus(config):
     """{"train", "dev", "test"} -> lists of (tokens, tags), and a description of the source."""
-    own = [args.train, args.dev, args.test]
+    own = [config.train, config.dev, config.test]
     if any(own):
         if not all(own):
             raise CourseError("give --train, --dev and --test together (three files of your own)")
-        token_col, tag_col = args.columns or (None, None)
+        token_col, tag_col = (int(x) for x in config.columns.split(",")) if config.columns else (None, None)
         splits = {
-            name: conll.read_tagged(path, token_col, tag_col)
-            for name, path in zip(("train", "dev", "test"), own)
+            name: conll.read_tagged(path, token_col, tag_col) for name, path in zip(("train", "dev", "test"), own)
         }
-        source = f"your files ({args.train}, {args.dev}, {args.test})"
-    elif args.task == "pos":
+        source = f"your files ({config.train}, {config.dev}, {config.test})"
+    elif config.task == "pos":
         splits = {s: conll.read_conllu(data.fetch(f"ud_english_ewt_{s}")) for s in ("train", "dev", "test")}
         source = "UD English EWT r2.16 (UPOS)"
     else:
@@ -113,11 +161,100 @@ def load_corpus(args):
     for name, sentences in splits.items():
         if not sentences:
             raise CourseError(f"the {name} data has no sentences")
-    if args.task == "ner":
+    known = {t for _, tags in splits["train"] for t in tags}
+    for name in ("dev", "test"):
+        unknown = sorted({t for _, tags in splits[name] for t in tags} - known)
+        if unknown:
+            raise CourseError(f"tag(s) {', '.join(unknown[:5])} in the {name} data never occur in the training data")
+    if config.task == "ner":
         splits = {s: [(w, conll.iob1_to_iob2(t)) for w, t in sents] for s, sents in splits.items()}
-    if args.quick:
+    if config.quick:
         splits = {"train": splits["train"][:1500], "dev": splits["dev"][:300], "test": splits["test"][:500]}
     return splits, source
+
+
+def aligned(rows, width=110):
+    """Rows of per-word strings, (label, cells), printed in aligned columns and wrapped at ``width``."""
+    sizes = [max(len(cells[i]) for _, cells in rows) for i in range(len(rows[0][1]))]
+    lines, start = [], 0
+    while start < len(sizes):
+        end, used = start, 8
+        while end < len(sizes) and (used + sizes[end] + 2 <= width or end == start):
+            used += sizes[end] + 2
+            end += 1
+        if start:
+            lines.append("")
+        for label, cells in rows:
+            line = f"  {label:<4}  " + "  ".join(cells[i].ljust(sizes[i]) for i in range(start, end))
+            if line.strip():
+                lines.append(line.rstrip())
+        start = end
+    return "\n".join(lines)
+
+
+splits, source = load_corpus(config)  # first: a data problem should not leave an empty run folder
+train_set, dev_set, test_set = splits["train"], splits["dev"], splits["test"]
+run = Run.start(LESSON, cell=f"{config.task}-{config.cell}", run_dir=config.run_dir)
+print(f"Outputs go to {display_path(run.path)}\n")
+print(
+    f"{source}: " + ", ".join(f"{len(s):,} {n}" for n, s in splits.items()) + " sentences "
+    f"({sum(len(t) for t, _ in train_set):,} training words)"
+)
+tag_counts = Counter(t for _, tags in train_set for t in tags)
+print(f"{len(tag_counts)} tags, commonest first: " + ", ".join(f"{t} {n:,}" for t, n in tag_counts.most_common()))
+# A short training sentence to follow through the lesson (for NER, one that names something).
+example = next(
+    (s for s in train_set if 8 <= len(s[0]) <= 20 and s[0][0].isalpha() and set(s[1]) != {"O"}), train_set[0]
+)
+print(f"\nA training sentence, one tag per word ({len(example[0])} words):")
+print(aligned([("word", example[0]), ("tag", example[1])]))
+
+# %% [markdown]
+# ## 2. How we score a tagger, and the baseline to beat
+# Accuracy over all test words is dominated by easy, frequent words ("the", ".", "and").
+# Two harder views: accuracy on words never seen in training (where the word embedding is
+# just `<unk>` and the characters must do the work), and precision / recall / F1 per tag.
+# For named entities token accuracy is misleading (most tokens are O), so we also score whole
+# entities. The yardstick: tag each word with the tag it had most often in training.
+
+
+# %%
+def token_scores(gold, predicted, tags, unseen):
+    """Accuracy, accuracy where ``unseen`` is True, per-tag P/R/F1 and the confusion matrix.
+
+    All arguments but ``tags`` are flat, one entry per test word.
+    """
+    index = {t: i for i, t in enumerate(tags)}
+    confusion = np.zeros((len(tags), len(tags)), dtype=np.int64)
+    for g, p in zip(gold, predicted):
+        confusion[index[g], index[p]] += 1
+    correct = np.diag(confusion)
+    per_tag = {}
+    for i, tag in enumerate(tags):
+        precision = correct[i] / confusion[:, i].sum() if confusion[:, i].sum() else 0.0
+        recall = correct[i] / confusion[i].sum() if confusion[i].sum() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_tag[tag] = {"precision": precision, "recall": recall, "f1": f1, "support": int(confusion[i].sum())}
+    hits = np.array([g == p for g, p in zip(gold, predicted)])
+    unseen = np.asarray(unseen, dtype=bool)
+    return {
+        "accuracy": float(hits.mean()),
+        "accuracy_unseen": float(hits[unseen].mean()) if unseen.any() else float("nan"),
+        "unseen_tokens": int(unseen.sum()),
+        "per_tag": per_tag,
+        "confusion": confusion,
+    }
+
+
+def evaluate(test, predicted, tags, seen_words):
+    """Token scores of ``predicted`` against the (tokens, tags) sentences ``test``; entities too for IOB tags."""
+    flat = lambda sentences: [x for sent in sentences for x in sent]  # noqa: E731
+    unseen = [w.lower() not in seen_words for w in flat(t for t, _ in test)]
+    gold = [tags_ for _, tags_ in test]
+    scores = token_scores(flat(gold), flat(predicted), tags, unseen)
+    if any(t.startswith(("B-", "I-")) for t in tags):
+        scores["entities"] = conll.entity_scores(gold, predicted)
+    return scores
 
 
 def most_frequent_tag_baseline(train):
@@ -133,14 +270,41 @@ def most_frequent_tag_baseline(train):
     return lambda tokens: [best.get(t.lower(), default) for t in tokens]
 
 
+def score_line(scores, baseline=None):
+    """One line: token accuracy, on unseen words, and entity F1 where there are entities."""
+    parts = [f"token accuracy {scores['accuracy']:.4f}", f"unseen words {scores['accuracy_unseen']:.4f}"]
+    if baseline is not None:
+        parts = [f"{p}   (baseline {baseline[k]:.4f})" for p, k in zip(parts, ("accuracy", "accuracy_unseen"))]
+    if "entities" in scores:
+        ent = scores["entities"]
+        parts.append(
+            f"entities (type and exact span must match): precision {ent['precision']:.4f}, "
+            f"recall {ent['recall']:.4f}, F1 {ent['f1']:.4f}"
+            + (f"   (baseline F1 {baseline['entities']['f1']:.4f})" if baseline is not None else "")
+        )
+    return "\n".join(parts)
+
+
+all_tags = sorted(tag_counts)
+seen_words = {w.lower() for tokens, _ in train_set for w in tokens}
+baseline_tagger = most_frequent_tag_baseline(train_set)
+base = evaluate(test_set, [baseline_tagger(tokens) for tokens, _ in test_set], all_tags, seen_words)
+print(
+    f"Most-frequent-tag baseline on the {sum(len(t) for t, _ in test_set):,} test words "
+    f"({base['unseen_tokens']:,} of them never seen in training):"
+)
+print(score_line(base))
+
 # %% [markdown]
-# ## 2. Turning words into numbers, three ways
+# ## 3. Turning words into numbers, three ways
 # * the word itself, lower-cased with digits replaced by 0, looked up in a vocabulary of
-#   words seen at least twice in training (rarer ones become `<unk>`, so the model also
-#   learns what to do with a word it does not know);
-# * its characters, up to 16 of them, for the character CNN;
+#   words seen at least `min_count` times in training (rarer ones become `<unk>`, so the
+#   model also learns what to do with a word it does not know);
+# * its characters, up to 16 of them between begin and end markers, for the character CNN;
 # * its casing (lower, Title, UPPER, digits, ...), which the lower-cased word has lost and
 #   which matters a lot for names.
+#
+# Every id 0 is padding. Tags are stored as id + 1 for the same reason: 0 marks "no word here".
 
 
 # %%
@@ -187,7 +351,7 @@ def build_vocab(train, task, min_count=2):
 
 
 class Encoder:
-    """Maps tokens to the model's three integer inputs and tag ids back to tags."""
+    """Maps sentences to the model's three padded integer arrays, and tag ids back to tags."""
 
     def __init__(self, vocab):
         self.vocab = vocab
@@ -195,94 +359,153 @@ class Encoder:
         self.char_index = {c: i for i, c in enumerate(vocab["chars"])}
         self.tag_index = {t: i for i, t in enumerate(vocab["tags"])}
 
-    def inputs(self, tokens):
-        words = np.array([self.word_index.get(normalise(w), 1) for w in tokens], dtype="int32")
-        chars = np.zeros((len(tokens), MAX_CHARS), dtype="int32")
-        for i, w in enumerate(tokens):
-            ids = [self.char_index.get(c, 1) for c in word_chars(w)]
-            chars[i, : len(ids)] = ids
-        case = np.array([casing(w) for w in tokens], dtype="int32")
+    def inputs(self, token_lists):
+        """words (sentences, longest), chars (sentences, longest, MAX_CHARS), case (sentences, longest)."""
+        shape = (len(token_lists), max(len(tokens) for tokens in token_lists))
+        words, case = np.zeros(shape, "int32"), np.zeros(shape, "int32")
+        chars = np.zeros((*shape, MAX_CHARS), "int16")  # int16: the whole training set stays small
+        for row, tokens in enumerate(token_lists):
+            words[row, : len(tokens)] = [self.word_index.get(normalise(w), 1) for w in tokens]
+            case[row, : len(tokens)] = [casing(w) for w in tokens]
+            for i, w in enumerate(tokens):
+                ids = [self.char_index.get(c, 1) for c in word_chars(w)]
+                chars[row, i, : len(ids)] = ids
         return words, chars, case
 
-    def tag_ids(self, tags, where=""):
-        unknown = sorted(set(tags) - set(self.tag_index))
-        if unknown:
-            raise CourseError(f"tag(s) {', '.join(unknown[:5])} {where} never occur in the training data")
-        return np.array([self.tag_index[t] for t in tags], dtype="int32")
+    def tag_ids(self, tag_lists):
+        """Tag ids + 1, padded with 0, one row per sentence."""
+        ids = np.zeros((len(tag_lists), max(len(tags) for tags in tag_lists)), "int32")
+        for row, tags in enumerate(tag_lists):
+            ids[row, : len(tags)] = [self.tag_index[t] + 1 for t in tags]
+        return ids
 
-    def encode(self, sentences, where):
-        return [(*self.inputs(tokens), self.tag_ids(tags, where)) for tokens, tags in sentences]
-
-
-def pad_batch(items):
-    """Stack variable-length sentences into one batch padded with 0 (the masked id)."""
-    longest = max(len(item[0]) for item in items)
-    words = np.zeros((len(items), longest), "int32")
-    chars = np.zeros((len(items), longest, MAX_CHARS), "int32")
-    case = np.zeros((len(items), longest), "int32")
-    tags = np.zeros((len(items), longest), "int32")
-    for row, (w, c, k, *rest) in enumerate(items):
-        words[row, : len(w)], chars[row, : len(w)], case[row, : len(w)] = w, c, k
-        if rest:
-            tags[row, : len(w)] = rest[0]
-    weights = (words > 0).astype("float32")  # 1 for a real word, 0 for padding
-    return {"words": words, "chars": chars, "case": case}, tags, weights
+    def encode(self, sentences):
+        """(words, chars, case, tags) arrays for a list of (tokens, tags) sentences."""
+        return (*self.inputs([tokens for tokens, _ in sentences]), self.tag_ids([tags for _, tags in sentences]))
 
 
-def length_batches(n_items, lengths, batch_size, rng=None):
-    """Index batches of similar-length sentences (less padding to step through); shuffled with rng."""
-    lengths = np.asarray(lengths, dtype=float)
-    if rng is not None:
-        lengths = lengths + rng.uniform(0, 2, size=n_items)  # vary the grouping between epochs
-    order = np.argsort(lengths, kind="stable")
-    batches = [order[i : i + batch_size] for i in range(0, n_items, batch_size)]
-    if rng is not None:
-        rng.shuffle(batches)
-    return batches
+vocab = build_vocab(train_set, config.task, config.min_count)
+encoder = Encoder(vocab)
+encoded = {name: encoder.encode(sentences) for name, sentences in splits.items()}
+print(
+    f"{len(vocab['words']):,} words (seen at least {config.min_count}x), {len(vocab['chars'])} characters, "
+    f"{len(vocab['tags'])} tags: {' '.join(vocab['tags'])}"
+)
+print(
+    "Training arrays: "
+    + ", ".join(f"{name} {a.shape}" for name, a in zip(("words", "chars", "case", "tags"), encoded["train"]))
+)
+ex_words, ex_chars, ex_case = encoder.inputs([example[0]])
+ex_tags = encoder.tag_ids([example[1]])
+print("\nThe example sentence as ids (the word vocabulary, the casing classes, the tags + 1):")
+as_ids = [
+    ("word", example[0]),
+    ("id", [str(i) for i in ex_words[0]]),
+    ("seen", [vocab["words"][i] for i in ex_words[0]]),
+    ("case", [str(i) for i in ex_case[0]]),
+    ("", [CASES[i] for i in ex_case[0]]),
+    ("tag", [str(i) for i in ex_tags[0]]),
+]
+print(aligned(as_ids))
+longest = max(range(len(example[0])), key=lambda i: len(example[0][i]))
+print(f'\nThe characters of "{example[0][longest]}", as the CNN gets them: {ex_chars[0, longest].tolist()}')
+print("   = " + " ".join(vocab["chars"][i] for i in ex_chars[0, longest] if i))
+
+# %% [markdown]
+# ## 4. Batches of similar length, and the mask
+# Sentences are grouped by length (`course_utils.text.bucketed_batches`), and each batch is cut
+# to its longest sentence, so the RNN steps through little padding. The loss and the accuracy
+# get a weight per word: 1 for a real word, 0 for padding. The model tells its RNN the same
+# thing with a mask (section 6), so padded steps do not change its state.
 
 
+# %%
+def model_batch(words, chars, case, tags):
+    """A bucketed (words, chars, case, tags + 1) batch as the model wants it: inputs, tag ids, weights."""
+    chars = tf.cast(chars[:, : tf.shape(words)[1]], "int32")  # chars come whole; cut them like the words
+    inputs = {"words": words, "chars": chars, "case": case}
+    return inputs, tf.maximum(tags - 1, 0), tf.cast(tags > 0, "float32")  # weight 1 for a real word, 0 for padding
+
+
+def tagged_batches(arrays, batch_size, seed=None):
+    """Batches of similar-length sentences (shuffled every epoch when seeded) in the model's format."""
+    return bucketed_batches(arrays, batch_size, seed=seed).map(model_batch)
+
+
+batch_inputs, batch_tags, batch_weights = next(iter(tagged_batches(encoded["train"], config.batch_size, config.seed)))
+print(
+    "One training batch: "
+    + ", ".join(f"{k} {tuple(v.shape)}" for k, v in batch_inputs.items())
+    + f"; tags {tuple(batch_tags.shape)}, weights {tuple(batch_weights.shape)}"
+)
+real = keras.ops.convert_to_numpy(batch_weights).sum(axis=1).astype(int)
+print(f"Real words per sentence in it: {real[:12].tolist()}{' ...' if len(real) > 12 else ''}")
+weights = keras.ops.convert_to_numpy(batch_weights)
+print(f"The weights (the mask) of its first two sentences:\n{weights[:2].astype(int)}")
+all_words = encoded["train"][0]
+print(
+    f"Padding: {1 - weights.mean():.1%} of this batch; "
+    f"{1 - np.mean(all_words != 0):.1%} if every sentence were padded to the longest ({all_words.shape[1]} words)"
+)
+
+# %% [markdown]
+# ## 5. Hiding rare words while training
+# A word seen once in training has an embedding trained on one sentence; on new text most
+# unknown words are of that kind. So while training, each word is hidden as `<unk>` with
+# chance alpha / (alpha + its count): rare words are hidden often, frequent ones almost never,
+# and the model keeps practising what it will meet on new text, a word that only its
+# characters and casing describe. The layer does nothing when the model predicts.
+
+
+# %%
 def word_dropout_rates(train, vocab, alpha):
-    """Per word id, the chance of hiding it as <unk> in a training batch: alpha / (alpha + count).
-
-    Rare words are hidden often, frequent ones almost never, so the model keeps practising the
-    situation it will meet on new text: an unknown word that only its characters describe.
-    """
+    """Per word id, the chance of hiding it as <unk> in a training batch: alpha / (alpha + count)."""
     counts = Counter(normalise(w) for tokens, _ in train for w in tokens)
     rates = np.array([alpha / (alpha + counts[w]) if counts[w] else 0.0 for w in vocab["words"]])
     rates[:2] = 0.0  # never "drop" padding or <unk> itself
     return rates
 
 
-def make_dataset(encoded, batch_size, seed=None, word_dropout=None):
-    """A tf.data pipeline of padded (inputs, tags, weights) batches; reshuffled every epoch when seeded."""
-    rng = np.random.default_rng(seed) if seed is not None else None
-    lengths = [len(item[0]) for item in encoded]
+@keras.saving.register_keras_serializable(package="course_lesson04")
+class RareWordDropout(keras.layers.Layer):
+    """While training, replace word id i by 1 (<unk>) with probability ``rates[i]``; padding stays 0."""
 
-    def generate():
-        for batch in length_batches(len(encoded), lengths, batch_size, rng):
-            inputs, tags, weights = pad_batch([encoded[i] for i in batch])
-            if word_dropout is not None:
-                words = inputs["words"]
-                words[rng.random(words.shape) < word_dropout[words]] = 1
-            yield inputs, tags, weights
+    def __init__(self, rates=None, vocab_size=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = int(len(rates) if rates is not None else vocab_size)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        # A weight, not a config entry: it is saved with the model, however large the vocabulary.
+        self.rates = self.add_weight(shape=(self.vocab_size,), initializer="zeros", trainable=False, name="rates")
+        if rates is not None:
+            self.rates.assign(np.asarray(rates, dtype="float32"))
 
-    signature = (
-        {
-            "words": tf.TensorSpec((None, None), tf.int32),
-            "chars": tf.TensorSpec((None, None, MAX_CHARS), tf.int32),
-            "case": tf.TensorSpec((None, None), tf.int32),
-        },
-        tf.TensorSpec((None, None), tf.int32),
-        tf.TensorSpec((None, None), tf.float32),
-    )
-    n_batches = -(-len(encoded) // batch_size)
-    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
-    # Tell Keras how many batches an epoch has (a generator cannot), so progress and epochs line up.
-    return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2)
+    def call(self, words, training=None):
+        if not training:
+            return words
+        chance = keras.ops.take(self.rates, words)  # each word's own rate
+        hide = keras.random.uniform(keras.ops.shape(words), seed=self.seed_generator) < chance
+        return keras.ops.where(hide, keras.ops.ones_like(words), words)
 
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size, "seed": self.seed}
+
+
+hide_rates = word_dropout_rates(train_set, vocab, config.word_dropout) if config.word_dropout else None
+if hide_rates is None:
+    print("Word dropout is off (word_dropout = 0).")
+else:
+    hider = RareWordDropout(hide_rates, seed=config.seed)
+    rows = np.tile(ex_words, (1000, 1))
+    hidden = keras.ops.convert_to_numpy(hider(rows, training=True)) != rows
+    print(f"Each word of the example hidden in 1,000 training passes (alpha = {config.word_dropout}):")
+    rates_row = [f"{hide_rates[i]:.2f}" for i in ex_words[0]]
+    print(aligned([("word", example[0]), ("rate", rates_row), ("hid", [f"{h:.0%}" for h in hidden.mean(axis=0)])]))
+    unchanged = np.array_equal(keras.ops.convert_to_numpy(hider(rows)), rows)
+    print(f"When predicting, every word is kept: {unchanged}")
 
 # %% [markdown]
-# ## 3. The model
+# ## 6. The model
 # The character CNN slides 3-character filters along each word and keeps each filter's
 # strongest response (max pooling): a filter that fires on "ing" or "ly" or a capital
 # letter after a hyphen gives every word, known or not, a useful description. Word, char
@@ -290,68 +513,94 @@ def make_dataset(encoded, batch_size, seed=None, word_dropout=None):
 # seen the words to the left, the backward half the words to the right, so the tag of
 # "book" can depend on whether "a" or "to" came before it. A Dense softmax applied at every
 # step (a Dense layer on 3-D input acts on the last axis, step by step) gives one tag each.
-# The word embedding's `mask_zero=True` marks padding; the mask flows through the RNN, so
-# padded steps neither update the state nor count in the loss.
+#
+# The mask (word id != 0) goes to each RNN layer directly. An Embedding's `mask_zero=True` would
+# not survive here: `Concatenate` treats an input without a mask (the char and case vectors) as
+# all real words, so the backward RNN would read the padding first and a sentence's tags would
+# depend on how long its batch-mates are. The `not_equal` row of the summary is that mask; the
+# non-trainable parameters are the word-hiding rates of section 5.
 
 
 # %%
-RNN_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-
-
-def build_model(vocab, *, cell, hidden, word_dim, char_dim, char_filters, dropout, total_steps, layers=1):
+def build_model(vocab, config, total_steps, hide_rates=None):
     words = keras.Input((None,), dtype="int32", name="words")
     chars = keras.Input((None, MAX_CHARS), dtype="int32", name="chars")
     case = keras.Input((None,), dtype="int32", name="case")
-    features = [keras.layers.Embedding(len(vocab["words"]), word_dim, mask_zero=True, name="word_embedding")(words)]
-    if char_filters:
-        c = keras.layers.Embedding(len(vocab["chars"]), char_dim, name="char_embedding")(chars)
+    real_words = keras.ops.not_equal(words, 0)  # the mask: True for a word, False for padding
+    w = words
+    if hide_rates is not None:
+        w = RareWordDropout(hide_rates, seed=config.seed, name="rare_word_dropout")(w)
+    features = [keras.layers.Embedding(len(vocab["words"]), config.word_dim, name="word_embedding")(w)]
+    if config.char_filters:
+        c = keras.layers.Embedding(len(vocab["chars"]), config.char_dim, name="char_embedding")(chars)
         # (batch, words, chars, dim): a (1, 3) kernel convolves along each word's characters only.
-        c = keras.layers.Conv2D(char_filters, (1, 3), padding="same", activation="relu", name="char_cnn")(c)
+        c = keras.layers.Conv2D(config.char_filters, (1, 3), padding="same", activation="relu", name="char_cnn")(c)
         c = keras.layers.MaxPooling2D((1, MAX_CHARS), name="char_max_pool")(c)
-        features.append(keras.layers.Reshape((-1, char_filters), name="char_features")(c))
+        features.append(keras.layers.Reshape((-1, config.char_filters), name="char_features")(c))
     features.append(keras.layers.Embedding(len(CASES), 4, name="case_embedding")(case))
     x = keras.layers.Concatenate(name="word_vectors")(features)
-    x = keras.layers.Dropout(dropout)(x)
-    for layer in range(1, layers + 1):  # a second layer reads the first one's view of the whole sentence
-        rnn = RNN_LAYERS[cell](hidden, return_sequences=True, name=f"{cell}_{layer}")
-        x = keras.layers.Bidirectional(rnn, name=f"bidirectional_{cell}_{layer}")(x)
-        x = keras.layers.Dropout(dropout)(x)
+    x = keras.layers.Dropout(config.dropout)(x)
+    for layer in range(1, config.layers + 1):  # a second layer reads the first one's view of the whole sentence
+        rnn = recurrent_layer(config.cell, config.hidden, return_sequences=True, name=f"{config.cell}_{layer}")
+        x = keras.layers.Bidirectional(rnn, name=f"bidirectional_{config.cell}_{layer}")(x, mask=real_words)
+        x = keras.layers.Dropout(config.dropout)(x)
     tags = keras.layers.Dense(len(vocab["tags"]), activation="softmax", name="tag_softmax")(x)
-    model = keras.Model({"words": words, "chars": chars, "case": case}, tags, name=f"tagger_{cell}")
+    model = keras.Model({"words": words, "chars": chars, "case": case}, tags, name=f"tagger_{config.cell}")
     model.compile(
         # The learning rate glides from 2e-3 down to 1e-4 over the run (cosine): big steps while the
         # model is far from good, small ones at the end to settle into a minimum.
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, total_steps, alpha=0.05),
-                                        clipnorm=5.0),
+        optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(2e-3, total_steps, alpha=0.05), clipnorm=5.0
+        ),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         weighted_metrics=["accuracy"],  # the per-token weights are 0 on padding: real words only
     )
     return model
 
 
-def predict_tags(model, encoder, sentences_inputs, batch_size=256):
-    """Predicted tag lists for many sentences given as (words, chars, case) arrays."""
-    lengths = [len(item[0]) for item in sentences_inputs]
-    predicted = [None] * len(sentences_inputs)
-    for batch in length_batches(len(sentences_inputs), lengths, batch_size):
-        inputs, _, _ = pad_batch([sentences_inputs[i] for i in batch])
-        probs = keras.ops.convert_to_numpy(model(inputs, training=False))
-        for row, i in enumerate(batch):
-            predicted[i] = [encoder.vocab["tags"][t] for t in probs[row, : lengths[i]].argmax(-1)]
+def predict_tags(model, encoder, inputs, batch_size=256):
+    """Predicted tag lists for many sentences given as padded (words, chars, case) arrays."""
+    words, chars, case = inputs
+    lengths = (words != 0).sum(axis=1)
+    predicted = [None] * len(words)
+    batches = bucketed_batches((words, chars, case, np.arange(len(words))), batch_size, seed=None)
+    for batch_words, batch_chars, batch_case, rows in batches:  # rows: which sentences the batch holds
+        batch, _, _ = model_batch(batch_words, batch_chars, batch_case, tf.zeros_like(batch_words))
+        best = keras.ops.convert_to_numpy(model(batch, training=False)).argmax(-1)
+        for row, i in enumerate(rows.numpy()):
+            predicted[i] = [encoder.vocab["tags"][t] for t in best[row, : lengths[i]]]
     return predicted
 
 
-class DevEntityF1(keras.callbacks.Callback):
-    """Adds ``val_entity_f1`` (exact-span entity F1 on the dev set) to every epoch's logs.
+def show_sentence(tokens, gold, predicted, width=110):
+    """Three aligned rows (word, predicted, gold) with ^ under each mistake, wrapped at ``width``."""
+    marks = ["^" * max(len(w), len(g), len(p)) if g != p else "" for w, g, p in zip(tokens, gold, predicted)]
+    return aligned([("word", tokens), ("pred", predicted), ("gold", gold), ("", marks)], width)
 
-    Token accuracy is over 0.95 from the first epoch of NER (most tokens are O); entity F1 is
-    the number that shows whether the model is still getting better.
-    """
+
+steps = config.epochs * -(-len(train_set) // config.batch_size)  # for the learning-rate schedule
+model = build_model(vocab, config, total_steps=steps, hide_rates=hide_rates)
+model.summary()
+untrained = predict_tags(model, encoder, encoder.inputs([example[0]]))[0]
+print("Untrained, it guesses (pred) against the gold tags, ^ marks a mistake:")
+print(show_sentence(example[0], example[1], untrained))
+
+# %% [markdown]
+# ## 7. Training
+# One line per epoch: loss and accuracy (real words only) on the training sentences, then on
+# the development set. For named entities, token accuracy is high from the first epoch (most
+# words are O), so a callback also scores whole entities on the development set every epoch
+# (`val_entity_f1`). An interrupted run resumes from its last finished epoch (`--run-dir`).
+
+
+# %%
+class DevEntityF1(keras.callbacks.Callback):
+    """Adds ``val_entity_f1`` (exact-span entity F1 on the dev set) to every epoch's logs."""
 
     def __init__(self, encoder, dev_set):
         super().__init__()
         self.encoder, self.dev_set = encoder, dev_set
-        self.inputs = [encoder.inputs(tokens) for tokens, _ in dev_set]
+        self.inputs = encoder.inputs([tokens for tokens, _ in dev_set])
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -359,90 +608,61 @@ class DevEntityF1(keras.callbacks.Callback):
             logs["val_entity_f1"] = conll.entity_scores([tags for _, tags in self.dev_set], predicted)["f1"]
 
 
+write_atomic(run.file("vocab.json"), json.dumps(vocab, ensure_ascii=False) + "\n")  # predict needs it
+callbacks = run.callbacks()
+if config.task == "ner":
+    callbacks.insert(1, DevEntityF1(encoder, dev_set))  # before TensorBoard, so that it is logged
+started = time.time()
+history = model.fit(
+    tagged_batches(encoded["train"], config.batch_size, seed=config.seed),
+    validation_data=tagged_batches(encoded["dev"], 256),
+    epochs=config.epochs,
+    callbacks=callbacks,
+    verbose=fit_verbosity(),
+)
+train_seconds = time.time() - started
+model_path = run.save_model(model)
+kind = "UPOS" if config.task == "pos" else "NER"
+curves = show_figure(
+    plots.training_curves(history.history, title=f"{kind} tagger ({config.cell})"), run, "training_curves.png"
+)
+print(f"Saved {model_path.name} and {curves.name} in the run folder")
+
 # %% [markdown]
-# ## 4. How good is it?
-# Accuracy over all test words is dominated by easy, frequent words ("the", ".", "and").
-# Two harder views: accuracy on words the model never saw in training (where the word
-# embedding is just `<unk>` and the characters must do the work), and precision / recall /
-# F1 per tag. For named entities, token accuracy is misleading (most tokens are O), so we
-# score whole entities.
+# ## 8. How good is it?
+# The same scores as the baseline's, on the test set, and per tag: precision (of the words
+# given this tag, how many have it), recall (of the words that have it, how many got it) and F1.
 
 
 # %%
-def token_scores(gold, predicted, tags, unseen):
-    """Accuracy, accuracy where ``unseen`` is True, per-tag P/R/F1 and the confusion matrix.
-
-    All arguments but ``tags`` are flat, one entry per test word.
-    """
-    index = {t: i for i, t in enumerate(tags)}
-    confusion = np.zeros((len(tags), len(tags)), dtype=np.int64)
-    for g, p in zip(gold, predicted):
-        confusion[index[g], index[p]] += 1
-    correct = np.diag(confusion)
-    per_tag = {}
-    for i, tag in enumerate(tags):
-        precision = correct[i] / confusion[:, i].sum() if confusion[:, i].sum() else 0.0
-        recall = correct[i] / confusion[i].sum() if confusion[i].sum() else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_tag[tag] = {"precision": precision, "recall": recall, "f1": f1, "support": int(confusion[i].sum())}
-    hits = np.array([g == p for g, p in zip(gold, predicted)])
-    unseen = np.asarray(unseen, dtype=bool)
-    return {
-        "accuracy": float(hits.mean()),
-        "accuracy_unseen": float(hits[unseen].mean()) if unseen.any() else float("nan"),
-        "unseen_tokens": int(unseen.sum()),
-        "per_tag": per_tag,
-        "confusion": confusion,
-    }
+def per_tag_table(scores, baseline, heading="tag"):
+    """A Markdown table, commonest tag first: precision, recall, F1 (and the baseline's F1), support."""
+    rows = [f"| {heading} | precision | recall | F1 | baseline F1 | support |", "|---|---|---|---|---|---|"]
+    for tag, s in sorted(scores.items(), key=lambda kv: -kv[1]["support"]):
+        rows.append(
+            f"| {tag} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
+            f"| {baseline.get(tag, {}).get('f1', 0.0):.3f} | {s['support']:,} |"
+        )
+    return "\n".join(rows)
 
 
-def evaluate(test, predicted, tags, seen_words):
-    """Token scores of ``predicted`` against the (tokens, tags) sentences ``test``; entities too for IOB tags."""
-    flat = lambda sentences: [x for sent in sentences for x in sent]  # noqa: E731
-    unseen = [w.lower() not in seen_words for w in flat(t for t, _ in test)]
-    gold = [tags_ for _, tags_ in test]
-    scores = token_scores(flat(gold), flat(predicted), tags, unseen)
-    if any(t.startswith(("B-", "I-")) for t in tags):
-        scores["entities"] = conll.entity_scores(gold, predicted)
-    return scores
-
-
-def show_sentence(tokens, gold, predicted, width=110):
-    """Three aligned rows (word, predicted, gold) with ^ under each mistake, wrapped at ``width``."""
-    cells = []
-    for w, g, p in zip(tokens, gold, predicted):
-        size = max(len(w), len(g), len(p))
-        cells.append((w.ljust(size), p.ljust(size), g.ljust(size), ("^" * size if g != p else " " * size)))
-    lines, start = [], 0
-    while start < len(cells):
-        end, used = start, 6
-        while end < len(cells) and (used + len(cells[end][0]) + 2 <= width or end == start):
-            used += len(cells[end][0]) + 2
-            end += 1
-        chunk = cells[start:end]
-        if start:
-            lines.append("")
-        for label, k in (("word", 0), ("pred", 1), ("gold", 2), ("", 3)):
-            row = f"  {label:<4}  " + "  ".join(c[k] for c in chunk)
-            if row.strip():
-                lines.append(row.rstrip())
-        start = end
-    return "\n".join(lines)
-
-
-def pick_examples(test, predicted, rng, count=4):
-    """A few short test sentences, mostly ones with at least one mistake."""
-    short = [i for i, (toks, _) in enumerate(test) if 5 <= len(toks) <= 18]
-    wrong = [i for i in short if predicted[i] != test[i][1]]
-    right = [i for i in short if predicted[i] == test[i][1]]
-    chosen = list(rng.choice(wrong, min(count - 1, len(wrong)), replace=False)) if wrong else []
-    if right:
-        chosen.append(int(rng.choice(right)))
-    return sorted(int(i) for i in chosen)
-
+predicted = predict_tags(model, encoder, encoded["test"][:3])
+scores = evaluate(test_set, predicted, vocab["tags"], seen_words)
+print(f"Test set ({sum(len(t) for t, _ in test_set):,} words, {scores['unseen_tokens']:,} unseen in training):")
+print(score_line(scores, base))
+for name in ("accuracy", "accuracy_unseen"):
+    run.log_scalar(f"test/{name}", scores[name], config.epochs)
+f1_scores, base_f1 = scores["per_tag"], base["per_tag"]
+if "entities" in scores:
+    run.log_scalar("test/entity_f1", scores["entities"]["f1"], config.epochs)
+    f1_scores, base_f1 = scores["entities"]["per_type"], base["entities"]["per_type"]
+    show(per_tag_table(f1_scores, base_f1, heading="entity type"))
+show(per_tag_table(scores["per_tag"], base["per_tag"]))
 
 # %% [markdown]
-# ## 5. Pictures
+# Two pictures of the same numbers. The confusion matrix: each row is a gold tag, each column
+# a predicted one, so the diagonal is each tag's recall and the bright cells off it are the
+# tags the model mixes up. Then the F1 per tag (per entity type for NER) next to the baseline's.
 
 
 # %%
@@ -451,15 +671,19 @@ def plot_confusion(confusion, tags, title):
     rates = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
     size = max(6, 0.45 * len(tags) + 2)
     fig, ax = plots.plt.subplots(figsize=(size + 1.5, size))
-    plots.heatmap(rates, row_labels=tags, col_labels=tags, title=title,
-                  xlabel="predicted tag\n(numbers: % of each gold tag's words given each predicted tag; "
-                  "blank: under 0.5%)",
-                  ylabel="gold tag", annotate=False, ax=ax)
-    for i in range(len(tags)):
-        for j in range(len(tags)):
-            if rates[i, j] >= 0.005:
-                ax.text(j, i, f"{100 * rates[i, j]:.0f}", ha="center", va="center", fontsize=7,
-                        color="white" if rates[i, j] > 0.5 else "black")
+    plots.heatmap(
+        rates,
+        row_labels=tags,
+        col_labels=tags,
+        title=title,
+        xlabel="predicted tag\n(numbers: % of each gold tag's words given each predicted tag; blank: under 0.5%)",
+        ylabel="gold tag",
+        annotate=False,
+        ax=ax,
+    )
+    for i, j in zip(*np.nonzero(rates >= 0.005)):
+        color = "white" if rates[i, j] > 0.5 else "black"
+        ax.text(j, i, f"{100 * rates[i, j]:.0f}", ha="center", va="center", fontsize=7, color=color)
     fig.tight_layout()
     return fig
 
@@ -469,8 +693,8 @@ def plot_f1(model_scores, baseline_scores, title):
     names = sorted(model_scores, key=lambda n: -model_scores[n]["support"])
     y = np.arange(len(names))
     fig, ax = plots.plt.subplots(figsize=(7.5, 0.32 * len(names) + 1.9))
-    ax.barh(y + 0.2, [baseline_scores.get(n, {}).get("f1", 0.0) for n in names], 0.4,
-            color="#bbbbbb", label="most-frequent-tag baseline")
+    baseline_f1 = [baseline_scores.get(n, {}).get("f1", 0.0) for n in names]
+    ax.barh(y + 0.2, baseline_f1, 0.4, color="#bbbbbb", label="most-frequent-tag baseline")
     ax.barh(y - 0.2, [model_scores[n]["f1"] for n in names], 0.4, color=plots.PALETTE["gru"], label="tagger")
     ax.set_yticks(y, labels=[f"{n} ({model_scores[n]['support']})" for n in names])
     ax.invert_yaxis()
@@ -483,136 +707,76 @@ def plot_f1(model_scores, baseline_scores, title):
     return fig
 
 
+confusion_png = show_figure(
+    plot_confusion(scores["confusion"], vocab["tags"], f"{kind} confusion on the test set"), run, "confusion_matrix.png"
+)
+what = "per tag" if "entities" not in scores else "per entity type (exact spans)"
+f1_png = show_figure(plot_f1(f1_scores, base_f1, f"Test F1 {what}"), run, "f1_per_tag.png")
+print(f"Saved {confusion_png.name} and {f1_png.name} in the run folder")
+
 # %% [markdown]
-# ## Putting it together
+# ## 9. Reading its mistakes
+# A few short test sentences, mostly ones with at least one mistake: the predicted tags above
+# the gold ones, ^ under each mistake.
 
 
 # %%
-def train(args):
-    set_seed(args.seed)
-    if args.quick:
-        args.epochs = min(args.epochs, 2)
-    splits, source = load_corpus(args)  # first: a data problem should not leave an empty run folder
-    run = Run.start(LESSON, cell=f"{args.task}-{args.cell}", run_dir=args.run_dir)
-    task_name = "part-of-speech tagging" if args.task == "pos" else "named-entity recognition"
-    print(f"Lesson 04: {task_name} with a bidirectional {args.cell.upper()}. Outputs go to {run.path}\n")
-
-    train_set, dev_set, test_set = splits["train"], splits["dev"], splits["test"]
-    counts = ", ".join(f"{len(s):,} {n}" for n, s in splits.items())
-    n_words = sum(len(t) for t, _ in train_set)
-    print(f"1. {source}: {counts} sentences ({n_words:,} training words)")
-    vocab = build_vocab(train_set, args.task, args.min_count)
-    print(f"   {len(vocab['words']):,} words (seen at least {args.min_count}x), {len(vocab['chars'])} characters, "
-          f"{len(vocab['tags'])} tags: {' '.join(vocab['tags'])}")
-    seen_words = {w.lower() for tokens, _ in train_set for w in tokens}
-
-    baseline = most_frequent_tag_baseline(train_set)
-    baseline_pred = [baseline(tokens) for tokens, _ in test_set]
-    base = evaluate(test_set, baseline_pred, vocab["tags"], seen_words)
-    line = f"   most-frequent-tag baseline on test: accuracy {base['accuracy']:.4f}, " \
-           f"unseen words {base['accuracy_unseen']:.4f}"
-    if "entities" in base:
-        line += f", entity F1 {base['entities']['f1']:.4f}"
-    print(line)
-
-    encoder = Encoder(vocab)
-    train_enc = encoder.encode(train_set, "in the training data")
-    dev_enc = encoder.encode(dev_set, "in the dev data")
-    test_inputs = [encoder.inputs(tokens) for tokens, _ in test_set]
-    unknown = sorted({t for _, tags in test_set for t in tags} - set(vocab["tags"]))
-    if unknown:
-        raise CourseError(f"tag(s) {', '.join(unknown[:5])} in the test data never occur in the training data")
-
-    model = build_model(vocab, cell=args.cell, hidden=args.hidden, word_dim=args.word_dim,
-                        char_dim=args.char_dim, char_filters=args.char_filters, dropout=args.dropout,
-                        layers=args.layers, total_steps=args.epochs * -(-len(train_enc) // args.batch_size))
-    print(f"\n2. {model.name}: {model.count_params():,} parameters; training {args.epochs} epochs")
-    json_text = json.dumps(vocab, ensure_ascii=False)
-    (run.path / "vocab.json").write_text(json_text + "\n", encoding="utf-8")
-    t0 = time.time()
-    hide_rates = word_dropout_rates(train_set, vocab, args.word_dropout) if args.word_dropout else None
-    callbacks = run.callbacks()
-    if args.task == "ner":
-        callbacks.insert(1, DevEntityF1(encoder, dev_set))  # before TensorBoard, so that it is logged
-    history = model.fit(
-        make_dataset(train_enc, args.batch_size, seed=args.seed, word_dropout=hide_rates),
-        validation_data=make_dataset(dev_enc, 256),
-        epochs=args.epochs,
-        callbacks=callbacks,
-        verbose=2,
-    )
-    train_seconds = time.time() - t0
-    model_path = run.save_model(model)
-
-    predicted = predict_tags(model, encoder, test_inputs)
-    scores = evaluate(test_set, predicted, vocab["tags"], seen_words)
-    n_test = sum(len(t) for t, _ in test_set)
-    print(f"\n3. Test set ({n_test:,} words, {scores['unseen_tokens']:,} unseen in training):")
-    print(f"   token accuracy  {scores['accuracy']:.4f}   (baseline {base['accuracy']:.4f})")
-    print(f"   unseen words    {scores['accuracy_unseen']:.4f}   (baseline {base['accuracy_unseen']:.4f})")
-    print_per_tag(scores["per_tag"])
-    metrics = {
-        "task": args.task,
-        "source": source,
-        "test_accuracy": scores["accuracy"],
-        "test_accuracy_unseen": scores["accuracy_unseen"],
-        "unseen_test_tokens": scores["unseen_tokens"],
-        "baseline_accuracy": base["accuracy"],
-        "baseline_accuracy_unseen": base["accuracy_unseen"],
-        "dev_accuracy": history.history["val_accuracy"][-1],
-        "per_tag": scores["per_tag"],
-        "train_seconds": train_seconds,
-        "model_path": model_path,
-    }
-    for name in ("accuracy", "accuracy_unseen"):
-        run.log_scalar(f"test/{name}", scores[name], args.epochs)
-    f1_scores, base_f1 = scores["per_tag"], base["per_tag"]
-    if "entities" in scores:
-        ent, base_ent = scores["entities"], base["entities"]
-        print(f"\n   entities (type and exact span must match): precision {ent['precision']:.4f}, "
-              f"recall {ent['recall']:.4f}, F1 {ent['f1']:.4f}   (baseline F1 {base_ent['f1']:.4f})")
-        print_per_tag(ent["per_type"], heading="entity type")
-        metrics.update(test_entity_f1=ent["f1"], test_entity_precision=ent["precision"],
-                       test_entity_recall=ent["recall"], baseline_entity_f1=base_ent["f1"],
-                       per_entity_type=ent["per_type"], dev_entity_f1=history.history["val_entity_f1"][-1])
-        run.log_scalar("test/entity_f1", ent["f1"], args.epochs)
-        f1_scores, base_f1 = ent["per_type"], base_ent["per_type"]
-
-    print("\n4. Some test sentences (^ marks a mistake):")
-    examples = []
-    for i in pick_examples(test_set, predicted, np.random.default_rng(args.seed)):
-        shown = f"  test sentence {i + 1}:\n" + show_sentence(test_set[i][0], test_set[i][1], predicted[i])
-        examples.append(shown)
-        print(shown + "\n")
-    run.log_text("test/examples", "\n\n".join(f"```\n{e}\n```" for e in examples), args.epochs)
-
-    kind = "UPOS" if args.task == "pos" else "NER"
-    run.save_figure(plots.training_curves(history.history, title=f"{kind} tagger ({args.cell})"), "training_curves.png")
-    run.save_figure(plot_confusion(scores["confusion"], vocab["tags"], f"{kind} confusion on the test set"),
-                    "confusion_matrix.png")
-    what = "per tag" if "entities" not in scores else "per entity type (exact spans)"
-    run.save_figure(plot_f1(f1_scores, base_f1, f"Test F1 {what}"), "f1_per_tag.png")
-    run.write_metrics(metrics, epochs=args.epochs, seed=args.seed, quick=args.quick, cell=args.cell,
-                      hidden=args.hidden, layers=args.layers,
-                      char_filters=args.char_filters, dropout=args.dropout, train_sentences=len(train_set),
-                      test_sentences=len(test_set))
-    run.finish()
-    print(f"\nTry it: python -m lessons.{LESSON} predict --model {model_path} \"Your sentence here.\"")
-    print("Next: the exercises for this lesson: make check EX=ex04   (stuck? make hint EX=ex04a)")
-    return run
+def pick_examples(test, predicted, rng, count=4):
+    """A few short test sentences, mostly ones with at least one mistake."""
+    short = [i for i, (toks, _) in enumerate(test) if 5 <= len(toks) <= 18]
+    wrong = [i for i in short if predicted[i] != test[i][1]]
+    right = [i for i in short if predicted[i] == test[i][1]]
+    chosen = list(rng.choice(wrong, min(count - 1, len(wrong)), replace=False)) if wrong else []
+    if right:
+        chosen.append(int(rng.choice(right)))
+    return sorted(int(i) for i in chosen)
 
 
-def print_per_tag(per_tag, heading="tag"):
-    print(f"\n   {heading:<12} precision  recall     F1   support")
-    for tag, s in sorted(per_tag.items(), key=lambda kv: -kv[1]["support"]):
-        print(f"   {tag:<12} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} {s['support']:9,}")
-
+examples = []
+for i in pick_examples(test_set, predicted, np.random.default_rng(config.seed)):
+    examples.append(f"  test sentence {i + 1}:\n" + show_sentence(test_set[i][0], test_set[i][1], predicted[i]))
+    print(examples[-1] + "\n")
+run.log_text("test/examples", "\n\n".join(f"```\n{e}\n```" for e in examples), config.epochs)
 
 # %% [markdown]
-# ## 6. Tagging your own sentence
-# The vocabularies are saved next to the model as vocab.json, so a reloaded model turns
-# words into the same numbers it was trained on. The tokenizer is deliberately simple: it
-# splits off punctuation and the clitics "n't" and "'s" the way the treebank does.
+# ## 10. Saving the results
+# `model.keras` is the trained tagger and `vocab.json` beside it the vocabularies that turn words
+# into its numbers. `metrics.json` records the scores and the whole configuration above.
+
+# %%
+metrics = {
+    "source": source,
+    "test_accuracy": scores["accuracy"],
+    "test_accuracy_unseen": scores["accuracy_unseen"],
+    "unseen_test_tokens": scores["unseen_tokens"],
+    "baseline_accuracy": base["accuracy"],
+    "baseline_accuracy_unseen": base["accuracy_unseen"],
+    "dev_accuracy": history.history["val_accuracy"][-1],
+    "per_tag": scores["per_tag"],
+    "train_seconds": train_seconds,
+    "model_path": model_path,
+    "history": history.history,
+}
+if "entities" in scores:
+    ent, base_ent = scores["entities"], base["entities"]
+    metrics.update(
+        test_entity_f1=ent["f1"],
+        test_entity_precision=ent["precision"],
+        test_entity_recall=ent["recall"],
+        baseline_entity_f1=base_ent["f1"],
+        per_entity_type=ent["per_type"],
+        dev_entity_f1=history.history["val_entity_f1"][-1],
+    )
+run.write_metrics(metrics, config, train_sentences=len(train_set), test_sentences=len(test_set))
+run.finish()
+
+# %% [markdown]
+# ## 11. Tagging your own sentences
+# The reloaded model with its vocab.json tags sentences it has never seen. The tokenizer is
+# deliberately simple: it splits off punctuation and the clitics "n't" and "'s" the way the
+# treebank does. Made-up words get their tags from their spelling and their neighbours.
+# The same from the command line:
+# `python -m lessons.lesson04_tagging predict "The blorptastic flurbs wuzzled quickly."`
 
 
 # %%
@@ -624,69 +788,65 @@ TOKEN = re.compile(
     r"|\w+(?:[-.]\w+)*"  # words, e-mail
     r"|[^\w\s]"  # any other single symbol
 )
+EXAMPLES = {
+    "pos": [
+        "The quick brown fox jumped over the lazy dog.",
+        "The blorptastic flurbs wuzzled quickly.",
+        "I can't believe it's already 10:30 and Bob's e-mail hasn't arrived!",
+    ],
+    "ner": [
+        "Peter Blackburn flew to Germany.",
+        "Angela Merkel met Emmanuel Macron in Paris on Monday.",
+        "Shares of Zorblax Industries rose 5 percent after the Reuters report from New York.",
+    ],
+}
 
 
 def tokenize(text: str) -> list[str]:
     return TOKEN.findall(text)
 
 
-def predict(args):
-    path = Path(args.model or newest_model(LESSON))
+def load_tagger(path):
+    """The saved model and the Encoder built from the vocab.json beside it."""
     model = load_model(path, LESSON)
-    vocab_file = path.parent / "vocab.json"
+    vocab_file = Path(path).parent / "vocab.json"
     if not vocab_file.is_file():
         raise CourseError(f"{vocab_file} is missing; training writes it next to the model")
-    vocab = json.loads(vocab_file.read_text(encoding="utf-8"))
-    if not args.inputs:
-        raise CourseError('give one or more sentences, e.g.: predict "The quick brown fox jumped."')
-    encoder = Encoder(vocab)
-    for text in args.inputs:
-        tokens = tokenize(text)
+    return model, Encoder(json.loads(vocab_file.read_text(encoding="utf-8")))
+
+
+def tag_texts(model, encoder, texts):
+    """Each text tokenized and tagged, as "word/TAG ..." lines (and, for NER, the entities found)."""
+    token_lists = [tokenize(text) for text in texts]
+    for text, tokens in zip(texts, token_lists):
         if not tokens:
             raise CourseError(f"{text!r} has no words to tag")
-        tags = predict_tags(model, encoder, [encoder.inputs(tokens)])[0]
-        print(" ".join(f"{w}/{t}" for w, t in zip(tokens, tags)))
-        found = sorted(conll.entities(tags), key=lambda e: e[1]) if vocab["task"] == "ner" else []
+    lines = []
+    for tokens, tags in zip(token_lists, predict_tags(model, encoder, encoder.inputs(token_lists))):
+        lines.append(" ".join(f"{w}/{t}" for w, t in zip(tokens, tags)))
+        found = sorted(conll.entities(tags), key=lambda e: e[1]) if encoder.vocab["task"] == "ner" else []
         if found:
-            print("   entities: " + "  ".join(f"[{k} {' '.join(tokens[s:e])}]" for k, s, e in found))
+            lines.append("   entities: " + "  ".join(f"[{k} {' '.join(tokens[s:e])}]" for k, s, e in found))
+    return lines
 
 
-def column_pair(text: str) -> tuple[int, int]:
-    try:
-        token, tag = (int(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected TOKEN,TAG column numbers such as 1,4; got {text!r}") from None
-    if token == 0 or tag == 0:
-        raise argparse.ArgumentTypeError("column numbers start at 1 (or -1 for the last column)")
-    return token, tag
+reloaded, reloaded_encoder = load_tagger(model_path)
+print("\n".join(tag_texts(reloaded, reloaded_encoder, EXAMPLES[config.task])))
+print(f'\nTry it: python -m lessons.{LESSON} predict --model {display_path(model_path)} "Your sentence here."')
+print("Next: the exercises for this lesson: make check EX=ex04   (stuck? make hint EX=ex04a)")
+
+# %% [markdown]
+# ## 12. Predicting from the command line
+# `predict` loads a saved model (the newest run's, or `--model PATH`) and tags each sentence
+# given as an argument. It uses only the definitions in this file, so it never trains.
+
+# %%
+PREDICT_INPUT = "a sentence in quotes"
 
 
-def run(argv=None):
-    parser = cli.train_parser(LESSON, __doc__.splitlines()[0], epochs=5, batch_size=32, cell="gru")
-    parser.add_argument("--task", choices=("pos", "ner"), default="pos",
-                        help="pos: UPOS on UD English EWT (default); ner: CoNLL-2003 named entities")
-    parser.add_argument("--train", metavar="FILE", help="your own training file (CoNLL-U, or one token a line)")
-    parser.add_argument("--dev", metavar="FILE", help="your own development file")
-    parser.add_argument("--test", metavar="FILE", help="your own test file")
-    parser.add_argument("--columns", type=column_pair, metavar="TOKEN,TAG",
-                        help="1-based columns of the token and the tag in your files (default 1,-1; "
-                             "CoNLL-U: 2,4 = FORM,UPOS)")
-    parser.add_argument("--hidden", type=cli.positive_int, default=128, help="RNN units per direction (default 128)")
-    parser.add_argument("--layers", type=cli.positive_int, default=1,
-                        help="stacked bidirectional RNN layers (default 1)")
-    parser.add_argument("--word-dim", type=cli.positive_int, default=100, help="word embedding size (default 100)")
-    parser.add_argument("--char-dim", type=cli.positive_int, default=24, help="character embedding size (default 24)")
-    parser.add_argument("--char-filters", type=cli.non_negative_int, default=64,
-                        help="character CNN filters; 0 turns the character view off (default 64)")
-    parser.add_argument("--min-count", type=cli.positive_int, default=2,
-                        help="a word needs this many training occurrences to get its own vector (default 2)")
-    parser.add_argument("--dropout", type=cli.fraction, default=0.33, help="dropout rate (default 0.33)")
-    parser.add_argument("--word-dropout", type=cli.fraction, default=0.25, metavar="ALPHA",
-                        help="hide a training word as <unk> with chance ALPHA/(ALPHA+its count); 0: off "
-                             "(default 0.25)")
-    return cli.run_cli(argv, train=train, parser=parser, predict=predict,
-                       predict_args=cli.predict_parser(LESSON, "a sentence in quotes"))
-
-
-if __name__ == "__main__":
-    cli.main(run)
+def predict(args):
+    model, encoder = load_tagger(Path(args.model or newest_model(LESSON)))
+    if not args.inputs:
+        raise CourseError('give one or more sentences, e.g.: predict "The quick brown fox jumped."')
+    for line in tag_texts(model, encoder, args.inputs):
+        print(line)
