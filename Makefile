@@ -95,13 +95,19 @@ tensorboard: $(STAMP) ## serve runs/ in TensorBoard (http://localhost:6006)
 bench: $(STAMP) ## full-size runs; writes bench/results.md
 	@$(PY) -m bench $(ARGS)
 
-clean: ## remove caches and runs (never your exercise files)
-	rm -rf .cache runs .pytest_cache .ruff_cache lessons/*.ipynb
+clean: ## remove caches and runs (never your exercise files or notebooks)
+	rm -rf .cache runs .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
-format: $(STAMP) ## format the code with ruff
-	@$(VENV)/bin/ruff format course_utils lessons exercises tests bench
-	@$(VENV)/bin/ruff check --fix --quiet course_utils lessons exercises tests bench
+# The learner's files: their exercise answers, the stubs `make reset` restores them from (kept
+# byte-identical), the backups `make reset` keeps, and their notebooks. No course command
+# rewrites them: `make format` leaves them out of both the formatter and the lint auto-fix.
+LEARNER_FILES := exercises/ex[0-9][0-9][a-z]_*.py exercises/stubs exercises/.backup lessons/*.ipynb
+NOT_LEARNER_FILES := $(foreach f,$(LEARNER_FILES),--extend-exclude '$(f)')
+
+format: $(STAMP) ## format the course's code with ruff (never your exercise files or notebooks)
+	@$(VENV)/bin/ruff format $(NOT_LEARNER_FILES) course_utils lessons exercises tests bench
+	@$(VENV)/bin/ruff check --fix --quiet $(NOT_LEARNER_FILES) course_utils lessons exercises tests bench
 
 lint: $(STAMP) ## check the code with ruff (lint and formatting)
 	@$(VENV)/bin/ruff check course_utils lessons exercises tests bench

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import course_utils  # noqa: F401
 from bench.benchmarks import BENCHMARKS
-from course_utils import REPO_ROOT
+from course_utils import REPO_ROOT, CourseError
 from course_utils.atomic import write_atomic
 
 RESULTS_JSON = REPO_ROOT / "bench" / "results.json"
@@ -63,9 +63,29 @@ def run_one(lesson: str, entry: dict) -> dict:
     }
     metrics_file = run_dir / "metrics.json"
     if result.returncode == 0 and metrics_file.is_file():
-        metrics = json.loads(metrics_file.read_text())
-        row["metrics"] = {k: metrics.get(k) for k in entry.get("report", [])}
+        try:
+            metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+            row["metrics"] = {k: metrics.get(k) for k in entry.get("report", [])}
+        except (OSError, ValueError, AttributeError) as err:
+            print(f"bench: {metrics_file} is unreadable ({type(err).__name__}); its row has no results", flush=True)
     return row
+
+
+def read_results(path: Path | None = None) -> list[dict]:
+    """The stored rows; a damaged file stops the bench with one line (it holds every earlier result)."""
+    path = Path(path or RESULTS_JSON)
+    if not path.is_file():
+        return []
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(rows, list) or not all(isinstance(r, dict) and {"lesson", "name"} <= r.keys() for r in rows):
+            raise ValueError("not a list of result rows")
+    except (OSError, ValueError) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise CourseError(
+            f"{path} is unreadable ({reason}); restore it from git or delete it to start a new table"
+        ) from None
+    return rows
 
 
 def render(rows: list[dict]) -> str:
@@ -93,7 +113,11 @@ def render(rows: list[dict]) -> str:
 def main(argv: list[str]) -> int:
     lesson_filter = argv[0] if argv else ""
     name_filter = argv[1] if len(argv) > 1 else ""
-    stored = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else []
+    try:
+        stored = read_results()
+    except CourseError as err:
+        print(f"bench: error: {err}", file=sys.stderr)
+        return 2
     ran = 0
     for lesson, entries in lessons_with_benchmarks():
         if lesson_filter not in lesson:

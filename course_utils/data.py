@@ -2,23 +2,40 @@
 
 Every dataset is described once in ``REGISTRY``. ``fetch(name)`` returns the path of its
 file: from the data root (``$COURSE_DATA_DIR``, else Keras' cache ``~/.keras/datasets``)
-when it is there, else downloaded from the official URL with ``keras.utils.get_file`` and
-checked against its sha256. ``extract(name)`` unpacks an archive safely into the
-git-ignored cache ``.cache/`` of the checkout (or ``$COURSE_CACHE_DIR``).
+when it is there, else downloaded from the official URL (giving up after
+``DOWNLOAD_TIMEOUT_S`` seconds without an answer) and checked against its sha256; a download
+appears under its name only once complete. ``extract(name)`` unpacks an archive safely into the
+git-ignored cache ``.cache/`` of the checkout (or ``$COURSE_CACHE_DIR``), once, even when
+two runs ask for it at the same time.
+
+Every problem a learner can fix ends in one ``CourseError`` line naming the file, the URL to
+download it from and where to put it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import http.client
+import lzma
 import os
 import shutil
+import sys
 import tarfile
 import tempfile
+import urllib.error
+import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError
+from course_utils.atomic import atomic_target
+
+# A download that receives nothing for this long (no answer, or a stalled transfer) gives up.
+DOWNLOAD_TIMEOUT_S = 30
 
 
 @dataclass(frozen=True)
@@ -215,28 +232,93 @@ def fetch(name: str) -> Path:
     return _download(dataset, local)
 
 
-def _download(dataset: Dataset, target: Path) -> Path:
-    import keras  # imported late: plain file look-ups should not pay for Keras
+def _reason(err: BaseException) -> str:
+    """An exception as a short phrase for a one-line message."""
+    if isinstance(err, urllib.error.URLError) and not isinstance(err, urllib.error.HTTPError):
+        err = err.reason if isinstance(err.reason, BaseException) else err
+    if isinstance(err, TimeoutError):
+        return f"no answer from the server for {DOWNLOAD_TIMEOUT_S} s"
+    text = (str(err).strip().splitlines() or [""])[0].rstrip(":").strip()
+    return (text or type(err).__name__)[:200]
 
+
+def _offline(dataset: Dataset, why: str) -> CourseError:
+    return CourseError(
+        f"dataset {dataset.name!r} is not on this machine and could not be downloaded "
+        f"({why}). Download {dataset.url} and put it at {_where_to_put(dataset)}"
+    )
+
+
+def _download(dataset: Dataset, target: Path) -> Path:
+    """Download ``dataset`` to ``target``: written beside it under a temporary name, checked,
+    then renamed, so an interrupted or failed download never looks like the file."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        downloaded = keras.utils.get_file(
-            fname=dataset.filename,
-            origin=dataset.url,
-            file_hash=dataset.sha256,
-            hash_algorithm="sha256",
-            cache_dir=str(target.parent.parent),
-            cache_subdir=target.parent.name,
-        )
-    except Exception as err:  # get_file wraps network errors in plain Exceptions
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        if "hash" in reason.lower() or "checksum" in reason.lower():
-            raise CourseError(f"the download of {dataset.url} is corrupt ({reason}); try again") from None
+    except OSError as err:
         raise CourseError(
-            f"dataset {dataset.name!r} is not on this machine and could not be downloaded "
-            f"({reason}). Download {dataset.url} and put it at {_where_to_put(dataset)}"
+            f"cannot create {target.parent} ({err.strerror or err}); set COURSE_DATA_DIR to a folder you can write to"
         ) from None
-    return Path(downloaded)
+    print(f"Downloading {dataset.url} ({dataset.size}) to {target}", flush=True)
+    digest = hashlib.sha256()
+    with atomic_target(target) as tmp:
+        try:
+            response = urllib.request.urlopen(dataset.url, timeout=DOWNLOAD_TIMEOUT_S)
+        except (OSError, http.client.HTTPException, ValueError) as err:
+            raise _offline(dataset, _reason(err)) from None
+        with response, open(tmp, "wb") as out:
+            length = response.headers.get("Content-Length", "")
+            total = int(length) if length.isdigit() and int(length) > 0 else None
+            progress = _Progress(total)
+            received = 0
+            while True:
+                try:
+                    block = response.read(1 << 16)
+                except (OSError, http.client.HTTPException) as err:
+                    raise _offline(dataset, _reason(err)) from None
+                if not block:
+                    break
+                try:
+                    out.write(block)
+                except OSError as err:
+                    raise CourseError(
+                        f"could not write {target} ({err.strerror or err}); free some space "
+                        "or set COURSE_DATA_DIR to another folder"
+                    ) from None
+                digest.update(block)
+                received += len(block)
+                progress.update(received)
+            progress.close()
+        if total is not None and received != total:
+            raise _offline(dataset, f"the connection closed after {received:,} of {total:,} bytes")
+        if dataset.sha256 is not None and digest.hexdigest() != dataset.sha256:
+            raise CourseError(
+                f"the download of {dataset.url} is corrupt (sha256 {digest.hexdigest()[:12]}…, "
+                f"expected {dataset.sha256[:12]}…); try again, or download it yourself and put it at "
+                f"{_where_to_put(dataset)}"
+            )
+    return target
+
+
+class _Progress:
+    """Bytes received so far, redrawn in place on a terminal; silent elsewhere (logs, notebooks)."""
+
+    def __init__(self, total: int | None):
+        self.total = total
+        self.shown = -1
+        self.live = sys.stdout.isatty()
+
+    def update(self, received: int) -> None:
+        if not self.live:
+            return
+        step = received * 100 // self.total if self.total else received >> 20
+        if step != self.shown:
+            self.shown = step
+            of = f" of {self.total / 1e6:.1f} MB ({step}%)" if self.total else " MB"
+            print(f"\r  {received / 1e6:.1f}{of}", end="", flush=True)
+
+    def close(self) -> None:
+        if self.live and self.shown >= 0:
+            print(flush=True)
 
 
 def _safe_members_tar(archive: tarfile.TarFile, dest: Path):
@@ -257,19 +339,56 @@ def _safe_members_zip(archive: zipfile.ZipFile, dest: Path):
         yield member
 
 
-def safe_extract(archive_path: Path, dest: Path) -> Path:
+# What a damaged archive raises while being read (gzip's BadGzipFile is an OSError).
+_UNREADABLE = (
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,  # a zip compression method Python lacks
+    RuntimeError,  # an encrypted zip
+    ValueError,
+    OSError,
+)
+# ... and the OSErrors that are about the folder written to, not the archive.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def safe_extract(archive_path: Path, dest: Path, dataset: Dataset | None = None) -> Path:
     """Extract a .tar(.gz) or .zip into ``dest`` atomically; no member may escape ``dest``.
 
     The archive is unpacked into a temporary sibling folder which is renamed into place
-    only when complete, so an interrupted extraction never looks finished.
+    only when complete, so an interrupted extraction never looks finished and ``dest``
+    existing means it is complete. Two runs extracting the same archive at once take turns
+    (a lock file beside ``dest``); the second finds the first's folder and uses it.
+    ``dataset`` names the download URL in the message about a damaged archive.
     """
-    dest = Path(dest)
+    archive_path, dest = Path(archive_path), Path(dest)
     if dest.is_dir():
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with _exclusive(dest.parent / f".{dest.name}.lock", archive_path) as locked:
+            if dest.is_dir():
+                return dest  # another run extracted it while we waited
+            if locked:  # nobody else is extracting: any part-folder is left from a killed run
+                for stale in dest.parent.glob(f"{dest.name}.part-*"):
+                    shutil.rmtree(stale, ignore_errors=True)
+            _extract_into(archive_path, dest, dataset)
+    except OSError as err:  # the cache folder itself (not the archive) cannot be written
+        raise CourseError(
+            f"cannot extract {archive_path.name} into {dest.parent} ({err.strerror or err}); "
+            "free some space or set COURSE_CACHE_DIR to a folder you can write to"
+        ) from None
+    return dest
+
+
+def _extract_into(archive_path: Path, dest: Path, dataset: Dataset | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".part-", dir=dest.parent)).resolve()
     try:
-        if zipfile.is_zipfile(archive_path):
+        if archive_path.suffix.lower() == ".zip" or zipfile.is_zipfile(archive_path):
             with zipfile.ZipFile(archive_path) as zf:
                 zf.extractall(tmp, members=list(_safe_members_zip(zf, tmp)))
         else:
@@ -279,16 +398,49 @@ def safe_extract(archive_path: Path, dest: Path) -> Path:
                     tf.extractall(tmp, members=members, filter="data")
                 else:  # Python before 3.10.12 / 3.11.4: our own checks above suffice
                     tf.extractall(tmp, members=members)
-        os.replace(tmp, dest)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as err:
+    except _UNREADABLE as err:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise CourseError(
-            f"{archive_path} is not a readable archive ({type(err).__name__}: {err}); delete it and download it again"
-        ) from None
+        if isinstance(err, OSError) and err.errno in _WRITE_ERRNOS and err.filename != str(archive_path):
+            raise  # the cache folder's problem, reported by safe_extract
+        raise CourseError(_unreadable(archive_path, err, dataset)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return dest
+    try:
+        os.replace(tmp, dest)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not dest.is_dir():  # not "someone else finished first": a real failure
+            raise
+
+
+def _unreadable(archive_path: Path, err: BaseException, dataset: Dataset | None) -> str:
+    problem = f"{archive_path} is not a readable archive ({type(err).__name__}: {_reason(err)})"
+    if dataset is None:
+        return f"{problem}; delete it and download it again"
+    return f"{problem}; download {dataset.url} again and put it at {_where_to_put(dataset)}"
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path, archive_path: Path):
+    """Hold an exclusive lock on ``lock_path`` (yields True), waiting for another holder;
+    yields False where the system has no ``fcntl`` (the rename in ``_extract_into`` still
+    keeps two extractions from clashing)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield False
+        return
+    with open(lock_path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"Another run is extracting {archive_path.name}; waiting for it to finish...", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def extracted_in_root(name: str) -> Path | None:
@@ -304,7 +456,7 @@ def extract(name: str) -> Path:
     if found is not None:
         return found
     archive = fetch(name)
-    return safe_extract(archive, cache_root() / "datasets" / name)
+    return safe_extract(archive, cache_root() / "datasets" / name, REGISTRY[name])
 
 
 def read_text(name: str) -> str:

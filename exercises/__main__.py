@@ -99,11 +99,19 @@ def state_file(folder: Path, name: str) -> Path:
 
 
 def read_state(folder: Path, name: str) -> dict:
+    """A state file's contents; a missing, unreadable or damaged one counts as empty (it only
+    remembers progress and hints shown, and the next write replaces it)."""
     path = state_file(folder, name)
     try:
-        return json.loads(path.read_text())
+        values = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return values if isinstance(values, dict) else {}
+
+
+def hints_shown(counts: dict, exercise: Exercise) -> int:
+    shown = counts.get(exercise.name)
+    return shown if isinstance(shown, int) and shown >= 0 else 0
 
 
 def write_state(folder: Path, name: str, values: dict) -> None:
@@ -202,7 +210,7 @@ def cmd_hint(args) -> int:
     progress = read_state(folder, "progress.json")
     exercise = next((e for e in candidates if progress.get(e.name) != PASSED), candidates[0])
     counts = read_state(folder, "hints.json")
-    shown = counts.get(exercise.name, 0)
+    shown = hints_shown(counts, exercise)
     hints = exercise.hints
     number = min(shown, len(hints) - 1)
     print(f"{exercise.name}, hint {number + 1} of {len(hints)}:")
