@@ -8,6 +8,12 @@ import tempfile
 from pathlib import Path
 
 
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_target(path: str | Path):
     """Yield a temporary path beside ``path`` to write to; it replaces ``path`` only if writing succeeds.
@@ -21,6 +27,8 @@ def atomic_target(path: str | Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        if Path(tmp).is_file():  # mkstemp makes it private; give it the permissions a plain write would
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError
-from course_utils.atomic import atomic_target
+from course_utils.atomic import atomic_target, current_umask
 
 # A download that receives nothing for this long (no answer, or a stalled transfer) gives up.
 DOWNLOAD_TIMEOUT_S = 30
@@ -387,6 +387,7 @@ def safe_extract(archive_path: Path, dest: Path, dataset: Dataset | None = None)
 
 def _extract_into(archive_path: Path, dest: Path, dataset: Dataset | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".part-", dir=dest.parent)).resolve()
+    os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private; the cache may be shared
     try:
         if archive_path.suffix.lower() == ".zip" or zipfile.is_zipfile(archive_path):
             with zipfile.ZipFile(archive_path) as zf:

@@ -394,3 +394,16 @@ def test_make_clean_keeps_the_learners_files(tmp_path):
     assert not (root / "runs").exists()
     for path, content in learners.items():
         assert path.is_file() and path.read_bytes() == content, f"make clean removed {path.relative_to(root)}"
+
+
+def test_files_the_course_writes_get_ordinary_permissions(tmp_path):
+    """mkstemp makes private files; a cache or a run folder may be shared, so the result is readable."""
+    import os
+    import stat
+
+    from course_utils.atomic import current_umask, write_atomic
+
+    target = tmp_path / "metrics.json"
+    write_atomic(target, "{}\n")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~current_umask()
+    assert os.access(target, os.R_OK)
