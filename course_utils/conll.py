@@ -7,6 +7,7 @@ A tagged corpus is a list of sentences, each a pair ``(tokens, tags)`` of equal-
                                             whitespace-separated columns, one token a line
                                             (CoNLL-2000/2003 and a learner's own files)
     iob1_to_iob2(tags)                      "I-PER I-PER" -> "B-PER I-PER"
+    check_tags_suit_task(tags, task, where) IOB tags need --task ner, and --task ner needs them
     entities(tags)                          {(type, start, end)}, end exclusive
     entity_scores(gold, predicted)          entity-level precision, recall and F1 (conlleval)
 
@@ -103,15 +104,18 @@ def read_conllu(path: str | Path, tag_column: int | str = "upos", token_column: 
 def read_columns(path: str | Path, token_column: int = 1, tag_column: int = -1) -> list[Sentence]:
     """Sentences of a column file: one token a line, blank lines between sentences.
 
-    Columns are split on tabs when the line has a tab, else on any whitespace.
-    ``-DOCSTART-`` lines (document boundaries in CoNLL-2003, whether they open or close a
-    document) and ``#`` comment lines are skipped.
+    Columns are split on tabs when the line has a tab, else on any whitespace. Every token line
+    must have the same number of columns, and the token and the tag must be different columns:
+    a line that breaks either stops with the file and line. ``-DOCSTART-`` lines (document
+    boundaries in CoNLL-2003, whether they open or close a document) and ``#`` comment lines
+    are skipped.
     """
     _check_column(token_column)
     _check_column(tag_column)
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
+    width, width_line = None, 0  # the number of columns, as on the first token line
     for lineno, raw in _lines(path):
         line = raw.rstrip("\r\n")
         if not line.strip() or line.startswith(DOCSTART):
@@ -124,9 +128,26 @@ def read_columns(path: str | Path, token_column: int = 1, tag_column: int = -1) 
         fields = line.split("\t") if "\t" in line else line.split()
         tokens.append(_pick(fields, token_column, path, lineno, "token"))
         tags.append(_pick(fields, tag_column, path, lineno, "tag"))
+        if _index(token_column, len(fields)) == _index(tag_column, len(fields)):
+            raise CourseError(
+                f"{path}, line {lineno}: has {len(fields)} column(s), so column {token_column} (the token) and "
+                f"column {tag_column} (the tag) are the same one; every token line needs its token and its tag"
+            )
+        if width is None:
+            width, width_line = len(fields), lineno
+        elif len(fields) != width:
+            raise CourseError(
+                f"{path}, line {lineno}: has {len(fields)} columns but line {width_line} has {width}; "
+                "every token line needs the same columns (a space inside a token?)"
+            )
     if tokens:
         sentences.append((tokens, tags))
     return sentences
+
+
+def _index(column: int, n_fields: int) -> int:
+    """The 0-based position of a 1-based (or negative, from the end) column in a line of ``n_fields``."""
+    return column - 1 if column > 0 else n_fields + column
 
 
 def read_tagged(path: str | Path, token_column: int | None = None, tag_column: int | None = None) -> list[Sentence]:
@@ -147,6 +168,31 @@ def _split_tag(tag: str) -> tuple[str, str]:
     if dash and prefix in ("B", "I", "E", "S"):
         return prefix, kind
     return "I", tag
+
+
+def is_span_tag(tag: str) -> bool:
+    """True for an IOB tag that marks part of a span (B-PER, I-LOC, E-ORG, S-MISC)."""
+    prefix, dash, kind = tag.partition("-")
+    return bool(dash) and prefix in ("B", "I", "E", "S") and bool(kind)
+
+
+def check_tags_suit_task(tags, task: str, where: str) -> None:
+    """One line when a learner's tags do not suit ``task``, before any training.
+
+    IOB tags (O, B-PER, I-PER, ...) mark spans, which are scored as entities: they need
+    ``--task ner``. And ``--task ner`` needs IOB tags: it would read "NOUN" as an entity type.
+    """
+    tags = sorted(set(tags))
+    spans = [t for t in tags if t.startswith(("B-", "I-", "E-", "S-"))]
+    if task != "ner" and spans:
+        raise CourseError(
+            f"{where} has IOB span tags ({', '.join(spans[:3])}, ...); add --task ner to train on them "
+            "and score whole entities"
+        )
+    others = [t for t in tags if t != "O" and not is_span_tag(t)]
+    if task == "ner" and (others or not any(map(is_span_tag, spans))):
+        shown = ", ".join(others[:3]) or "only O"
+        raise CourseError(f"--task ner needs IOB tags (O, B-PER, I-PER, ...) but {where} has {shown}")
 
 
 def iob1_to_iob2(tags: list[str]) -> list[str]:

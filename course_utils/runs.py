@@ -1,27 +1,50 @@
 """Run folders: one per training run, holding everything the run produced.
 
 runs/<lesson>/<timestamp>-<cell>/
+    lesson.txt     the lesson the folder belongs to
     logs/          TensorBoard event files (scalars, histograms, text)
-    backup/        the last finished epoch, so an interrupted run can resume
+    backup/        what an interrupted run needs to resume (removed when the run finishes)
+        run.json       its settings, and how many sessions and seconds it has had
+        <phase>/       each model the lesson trains: its state after the last finished epoch
     *.png          plots
     model.keras    the trained model
-    metrics.json   final figures
+    metrics.json   final figures; a folder that has it holds a finished run
+
+Resuming: run the lesson again with ``--run-dir <its folder>`` and the same settings. A model
+whose training had finished is restored, not trained again; one that was being trained
+continues after its last finished epoch with the same weights, optimiser state, callback
+counters (early stopping, learning-rate schedule), random-number states and batches as an
+uninterrupted run, so the run ends with the same numbers. The backups stay until
+``run.finish()``, so a run interrupted after training (while evaluating, sampling...) does not
+train again either. Every backup file is written atomically: a run killed at any moment
+leaves the previous backup or the new one, never half of one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import platform
+import random
+import shutil
 import time
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError  # noqa: I001  (sets quiet logs before keras)
-from course_utils.atomic import atomic_target, write_atomic  # noqa: F401  (write_atomic is used via runs)
+from course_utils.atomic import atomic_target, write_atomic
 
 import keras
+import numpy as np
+
+RUN_RECORD = "run.json"  # in backup/
+PHASE_STATE = "state.json"  # in backup/<phase>/
+DEFAULT_PHASE = "model"
+# What early stopping and learning-rate schedules count between epochs (Keras resets them when fit begins).
+CALLBACK_COUNTERS = ("wait", "best", "best_epoch", "stopped_epoch", "cooldown_counter")
 
 
 def runs_root() -> Path:
@@ -42,21 +65,41 @@ def to_jsonable(value):
     return value
 
 
-class Run:
-    """One run folder. Create it with ``Run.start(lesson, cell=..., run_dir=...)``."""
+def is_finished(path: str | Path) -> bool:
+    """Whether ``path`` holds a finished run (its metrics.json is written)."""
+    return (Path(path) / "metrics.json").is_file()
 
-    def __init__(self, lesson: str, path: Path, resumed: bool = False):
+
+class Run:
+    """One run folder. Create it with ``Run.start(lesson, config, cell=...)``."""
+
+    def __init__(self, lesson: str, path: Path, resumed: bool = False, config=None):
         self.lesson = lesson
         self.path = Path(path)
         self.resumed = resumed
+        self.settings = _settings(config)
         self.started = time.time()
+        self.earlier_s = 0.0  # time this run spent in earlier, interrupted sessions
+        self.sessions = 1
+        self._trained = set()  # phases trained by this session: running one again (a notebook cell) starts it over
         self._writer = None
 
     @classmethod
-    def start(cls, lesson: str, cell: str | None = None, run_dir: str | Path | None = None) -> Run:
+    def start(cls, lesson: str, config=None, *, cell: str | None = None, run_dir: str | Path | None = None) -> Run:
+        """A new run folder under ``runs/<lesson>/``, or ``run_dir`` (by default ``config.run_dir``).
+
+        An existing ``run_dir`` is resumed. It must be a run folder of this lesson that has not
+        finished, started with the same ``config`` (the lesson's settings); an empty or new
+        folder starts a run there. Anything else is refused with one line.
+        """
+        if run_dir is None and config is not None:
+            run_dir = config.run_dir
         if run_dir is not None:
-            path = Path(run_dir)
-            resumed = (path / "backup").is_dir()
+            if not str(run_dir).strip():
+                raise CourseError(
+                    "the run folder (--run-dir) is empty: name a folder, or leave it out for a new one under runs/"
+                )
+            path = Path(run_dir).expanduser()
         else:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             name = f"{stamp}-{cell}" if cell else stamp
@@ -65,13 +108,52 @@ class Run:
             while path.exists():
                 suffix += 1
                 path = runs_root() / lesson / f"{name}-{suffix}"
-            resumed = False
-        path.mkdir(parents=True, exist_ok=True)
-        marker = path / "lesson.txt"
-        if marker.exists() and marker.read_text().strip() != lesson:
-            raise CourseError(f"{path} belongs to {marker.read_text().strip()}, not {lesson}")
-        write_atomic(marker, lesson + "\n")
-        return cls(lesson, path, resumed)
+        try:
+            if run_dir is not None:
+                _check_folder(lesson, path)
+            path.mkdir(parents=True, exist_ok=True)
+            if not (path / "lesson.txt").is_file():
+                write_atomic(path / "lesson.txt", lesson + "\n")
+            run = cls(lesson, path, config=config)
+            run._begin_session()
+        except OSError as err:
+            raise CourseError(f"cannot use {path} as a run folder: {err.strerror or err}") from None
+        return run
+
+    def _begin_session(self) -> None:
+        backup = self.path / "backup"
+        legacy = [*backup.glob("latest.weights.h5"), *backup.glob("*/latest.weights.h5")]
+        if legacy:
+            raise CourseError(
+                f"{display_path(backup)} was written by an earlier version of the course and cannot be resumed; "
+                "delete it to train this run from the start, or leave out --run-dir for a new run"
+            )
+        record_file = backup / RUN_RECORD
+        if record_file.exists():
+            record = _read_json(record_file, backup)
+            old = record.get("settings")
+            if self.settings is not None and old is not None and old != self.settings:
+                raise CourseError(_other_settings(self.path, old, self.settings))
+            try:
+                self.earlier_s = float(record.get("seconds", 0.0))
+                self.sessions = int(record.get("sessions", 1)) + 1
+            except (TypeError, ValueError) as err:
+                raise CourseError(_damaged(backup, f"{RUN_RECORD}: {_short(err)}")) from None
+            self.resumed = True
+            print(
+                f"Resuming the interrupted run in {display_path(self.path)}: finished models are restored, "
+                "the others continue after their last finished epoch."
+            )
+        self._save_record()
+
+    def _save_record(self) -> None:
+        record = {
+            "lesson": self.lesson,
+            "settings": self.settings,
+            "sessions": self.sessions,
+            "seconds": round(self.earlier_s + time.time() - self.started, 3),
+        }
+        write_atomic(self.path / "backup" / RUN_RECORD, json.dumps(record, indent=1) + "\n")
 
     @property
     def log_dir(self) -> Path:
@@ -80,17 +162,101 @@ class Run:
     def file(self, name: str) -> Path:
         return self.path / name
 
-    def callbacks(self, histograms: bool = True, resume: bool = True) -> list:
-        """TensorBoard logging each epoch, resumable training, and per-epoch timing."""
-        callbacks = [
-            EpochTimer(),  # first, so the callbacks after it see epoch_time_s
-            keras.callbacks.TensorBoard(
-                log_dir=str(self.log_dir), histogram_freq=1 if histograms else 0, write_graph=False
-            ),
-        ]
-        if resume:
-            callbacks.append(keras.callbacks.BackupAndRestore(str(self.path / "backup")))
-        return callbacks
+    # --- training --------------------------------------------------------------------------
+
+    def fit(
+        self,
+        model,
+        x=None,
+        *,
+        epochs: int,
+        phase: str | None = None,
+        callbacks=(),
+        histograms: bool = True,
+        verbose=None,
+        **fit_kwargs,
+    ):
+        """``model.fit(x, epochs=epochs, ...)`` with this run's callbacks, resuming an interrupted run.
+
+        Besides the lesson's ``callbacks`` (early stopping, samples...; they run first, so what
+        they add to the logs is recorded too) it records each epoch's time (``epoch_time_s``),
+        writes TensorBoard logs (to ``logs/``, or ``logs/<phase>`` when the lesson names each
+        model it trains) and saves the model, its optimiser and the callbacks' counters after
+        every epoch in ``backup/<phase>``. If that backup exists the model is restored from it
+        first: a finished phase is not trained again, an unfinished one continues after its
+        last finished epoch, drawing the batches an uninterrupted run would have drawn (``x``
+        as a tf.data dataset or a PyDataset). A loss that becomes NaN or infinite stops
+        training with one line.
+
+        Returns Keras' History of every epoch of the phase, including those trained before an
+        interruption; ``history.seconds`` is the training time of all sessions together.
+        """
+        from course_utils.lesson import fit_verbosity
+
+        name = phase or DEFAULT_PHASE
+        self._start_over_if_trained(name)
+        backup = _PhaseBackup(self, name, model, list(callbacks), epochs)
+        state = backup.restore()
+        done = state["epoch"] if state else 0
+        if state:
+            what = "its training had finished" if state["stopped"] else f"continuing after epoch {done} of {epochs}"
+            print(f"Restored {name} from its backup: {what}")
+        _replay_shuffles(x, done)
+        tensorboard = keras.callbacks.TensorBoard(
+            log_dir=str(self.log_dir / phase if phase else self.log_dir),
+            histogram_freq=1 if histograms else 0,
+            write_graph=False,
+        )
+        history = model.fit(
+            x,
+            epochs=done if state and state["stopped"] else epochs,
+            initial_epoch=done,
+            callbacks=[EpochTimer(), *callbacks, tensorboard, backup],
+            verbose=fit_verbosity() if verbose is None else verbose,
+            **fit_kwargs,
+        )
+        self._trained.add(name)
+        return history
+
+    def epochs(self, phase: str, epochs: int, **state):
+        """``range(epochs)`` for a training loop written by hand, resumable like ``fit``.
+
+        ``state`` names everything the loop changes: NumPy arrays, dicts and objects holding
+        them, lists of numbers, NumPy random generators. It is saved in ``backup/<phase>``
+        after every epoch; in a resumed run it is restored in place and the loop continues
+        after the last finished epoch.
+        """
+        self._start_over_if_trained(phase)
+        folder = self.path / "backup" / phase
+        saved = _read_state(folder)
+        start = 0
+        if saved is not None:
+            if saved.get("epochs") != epochs:
+                raise CourseError(_backup_does_not_fit(folder, f"it was made for {saved.get('epochs')} epochs"))
+            arrays = _load_arrays(folder, saved)
+            try:
+                for name, value in state.items():
+                    _restore_into(value, name, arrays, saved["values"])
+            except (KeyError, ValueError, TypeError) as err:
+                raise CourseError(_backup_does_not_fit(folder, _short(err))) from None
+            start = saved["epoch"]
+            what = "its training had finished" if start == epochs else f"continuing after epoch {start} of {epochs}"
+            print(f"Restored {phase} from its backup: {what}")
+        for epoch in range(start, epochs):
+            yield epoch
+            arrays, values = {}, {}
+            for name, value in state.items():
+                _flatten(value, name, arrays, values)
+            _save_phase(self, folder, {"epoch": epoch + 1, "epochs": epochs, "values": values}, arrays)
+        self._trained.add(phase)
+
+    def _start_over_if_trained(self, phase: str) -> None:
+        """A phase this session has trained already is trained again (a notebook cell run twice), not restored."""
+        if phase in self._trained:
+            shutil.rmtree(self.path / "backup" / phase, ignore_errors=True)
+            self._trained.discard(phase)
+
+    # --- outputs ---------------------------------------------------------------------------
 
     def save_model(self, model, name: str = "model.keras") -> Path:
         """Save a ``.keras`` model atomically (a crash leaves the previous file intact)."""
@@ -127,14 +293,18 @@ class Run:
             tf.summary.text(tag, text, step=step)
 
     def write_metrics(self, metrics: dict, config=None, **context) -> Path:
-        """Write ``metrics.json``: the lesson's figures, its whole configuration, wall time, backend and versions."""
+        """Write ``metrics.json``: the lesson's figures, its whole configuration, wall time, backend and versions.
+
+        Once it is written the run is finished: the folder can no longer be resumed.
+        """
         if config is not None:  # its run_dir is what was asked for (often None); the record says where the run is
             context = {**{k: v for k, v in dataclasses.asdict(config).items() if k != "run_dir"}, **context}
         record = {
             "lesson": self.lesson,
             "run_dir": str(self.path),
             "finished": datetime.now().isoformat(timespec="seconds"),
-            "wall_time_s": round(time.time() - self.started, 2),
+            "wall_time_s": round(self.earlier_s + time.time() - self.started, 2),
+            "sessions": self.sessions,
             "backend": keras.backend.backend(),
             "keras": keras.__version__,
             "python": platform.python_version(),
@@ -149,9 +319,7 @@ class Run:
         return path
 
     def finish(self) -> None:
-        """Remove the resume backup once the run is complete and say where everything is."""
-        import shutil
-
+        """Remove the resume backups once the run is complete and say where everything is."""
         shutil.rmtree(self.path / "backup", ignore_errors=True)
         if self._writer is not None:
             self._writer.close()
@@ -239,3 +407,354 @@ class TimeBudget(keras.callbacks.Callback):
             if time.time() - self.started > self.limit_s:
                 print(f"\nStopping at batch {batch + 1}: --max-minutes {self.limit_s / 60:g} reached.")
                 self.model.stop_training = True
+
+
+# --- the machinery behind Run.fit and Run.epochs --------------------------------------------
+
+
+class _PhaseBackup(keras.callbacks.Callback):
+    """Last in ``Run.fit``'s callbacks: saves the phase after every epoch, restores it, stops on NaN.
+
+    With the model it saves the state of Python's and NumPy's global random generators (Keras
+    shuffles a PyDataset's batches with Python's), and puts them back when it restores: a
+    resumed run draws what the uninterrupted run drew after the same epoch.
+    """
+
+    def __init__(self, run: Run, phase: str, model, others: list, epochs: int):
+        super().__init__()
+        self.run, self.phase, self.target, self.others = run, phase, model, others
+        self.epochs = epochs
+        self.folder = run.path / "backup" / phase
+        self.history: dict[str, list] = {}
+        self.done = 0
+        self.state = None
+        self.arrays = {}
+        self.seconds_before = 0.0
+        self.fit_started = time.time()
+
+    def restore(self):
+        """Load the phase's backup into the model and its optimiser; None when there is none."""
+        state = _read_state(self.folder)
+        if state is None:
+            return None
+        kinds = {"stopped": bool, "seconds": (int, float), "history": dict, "callbacks": list, "random": dict}
+        wrong = sorted(key for key, kind in kinds.items() if not isinstance(state.get(key), kind))
+        if wrong or not all(isinstance(c, dict) for c in state["callbacks"]):
+            raise CourseError(_damaged(self.folder, f"{PHASE_STATE} has no valid {', '.join(wrong or ['callbacks'])}"))
+        if state.get("epochs") != self.epochs:
+            raise CourseError(_backup_does_not_fit(self.folder, f"it was made for {state.get('epochs')} epochs"))
+        arrays = _load_arrays(self.folder, state)
+        model = self.target
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        _assign(model.variables, arrays, "model", self.folder)
+        if model.optimizer is not None:
+            _assign(model.optimizer.variables, arrays, "optimizer", self.folder)
+        self.state, self.arrays = state, arrays
+        self.history = {k: list(v) for k, v in state["history"].items()}
+        self.done, self.seconds_before = state["epoch"], float(state["seconds"])
+        return state
+
+    def on_train_begin(self, logs=None):
+        self.fit_started = time.time()
+        if self.state is None:
+            return
+        _set_global_random(self.state["random"], self.arrays, self.folder)
+        # The lesson's callbacks reset their counters when fit begins; give them back the saved ones.
+        for i, (callback, saved) in enumerate(zip(self.others, self.state["callbacks"])):
+            if saved.get("class") != type(callback).__name__:
+                continue
+            for key in CALLBACK_COUNTERS:
+                if key in saved:
+                    setattr(callback, key, saved[key])
+            if "best_weights" in saved:
+                callback.best_weights = [
+                    self.arrays[f"callback{i}.best_weights.{j}"] for j in range(saved["best_weights"])
+                ]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise self._diverged("loss", loss, self.epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        numbers = {k: float(v) for k, v in logs.items() if _is_number(v)}
+        for key, value in numbers.items():
+            if "loss" in key and not math.isfinite(value):
+                raise self._diverged(key, value, epoch)
+        for key, value in numbers.items():
+            self.history.setdefault(key, []).append(value)
+        self.done = epoch + 1
+        self._save(stopped=bool(self.model.stop_training), final=False)
+
+    def on_train_end(self, logs=None):
+        self._save(stopped=True, final=True)  # after early stopping has put back the best weights
+        history = self.model.history
+        history.history = {k: list(v) for k, v in self.history.items()}
+        history.epoch = list(range(self.done))
+        history.seconds = self.seconds
+
+    def _save(self, stopped: bool, final: bool) -> None:
+        arrays = {f"model.{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(self.model.variables)}
+        if self.model.optimizer is not None:
+            arrays.update(
+                {f"optimizer.{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(self.model.optimizer.variables)}
+            )
+        callbacks = []
+        for i, callback in enumerate(self.others):
+            saved = {"class": type(callback).__name__}
+            for key in CALLBACK_COUNTERS:
+                value = getattr(callback, key, None)
+                if value is None or _is_number(value):
+                    saved[key] = None if value is None else to_jsonable(value)
+            best = getattr(callback, "best_weights", None)
+            if best is not None:
+                arrays.update({f"callback{i}.best_weights.{j}": np.asarray(w) for j, w in enumerate(best)})
+                saved["best_weights"] = len(best)
+            callbacks.append(saved)
+        self.seconds = self.seconds_before + time.time() - self.fit_started
+        state = {
+            "epoch": self.done,
+            "epochs": self.epochs,
+            "stopped": stopped,
+            "seconds": self.seconds,
+            "history": self.history,
+            "callbacks": callbacks,
+            "random": _global_random(arrays),
+        }
+        _save_phase(self.run, self.folder, state, arrays, final=final)
+
+    def _diverged(self, key: str, value, epoch: int) -> CourseError:
+        where = f"epoch {epoch + 1}" + (f" of {self.phase}" if self.phase != DEFAULT_PHASE else "")
+        return CourseError(
+            f"training diverged: the {key.replace('_', ' ')} became {float(value)} in {where}; "
+            "start a new run with a smaller learning rate (this one would diverge again)"
+        )
+
+
+def _replay_shuffles(data, epochs: int) -> None:
+    """Advance ``data``'s shuffling past ``epochs`` epochs, as ``model.fit`` would have.
+
+    ``model.fit`` opens a tf.data dataset's iterator at the start of every epoch and the next
+    one at its end; each opening draws new shuffle seeds, and the first batch starts a
+    generator's epoch (``course_utils.text.bucketed_batches`` counts them). A PyDataset
+    reshuffles in ``on_epoch_end``. NumPy arrays are shuffled by Keras itself: a resumed run
+    sees another batch order.
+    """
+    if not epochs:
+        return
+    if isinstance(data, keras.utils.PyDataset):
+        for _ in range(epochs):
+            data.on_epoch_end()
+        return
+    import tensorflow as tf
+
+    if isinstance(data, tf.data.Dataset):
+        for _ in range(epochs):
+            next(iter(data), None)
+            iter(data)
+
+
+def _save_phase(run: Run, folder: Path, state: dict, arrays: dict, final: bool = False) -> None:
+    """Arrays first, under a new name, then the state that names them: a kill leaves one whole backup."""
+    name = f"arrays-{state['epoch']:04d}{'-final' if final else ''}.npz"
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_target(folder / name) as tmp:
+        np.savez(tmp, **arrays)
+    write_atomic(folder / PHASE_STATE, json.dumps(to_jsonable({**state, "arrays": name})) + "\n")
+    for old in [*folder.glob("arrays-*.npz"), *folder.glob(".arrays-*")]:
+        if old.name != name:
+            old.unlink(missing_ok=True)
+    run._save_record()
+
+
+def _read_state(folder: Path):
+    path = folder / PHASE_STATE
+    if not path.exists():
+        return None
+    state = _read_json(path, folder)
+    wrong = sorted(
+        key
+        for key, kind in {"epoch": int, "epochs": int, "arrays": str}.items()
+        if not isinstance(state.get(key), kind)
+    )
+    if not wrong and Path(state["arrays"]).name != state["arrays"]:
+        wrong = ["arrays"]  # a file name in the folder, nothing else
+    if wrong:
+        raise CourseError(_damaged(folder, f"{PHASE_STATE} has no valid {', '.join(wrong)}"))
+    return state
+
+
+def _read_json(path: Path, folder: Path) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise CourseError(_damaged(folder, f"{path.name}: {_short(err)}")) from None
+    if not isinstance(value, dict):
+        raise CourseError(_damaged(folder, f"{path.name} is not a JSON object"))
+    return value
+
+
+def _load_arrays(folder: Path, state: dict) -> dict:
+    path = folder / str(state["arrays"])
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        raise CourseError(_damaged(folder, f"{path.name}: {_short(err)}")) from None
+
+
+def _assign(variables, arrays: dict, prefix: str, folder: Path) -> None:
+    saved = sorted((k for k in arrays if k.startswith(prefix + ".")), key=lambda k: int(k.rsplit(".", 1)[1]))
+    if len(saved) != len(variables):
+        raise CourseError(
+            _backup_does_not_fit(folder, f"it holds {len(saved)} {prefix} arrays, this model has {len(variables)}")
+        )
+    for variable, key in zip(variables, saved):
+        if tuple(arrays[key].shape) != tuple(variable.shape):
+            raise CourseError(
+                _backup_does_not_fit(
+                    folder, f"{variable.path} is {tuple(variable.shape)} here, {tuple(arrays[key].shape)} there"
+                )
+            )
+    for variable, key in zip(variables, saved):
+        variable.assign(arrays[key])
+
+
+def _flatten(value, key: str, arrays: dict, values: dict) -> None:
+    if isinstance(value, np.random.Generator):
+        values[key] = {"bit_generator": value.bit_generator.state}
+    elif isinstance(value, np.ndarray):
+        arrays[key] = value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(v, f"{key}.{k}", arrays, values)
+    elif value is None or isinstance(value, (bool, int, float, str, list, tuple, np.generic)):
+        values[key] = to_jsonable(value)
+    elif hasattr(value, "__dict__"):
+        for k, v in vars(value).items():
+            _flatten(v, f"{key}.{k}", arrays, values)
+    else:
+        raise TypeError(f"cannot back up {key} ({type(value).__name__})")
+
+
+def _restore_into(value, key: str, arrays: dict, values: dict):
+    """The saved ``key`` put back into ``value`` in place where it can be (arrays, dicts, lists, objects)."""
+    if isinstance(value, np.random.Generator):
+        value.bit_generator.state = values[key]["bit_generator"]
+    elif isinstance(value, np.ndarray):
+        saved = arrays[key]
+        if saved.shape != value.shape:
+            raise ValueError(f"{key} is {value.shape} here, {saved.shape} there")
+        value[...] = saved
+    elif isinstance(value, dict):
+        for k in list(value):
+            value[k] = _restore_into(value[k], f"{key}.{k}", arrays, values)
+    elif isinstance(value, list):
+        value[:] = values[key]
+    elif value is None or isinstance(value, (bool, int, float, str, tuple, np.generic)):
+        return values[key]
+    else:
+        for k, v in list(vars(value).items()):
+            setattr(value, k, _restore_into(v, f"{key}.{k}", arrays, values))
+    return value
+
+
+def _global_random(arrays: dict) -> dict:
+    """Python's and NumPy's global random states: the key array into ``arrays``, the rest returned."""
+    version, internal, gauss = random.getstate()
+    name, keys, position, has_gauss, cached = np.random.get_state()
+    arrays["random.numpy"] = keys
+    return {"python": [version, list(internal), gauss], "numpy": [name, position, has_gauss, cached]}
+
+
+def _set_global_random(saved: dict, arrays: dict, folder: Path) -> None:
+    try:
+        version, internal, gauss = saved["python"]
+        random.setstate((version, tuple(internal), gauss))
+        name, position, has_gauss, cached = saved["numpy"]
+        np.random.set_state((name, arrays["random.numpy"], position, has_gauss, cached))
+    except (KeyError, TypeError, ValueError) as err:
+        raise CourseError(_damaged(folder, f"random state: {_short(err)}")) from None
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, np.number)):
+        return True
+    return getattr(value, "shape", None) == () and hasattr(value, "dtype")
+
+
+def _settings(config):
+    if config is None:
+        return None
+    fields = {k: v for k, v in dataclasses.asdict(config).items() if k != "run_dir"}
+    return json.loads(json.dumps(to_jsonable(fields)))
+
+
+def _check_folder(lesson: str, path: Path) -> None:
+    """``path`` may be new, empty, or an unfinished run of ``lesson``."""
+    if path.exists() and not path.is_dir():
+        raise CourseError(f"the run folder {path} is a file, not a folder")
+    if not path.is_dir():
+        return
+    marker = path / "lesson.txt"
+    if marker.is_file():
+        owner = marker.read_text(encoding="utf-8", errors="replace").strip()[:80]
+        if owner != lesson:
+            raise CourseError(f"{path} belongs to {owner}, not {lesson}")
+    elif any(path.iterdir()):
+        raise CourseError(
+            f"{path} is not a run folder (it has no lesson.txt) and is not empty: name a new folder, "
+            "or an interrupted run's folder to resume it"
+        )
+    if is_finished(path):
+        raise CourseError(
+            f"{path} holds a finished run (its metrics.json is written), so there is nothing to resume: "
+            "leave out --run-dir for a new run, or name a new folder"
+        )
+
+
+def _other_settings(path: Path, old: dict, new: dict) -> str:
+    changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    shown = ", ".join(
+        f"--{k.replace('_', '-')} {_flag_value(old.get(k))} (now {_flag_value(new.get(k))})" for k in changed[:4]
+    )
+    more = f" and {len(changed) - 4} more" if len(changed) > 4 else ""
+    return (
+        f"{path} was started with other settings: {shown}{more}; run it with its own settings to resume it, "
+        "or leave out --run-dir for a new run"
+    )
+
+
+def _flag_value(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value is None:
+        return "unset"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _damaged(folder: Path, reason: str) -> str:
+    return (
+        f"the backup in {display_path(folder)} is damaged ({reason}); delete that folder to train from the start, "
+        "or leave out --run-dir for a new run"
+    )
+
+
+def _backup_does_not_fit(folder: Path, reason: str) -> str:
+    return (
+        f"the backup in {display_path(folder)} does not fit this model ({reason}): it was made with other settings "
+        "or data; delete that folder to train this model from its first epoch, or leave out --run-dir for a new run"
+    )
+
+
+def _short(err: BaseException) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -29,7 +29,8 @@ import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
 from course_utils.atomic import write_atomic
-from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
+from course_utils.inputs import read_text_file, shorten, text_inputs
+from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, load_model, newest_model
 
@@ -47,15 +48,15 @@ LESSON = "lesson01_rnn_from_scratch"
 @dataclass
 class Config(LessonConfig):
     epochs: int = flag(8, "training epochs", type=cli.positive_int)
-    batch_size: int = flag(64, "batch size", type=cli.positive_int)
-    hidden: int = flag(64, "hidden units", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.batch_size)
+    hidden: int = flag(64, "hidden units", type=cli.layer_size)
 
     QUICK = {"epochs": 3}
 
 
 config = configure(Config, LESSON)
 set_seed(config.seed)
-run = Run.start(LESSON, run_dir=config.run_dir)
+run = Run.start(LESSON, config)
 print(f"Lesson 01: an RNN from scratch{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}")
 show(config)
 
@@ -498,6 +499,8 @@ print("Its samples:", ", ".join(sample_numpy(untrained_params, vocab, np.random.
 # Training is the loop every framework runs for you: shuffle, cut into batches, forward and
 # backward through time (`loss_and_grads`), one Adam step per batch, and the dev loss after
 # each epoch. The same epoch's numbers go to TensorBoard (`numpy_rnn/loss`, `numpy_rnn/val_loss`).
+# `run.epochs` counts the epochs like `range(epochs)` and saves the weights, the optimiser, the
+# random generator and the history after each one, so an interrupted run resumes there.
 
 
 # %%
@@ -507,7 +510,7 @@ def train_numpy_names(train, dev, vocab, *, hidden, epochs, batch_size, seed, ru
     optimiser = Adam(params, lr=0.01)
     dev_arrays = encode_names(dev, vocab)
     history = {"loss": [], "val_loss": []}
-    for epoch in range(epochs):
+    for epoch in run.epochs("numpy_rnn", epochs, params=params, optimiser=optimiser, rng=rng, history=history):
         order = rng.permutation(len(train))
         total, count = 0.0, 0
         for start in range(0, len(train), batch_size):
@@ -617,7 +620,9 @@ def complete(model, vocab, prefix, max_len=20):
     index = {c: i for i, c in enumerate(vocab)}
     unknown = sorted({c for c in prefix if c not in index or c == BOUNDARY})
     if unknown:
-        raise CourseError(f"{prefix!r} has characters the model never saw: {''.join(unknown)!r} (use a-z)")
+        raise CourseError(
+            f"{shorten(prefix)} has characters the model never saw: {shorten(''.join(unknown))} (use a-z)"
+        )
     seq = [0] + [index[c] for c in prefix]
     first = None
     for _ in range(max_len):
@@ -638,16 +643,14 @@ print(
 )
 
 # %% [markdown]
-# `model.fit` runs the loop we wrote by hand in section 5. One line per epoch: the training
-# loss, then the dev loss. An interrupted run resumes from its last finished epoch
-# (`--run-dir` with the run's folder).
+# `model.fit` runs the loop we wrote by hand in section 5; `run.fit` calls it with the run's
+# callbacks: TensorBoard logs, and a backup after every epoch, so an interrupted run resumes
+# from its last finished epoch (`--run-dir` with the run's folder). One line per epoch: the
+# training loss, then the dev loss.
 
 # %%
-started = time.time()
-history = model.fit(
-    train_ds, validation_data=dev_ds, epochs=config.epochs, callbacks=run.callbacks(), verbose=fit_verbosity()
-)
-keras_seconds = time.time() - started
+history = run.fit(model, train_ds, validation_data=dev_ds, epochs=config.epochs)
+keras_seconds = history.seconds
 keras_loss = keras_dev_loss(model, dev_ds)
 keras_samples = [complete(model, vocab, c)[0] for c in "abcdefghij"]
 run.log_text("keras_rnn/greedy_names", "\n\n".join(keras_samples), step=config.epochs)
@@ -744,15 +747,22 @@ print("\nNext: the exercises for this lesson: make check EX=ex01   (stuck? make 
 
 # %%
 PREDICT_INPUT = "the beginning of a name, e.g. 'em'"
+MAX_PREFIX_CHARS = 50  # longer than any name
 
 
 def predict(args):
+    if not args.inputs:
+        raise CourseError("give one or more name beginnings, e.g.: predict em jo")
+    prefixes = text_inputs(args.inputs, "a name beginning", MAX_PREFIX_CHARS)  # checked before the model loads
     path = args.model or newest_model(LESSON)
     model = load_model(path, LESSON)
     vocab_file = Path(path).parent / "vocab.txt"
     if not vocab_file.is_file():
         raise CourseError(f"{vocab_file} is missing; it is written next to the model by training")
-    vocab = list(vocab_file.read_text().rstrip("\n"))
-    if not args.inputs:
-        raise CourseError("give one or more name beginnings, e.g.: predict em jo")
-    print_completions(model, vocab, args.inputs)
+    vocab = list(read_text_file(vocab_file, "the character list").rstrip("\n"))
+    if len(vocab) != model.output_shape[-1] or vocab[:1] != [BOUNDARY]:
+        raise CourseError(
+            f"{vocab_file} is not this model's character list ({len(vocab)} characters starting "
+            f"{shorten(''.join(vocab[:5]))}; the model predicts {model.output_shape[-1]}): train again to write it"
+        )
+    print_completions(model, vocab, prefixes)

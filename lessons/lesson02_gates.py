@@ -15,7 +15,6 @@ Notebook: make notebooks, then open lessons/lesson02_gates.ipynb
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import time
 from dataclasses import dataclass
 
 import keras
@@ -23,10 +22,11 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, plots
+from course_utils.inputs import shorten, text_inputs
 from course_utils.layers import RECURRENT_LAYERS, recurrent_layer
-from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
+from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import EpochTimer, Run, display_path, load_model, newest_model
+from course_utils.runs import Run, display_path, load_model, newest_model
 
 LESSON = "lesson02_gates"
 
@@ -39,16 +39,19 @@ LESSON = "lesson02_gates"
 
 
 # %%
+STEPS = cli.int_between(1, 1000, "a thousand steps already show every effect, and more would not fit in memory")
+
+
 @dataclass
 class Config(LessonConfig):
     epochs: int = flag(12, "training epochs", type=cli.positive_int)
-    batch_size: int = flag(64, "batch size", type=cli.positive_int)
-    units: int = flag(32, "hidden units per cell", type=cli.positive_int)
-    length: int = flag(60, "adding-problem sequence length", type=cli.positive_int)
-    train_size: int = flag(8000, "training sequences", type=cli.positive_int)
-    learning_rate: float = flag(1e-2, "Adam step size", type=cli.positive_float)
-    grad_length: int = flag(100, "sequence length for the gradient measurement", type=cli.positive_int)
-    clip_length: int = flag(100, "sequence length for the exploding-gradient demo", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.batch_size)
+    units: int = flag(32, "hidden units per cell", type=cli.layer_size)
+    length: int = flag(60, "adding-problem sequence length", type=STEPS)
+    train_size: int = flag(8000, "training sequences", type=cli.int_between(1, 50_000, "more would not fit in memory"))
+    learning_rate: float = flag(1e-2, "Adam step size", type=cli.learning_rate)
+    grad_length: int = flag(100, "sequence length for the gradient measurement", type=STEPS)
+    clip_length: int = flag(100, "sequence length for the exploding-gradient demo", type=STEPS)
     clip_steps: int = flag(200, "SGD steps in the clipping demo", type=cli.positive_int)
     clipnorm: float = flag(1.0, "clipping threshold", type=cli.positive_float)
 
@@ -59,7 +62,7 @@ config = configure(Config, LESSON)
 if config.length < 4:
     raise CourseError(f"--length {config.length} is too short: the adding problem needs at least 4 steps")
 set_seed(config.seed)
-run = Run.start(LESSON, run_dir=config.run_dir)
+run = Run.start(LESSON, config)
 print(f"Lesson 02: gates{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}")
 show(config)
 
@@ -506,18 +509,18 @@ print("                               the true sums:", ", ".join(f"{y:.3f}" for 
 # and optimiser. One line per epoch: loss (MSE) and accuracy on the training sequences, then
 # on the validation sequences. Compare `val_loss` with the baseline printed in section 5: a
 # model that has not found the marked values stays near it; one that has drops far below it.
-# Each cell logs to its own TensorBoard folder, and an interrupted run resumes the cell it was
-# training (`--run-dir` with the run's folder).
+# `run.fit` gives each cell its own TensorBoard folder (`logs/<cell>`) and its own backup, so
+# an interrupted run (`--run-dir` with the run's folder) keeps the cells already trained and
+# continues the one it was training after its last finished epoch.
 
 
 # %%
-def fit_callbacks(run, cell):
-    """TensorBoard logs (scalars and histograms) and a resume backup, one folder per cell."""
-    return [
-        EpochTimer(),
-        keras.callbacks.TensorBoard(log_dir=str(run.log_dir / cell), histogram_freq=1, write_graph=False),
-        keras.callbacks.BackupAndRestore(str(run.path / "backup" / cell)),
-    ]
+def batches(data, batch_size, seed=None):
+    """(x, y) arrays as a tf.data pipeline of batches, shuffled anew every epoch when seeded."""
+    dataset = tf.data.Dataset.from_tensor_slices(data)
+    if seed is not None:
+        dataset = dataset.shuffle(len(data[1]), seed=seed)
+    return dataset.batch(batch_size)
 
 
 def train_memory_model(cell, config, run, train_data, val_data):
@@ -527,16 +530,14 @@ def train_memory_model(cell, config, run, train_data, val_data):
     print(
         f"{cell.upper()}: {model.count_params():,} parameters, {len(train_data[1]):,} sequences, {config.epochs} epochs"
     )
-    t0 = time.time()
-    history = model.fit(
-        *train_data,
-        validation_data=val_data,
+    history = run.fit(
+        model,
+        batches(train_data, config.batch_size, seed=config.seed),
+        validation_data=batches(val_data, 512),
         epochs=config.epochs,
-        batch_size=config.batch_size,
-        callbacks=fit_callbacks(run, cell),
-        verbose=fit_verbosity(),
+        phase=cell,
     )
-    seconds = time.time() - t0
+    seconds = history.seconds
     mse, accuracy = model.evaluate(*val_data, batch_size=512, verbose=0)
     print(f"{cell.upper()} after training: validation MSE {mse:.4f}, accuracy {accuracy:.3f}")
     result = {"val_mse": mse, "val_accuracy": accuracy, "train_seconds": seconds, "parameters": model.count_params()}
@@ -934,6 +935,7 @@ run.finish()
 
 # %%
 PREDICT_INPUT = "a sequence of value:marker, e.g. 0.3:1,0.5:0,0.9:1"
+MAX_SEQUENCE_CHARS = 20_000  # a few thousand steps
 
 
 def parse_sequence(text):
@@ -946,12 +948,12 @@ def parse_sequence(text):
         try:
             value, marker = float(value), (float(marker) if sep else 0.0)
         except ValueError:
-            raise CourseError(f"{item!r} is not value:marker (e.g. 0.3:1 or 0.5)") from None
+            raise CourseError(f"{shorten(item)} is not value:marker (e.g. 0.3:1 or 0.5)") from None
         if not 0.0 <= value <= 1.0 or marker not in (0.0, 1.0):
-            raise CourseError(f"{item!r}: the value must be in [0, 1] and the marker 0 or 1")
+            raise CourseError(f"{shorten(item)}: the value must be in [0, 1] and the marker 0 or 1")
         steps.append((value, marker))
     if sum(m for _, m in steps) != 2:
-        raise CourseError(f"{text!r}: mark exactly two steps with :1, e.g. 0.3:1,0.5,0.9:1")
+        raise CourseError(f"{shorten(text)}: mark exactly two steps with :1, e.g. 0.3:1,0.5,0.9:1")
     return np.array(steps, dtype="float32")
 
 
@@ -970,10 +972,11 @@ def answer_lines(model, texts):
 def predict(args):
     if not args.inputs:
         raise CourseError('give one or more sequences of value:marker, e.g.: predict "0.3:1,0.5,0.9:1"')
-    for text in args.inputs:
+    texts = text_inputs(args.inputs, "a sequence", MAX_SEQUENCE_CHARS)
+    for text in texts:
         parse_sequence(text)  # every input checked before the model is loaded
     model = load_model(args.model or newest_model(LESSON), LESSON)
-    for line in answer_lines(model, args.inputs):
+    for line in answer_lines(model, texts):
         print(line)
 
 

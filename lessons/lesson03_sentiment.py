@@ -16,8 +16,6 @@ Notebook: make notebooks, then open lessons/lesson03_sentiment.ipynb
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
 import dataclasses
-import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +27,10 @@ import tensorflow as tf
 from course_utils import CourseError, cli, plots
 from course_utils.corpora import load_imdb
 from course_utils.layers import RECURRENT_LAYERS, recurrent_layer
-from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, run_lesson, show, show_figure
+from course_utils.inputs import read_json, text_inputs
+from course_utils.lesson import LessonConfig, configure, flag, run_lesson, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, display_path, load_model, newest_model, runs_root, write_atomic
+from course_utils.runs import Run, display_path, is_finished, load_model, newest_model, runs_root, write_atomic
 from course_utils.text import bucketed_batches, fit_vectorizer, vectorize
 
 LESSON = "lesson03_sentiment"
@@ -49,12 +48,14 @@ LESSON = "lesson03_sentiment"
 class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(3, "training epochs", type=cli.positive_int)
-    batch_size: int = flag(64, "batch size", type=cli.positive_int)
-    vocab_size: int = flag(20000, "words kept", type=cli.positive_int)
-    sequence_length: int = flag(1000, "words kept per review (1000: nearly every review whole)", type=cli.positive_int)
-    embedding_dim: int = flag(64, "embedding size", type=cli.positive_int)
-    units: int = flag(64, "RNN units", type=cli.positive_int)
-    layers: int = flag(1, "stacked RNN layers", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.batch_size)
+    vocab_size: int = flag(20000, "words kept", type=cli.int_between(3, 1_000_000, "more words than IMDB has"))
+    sequence_length: int = flag(
+        1000, "words kept per review (1000: nearly every review whole)", type=cli.sequence_length
+    )
+    embedding_dim: int = flag(64, "embedding size", type=cli.layer_size)
+    units: int = flag(64, "RNN units", type=cli.layer_size)
+    layers: int = flag(1, "stacked RNN layers", type=cli.layer_count)
     bidirectional: bool = flag(False, "read each review in both directions")
     pooling: str = flag(
         "last",
@@ -63,9 +64,7 @@ class Config(LessonConfig):
     )
     dropout: float = flag(0.3, "dropout before the output", type=cli.fraction)
     word_dropout: float = flag(0.0, "fraction of training words replaced by the unknown word", type=cli.fraction)
-    learning_rate: float | None = flag(
-        None, "Adam step (default 2e-3, or 1e-3 for --cell rnn)", type=cli.positive_float
-    )
+    learning_rate: float | None = flag(None, "Adam step (default 2e-3, or 1e-3 for --cell rnn)", type=cli.learning_rate)
     no_mask: bool = flag(False, "do not mask padding (to see why masking matters)")
     no_bucketing: bool = flag(False, "batch reviews in random order, not by length")
 
@@ -84,7 +83,7 @@ class Config(LessonConfig):
 
 config = configure(Config, LESSON)
 set_seed(config.seed)
-run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+run = Run.start(LESSON, config, cell=config.cell)
 print(
     f"Lesson 03: IMDB sentiment with a {config.model_name()}{' (no mask)' if config.no_mask else ''}"
     f"{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}"
@@ -302,7 +301,7 @@ print("Untrained, it knows nothing: P(positive) for four reviews =", ", ".join(f
 
 
 # %%
-def bigram_baseline(splits, max_tokens, seed):
+def bigram_baseline(splits, max_tokens, seed, run):
     """Test accuracy of logistic regression on which words and word pairs occur (multi-hot)."""
     features = fit_vectorizer(
         splits["train"][0], max_tokens=max_tokens, sequence_length=None, ngrams=2, output_mode="multi_hot", sparse=True
@@ -323,13 +322,20 @@ def bigram_baseline(splits, max_tokens, seed):
     )
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True)
-    classifier.fit(
-        dataset("train").shuffle(16, seed=seed), validation_data=dataset("val"), epochs=8, callbacks=[stop], verbose=0
+    run.fit(  # model.fit, with a backup for resuming (section 7)
+        classifier,
+        dataset("train").shuffle(16, seed=seed),
+        validation_data=dataset("val"),
+        epochs=8,
+        callbacks=[stop],
+        phase="baseline",
+        histograms=False,
+        verbose=0,
     )
     return float(classifier.evaluate(dataset("test"), verbose=0)[1])
 
 
-baseline = bigram_baseline(splits, max_tokens=4 * config.vocab_size, seed=config.seed)
+baseline = bigram_baseline(splits, max_tokens=4 * config.vocab_size, seed=config.seed, run=run)
 set_seed(config.seed)  # the baseline drew random numbers; the RNN's training starts from the same seed every time
 print(f"Bag-of-bigrams baseline: test accuracy {baseline:.4f}")
 
@@ -337,17 +343,18 @@ print(f"Bag-of-bigrams baseline: test accuracy {baseline:.4f}")
 # ## 7. Training
 # One line per epoch: loss and accuracy on the training reviews, then on the validation movies.
 # Training stops early when validation accuracy has not improved for two epochs, and keeps the
-# best epoch's weights. An interrupted run resumes from its last finished epoch
+# best epoch's weights. `run.fit` calls `model.fit` with the run's callbacks: TensorBoard logs,
+# and a backup after every epoch, so an interrupted run resumes from its last finished epoch
 # (`--run-dir` with the run's folder).
 
 # %%
 stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2, restore_best_weights=True)
-history = model.fit(
+history = run.fit(
+    model,
     batches("train", shuffle=True),
     validation_data=batches("val", shuffle=False),
     epochs=config.epochs,
-    callbacks=[*run.callbacks(), stop],
-    verbose=fit_verbosity(),
+    callbacks=[stop],
 )
 show_figure(plots.training_curves(history.history, title=f"IMDB, {config.model_name()}"), run, "training_curves.png")
 best_epoch = int(np.argmax(history.history["val_accuracy"]))
@@ -485,8 +492,9 @@ def compare(config):
     folder = Path(config.run_dir) if config.run_dir else runs_root() / LESSON / f"{stamp}-compare"
     results, curves = {}, {}
     for cell in RECURRENT_LAYERS:
-        run_lesson(LESSON, dataclasses.replace(config, cell=cell, run_dir=str(folder / cell)))
-        results[cell] = json.loads((folder / cell / "metrics.json").read_text())
+        if not is_finished(folder / cell):  # resuming a comparison keeps the cells it has trained
+            run_lesson(LESSON, dataclasses.replace(config, cell=cell, run_dir=str(folder / cell)))
+        results[cell] = read_json(folder / cell / "metrics.json", f"the {cell} run's results", remedy="run it again")
         accuracy = results[cell]["history"]["val_accuracy"]
         curves[cell] = (np.arange(1, len(accuracy) + 1), accuracy)
     fig = plots.line_plot(curves, title="Validation accuracy, same budget", xlabel="epoch", ylabel="accuracy")
@@ -515,6 +523,7 @@ def compare(config):
 
 # %%
 PREDICT_INPUT = "a review's text; '-' reads reviews from stdin, one a line"
+MAX_REVIEW_CHARS = 100_000  # the longest IMDB review has about 14,000
 
 
 def predict_flags(parser):
@@ -522,14 +531,8 @@ def predict_flags(parser):
 
 
 def read_inputs(args):
-    texts = list(args.inputs)
-    if args.file:
-        path = Path(args.file)
-        if not path.is_file():
-            raise CourseError(f"file {path} does not exist")
-        texts += [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
-    if texts == ["-"] or (not texts and not sys.stdin.isatty()):
-        texts = [line for line in sys.stdin.read().splitlines() if line.strip()]
+    """The reviews: arguments, then the lines of --file, or standard input; a binary or huge input is one line."""
+    texts = text_inputs(args.inputs, "a review", MAX_REVIEW_CHARS, file=args.file, stdin=True)
     if not texts:
         raise CourseError('give a review to classify, e.g.: predict "What a wonderful film!" (or --file, or stdin)')
     if any(not t.strip() for t in texts):
@@ -543,7 +546,10 @@ def predict(args):
     model = load_model(path, LESSON)
     if model.inputs[0].dtype != "string":
         raise CourseError(f"{path} does not take text; is it a lesson03 model?")
-    probabilities = keras.ops.convert_to_numpy(model(tf.constant([[t] for t in texts])))[:, 0]
+    batches = [texts[i : i + 256] for i in range(0, len(texts), 256)]
+    probabilities = np.concatenate(
+        [keras.ops.convert_to_numpy(model(tf.constant([[t] for t in b])))[:, 0] for b in batches]
+    )
     for text, p in zip(texts, probabilities):
         print(f"{p:.3f}  {'positive' if p > 0.5 else 'negative':<8}  {text[:100]}")
     return probabilities

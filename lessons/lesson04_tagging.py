@@ -29,7 +29,6 @@ import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before kera
 import argparse
 import json
 import re
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +38,9 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, conll, data, plots
+from course_utils.inputs import read_json, shorten, text_inputs
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
+from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, load_model, newest_model, write_atomic
 from course_utils.text import bucketed_batches
@@ -88,12 +88,12 @@ class Config(LessonConfig):
     )
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(5, "training epochs", type=cli.positive_int)
-    batch_size: int = flag(32, "batch size", type=cli.positive_int)
-    hidden: int = flag(128, "RNN units per direction", type=cli.positive_int)
-    layers: int = flag(1, "stacked bidirectional RNN layers", type=cli.positive_int)
-    word_dim: int = flag(100, "word embedding size", type=cli.positive_int)
-    char_dim: int = flag(24, "character embedding size", type=cli.positive_int)
-    char_filters: int = flag(64, "character CNN filters; 0 turns the character view off", type=cli.non_negative_int)
+    batch_size: int = flag(32, "batch size", type=cli.batch_size)
+    hidden: int = flag(128, "RNN units per direction", type=cli.layer_size)
+    layers: int = flag(1, "stacked bidirectional RNN layers", type=cli.layer_count)
+    word_dim: int = flag(100, "word embedding size", type=cli.layer_size)
+    char_dim: int = flag(24, "character embedding size", type=cli.layer_size)
+    char_filters: int = flag(64, "character CNN filters; 0 turns the character view off", type=cli.int_between(0, 4096))
     min_count: int = flag(2, "a word needs this many training occurrences to get its own vector", type=cli.positive_int)
     dropout: float = flag(0.33, "dropout rate", type=cli.fraction)
     word_dropout: float = flag(
@@ -162,6 +162,8 @@ def load_corpus(config):
         if not sentences:
             raise CourseError(f"the {name} data has no sentences")
     known = {t for _, tags in splits["train"] for t in tags}
+    if any(own):  # IOB tags need --task ner, and --task ner needs IOB tags
+        conll.check_tags_suit_task(known, config.task, f"your training file {config.train}")
     for name in ("dev", "test"):
         unknown = sorted({t for _, tags in splits[name] for t in tags} - known)
         if unknown:
@@ -194,7 +196,7 @@ def aligned(rows, width=110):
 
 splits, source = load_corpus(config)  # first: a data problem should not leave an empty run folder
 train_set, dev_set, test_set = splits["train"], splits["dev"], splits["test"]
-run = Run.start(LESSON, cell=f"{config.task}-{config.cell}", run_dir=config.run_dir)
+run = Run.start(LESSON, config, cell=f"{config.task}-{config.cell}")
 print(f"Outputs go to {display_path(run.path)}\n")
 print(
     f"{source}: " + ", ".join(f"{len(s):,} {n}" for n, s in splits.items()) + " sentences "
@@ -335,6 +337,9 @@ def word_chars(word: str) -> list[str]:
     half = WORD_CHARS // 2
     clipped = word if len(word) <= WORD_CHARS else word[:half] + word[-half:]
     return [BOW, *clipped, EOW]
+
+
+VOCAB_KEYS = ("task", "words", "chars", "tags")  # what vocab.json holds, for predict
 
 
 def build_vocab(train, task, min_count=2):
@@ -590,7 +595,8 @@ print(show_sentence(example[0], example[1], untrained))
 # One line per epoch: loss and accuracy (real words only) on the training sentences, then on
 # the development set. For named entities, token accuracy is high from the first epoch (most
 # words are O), so a callback also scores whole entities on the development set every epoch
-# (`val_entity_f1`). An interrupted run resumes from its last finished epoch (`--run-dir`).
+# (`val_entity_f1`). `run.fit` calls `model.fit` with the run's callbacks (TensorBoard logs, a
+# backup after every epoch): an interrupted run resumes from its last finished epoch (`--run-dir`).
 
 
 # %%
@@ -609,18 +615,14 @@ class DevEntityF1(keras.callbacks.Callback):
 
 
 write_atomic(run.file("vocab.json"), json.dumps(vocab, ensure_ascii=False) + "\n")  # predict needs it
-callbacks = run.callbacks()
-if config.task == "ner":
-    callbacks.insert(1, DevEntityF1(encoder, dev_set))  # before TensorBoard, so that it is logged
-started = time.time()
-history = model.fit(
+history = run.fit(
+    model,
     tagged_batches(encoded["train"], config.batch_size, seed=config.seed),
     validation_data=tagged_batches(encoded["dev"], 256),
     epochs=config.epochs,
-    callbacks=callbacks,
-    verbose=fit_verbosity(),
+    callbacks=[DevEntityF1(encoder, dev_set)] if config.task == "ner" else [],
 )
-train_seconds = time.time() - started
+train_seconds = history.seconds
 model_path = run.save_model(model)
 kind = "UPOS" if config.task == "pos" else "NER"
 curves = show_figure(
@@ -809,10 +811,8 @@ def tokenize(text: str) -> list[str]:
 def load_tagger(path):
     """The saved model and the Encoder built from the vocab.json beside it."""
     model = load_model(path, LESSON)
-    vocab_file = Path(path).parent / "vocab.json"
-    if not vocab_file.is_file():
-        raise CourseError(f"{vocab_file} is missing; training writes it next to the model")
-    return model, Encoder(json.loads(vocab_file.read_text(encoding="utf-8")))
+    vocab = read_json(Path(path).parent / "vocab.json", "the vocabularies the model was trained with", VOCAB_KEYS)
+    return model, Encoder(vocab)
 
 
 def tag_texts(model, encoder, texts):
@@ -820,7 +820,7 @@ def tag_texts(model, encoder, texts):
     token_lists = [tokenize(text) for text in texts]
     for text, tokens in zip(texts, token_lists):
         if not tokens:
-            raise CourseError(f"{text!r} has no words to tag")
+            raise CourseError(f"{shorten(text)} has no words to tag")
     lines = []
     for tokens, tags in zip(token_lists, predict_tags(model, encoder, encoder.inputs(token_lists))):
         lines.append(" ".join(f"{w}/{t}" for w, t in zip(tokens, tags)))
@@ -842,11 +842,13 @@ print("Next: the exercises for this lesson: make check EX=ex04   (stuck? make hi
 
 # %%
 PREDICT_INPUT = "a sentence in quotes"
+MAX_SENTENCE_CHARS = 2000  # about 400 words; a longer "sentence" is a whole text: split it
 
 
 def predict(args):
-    model, encoder = load_tagger(Path(args.model or newest_model(LESSON)))
     if not args.inputs:
         raise CourseError('give one or more sentences, e.g.: predict "The quick brown fox jumped."')
-    for line in tag_texts(model, encoder, args.inputs):
+    texts = text_inputs(args.inputs, "a sentence", MAX_SENTENCE_CHARS)  # checked before the model loads
+    model, encoder = load_tagger(Path(args.model or newest_model(LESSON)))
+    for line in tag_texts(model, encoder, texts):
         print(line)

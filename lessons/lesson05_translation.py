@@ -44,8 +44,9 @@ from course_utils import CourseError, cli, data, plots
 from course_utils.atomic import write_atomic
 from course_utils.bleu import reference_streams
 from course_utils.decoding import decode, length_normalised, next_token_log_probs
+from course_utils.inputs import read_json, text_inputs
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
+from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
 from course_utils.text import bucketed_batches
@@ -73,7 +74,7 @@ SHOWCASE = ["I am cold.", "Where is the station?", "She doesn't like cats.", "We
 class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(10, "training epochs", type=cli.positive_int)
-    batch_size: int = flag(128, "batch size", type=cli.positive_int)
+    batch_size: int = flag(128, "batch size", type=cli.batch_size)
     models: str = flag(
         "both",
         "train the plain encoder-decoder, the one with attention, or both",
@@ -81,15 +82,19 @@ class Config(LessonConfig):
     )
     score: str = flag("additive", "attention score: additive (Bahdanau) or dot (Luong)", choices=("dot", "additive"))
     bidirectional: bool = flag(False, "a bidirectional encoder")
-    units: int = flag(128, "recurrent units", type=cli.positive_int)
+    units: int = flag(128, "recurrent units", type=cli.layer_size)
     dropout: float = flag(0.0, "dropout on word vectors and decoder outputs", type=cli.fraction)
-    embed_dim: int = flag(64, "word vector size", type=cli.positive_int)
+    embed_dim: int = flag(64, "word vector size", type=cli.layer_size)
     max_words: int = flag(6, "keep pairs whose sentences have at most this many words", type=cli.positive_int)
-    source_vocab: int = flag(5000, "English words kept", type=cli.positive_int)
-    target_vocab: int = flag(6000, "French words kept", type=cli.positive_int)
-    lr: float = flag(6e-3, "Adam learning rate", type=cli.positive_float)
-    beam: int = flag(4, "beam width for the BLEU table", type=cli.positive_int)
-    alpha: float = flag(0.6, "beam length normalisation", type=float)
+    source_vocab: int = flag(5000, "English words kept", type=cli.int_between(3, 1_000_000, "more than the data has"))
+    target_vocab: int = flag(
+        6000,
+        "French words kept (with the start and end markers)",
+        type=cli.int_between(10, 1_000_000, "more than the data has"),
+    )
+    lr: float = flag(6e-3, "Adam learning rate", type=cli.learning_rate)
+    beam: int = flag(4, "beam width for the BLEU table", type=cli.beam_width)
+    alpha: float = flag(0.6, "beam length normalisation", type=cli.length_penalty)
     test_sentences: int = flag(1000, "test sentences scored (0 = all)", type=cli.non_negative_int)
     max_minutes: float = flag(
         3.5, "stop training a model before this many minutes (0 = no limit)", type=cli.non_negative_float
@@ -119,7 +124,7 @@ config = configure(Config, LESSON)
 if config.beam < 2:
     raise CourseError("--beam must be at least 2 (the table always includes greedy decoding, which is beam 1)")
 set_seed(config.seed)
-run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+run = Run.start(LESSON, config, cell=config.cell)
 print(
     f"Lesson 05: English -> French, {' and '.join(config.kinds())} encoder-decoder ({config.cell.upper()})"
     f"{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}"
@@ -596,7 +601,9 @@ print("Untrained, greedy, on the test sentences: " + ", ".join(f"{k} {b:.2f}" fo
 # validation loss (cross-entropy of the next French word, in nats; the two losses to beat are
 # printed first). The step size halves when the validation loss stops improving, training
 # stops when it has not improved for three epochs (or when `max_minutes` is spent) and keeps the
-# best epoch's weights.
+# best epoch's weights. `run.fit` adds TensorBoard logs (`logs/<model>`) and a backup of each
+# model after every epoch: an interrupted run (`--run-dir`) keeps a model whose training had
+# finished and continues the other after its last finished epoch.
 
 
 # %%
@@ -624,15 +631,16 @@ def fit(model, vocab: Vocab, train_ds, val_ds, val: Split, config: Config, run: 
     budget = TimeBudget(config.max_minutes, mid_epoch=True)
     slower = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=config.lr / 16, verbose=1)
     best = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True, verbose=1)
-    callbacks = [samples, slower, best, budget, *run.callbacks(histograms=False, resume=False)]
-    for callback in callbacks:
-        if isinstance(callback, keras.callbacks.TensorBoard):
-            callback.log_dir = str(run.log_dir / tag)  # one TensorBoard folder per model
-    t0 = time.time()
-    history = model.fit(
-        train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=fit_verbosity()
+    history = run.fit(
+        model,
+        train_ds,
+        validation_data=val_ds,
+        epochs=config.epochs,
+        callbacks=[samples, slower, best, budget],
+        phase=tag,
+        histograms=False,
     )
-    return history.history, time.time() - t0
+    return history.history, history.seconds
 
 
 def unigram_loss(train: Split, val: Split, vocab: Vocab) -> float:
@@ -838,19 +846,20 @@ print("Next: the exercises for this lesson: make check EX=ex05   (stuck? make hi
 
 # %%
 PREDICT_INPUT = "English sentences"
+MAX_SENTENCE_CHARS = 1000  # the model learned from sentences of a few words
 
 
 def predict_flags(parser):
-    parser.add_argument("--beam", type=cli.positive_int, default=1, help="beam width (default 1: greedy)")
-    parser.add_argument("--alpha", type=float, default=0.6, help="beam length normalisation (default 0.6)")
+    parser.add_argument("--beam", type=cli.beam_width, default=1, help="beam width (default 1: greedy)")
+    parser.add_argument(
+        "--alpha", type=cli.length_penalty, default=0.6, help="beam length normalisation, 0 to 2 (default 0.6)"
+    )
 
 
 def load_translator(model_path: str | None) -> Translator:
     path = Path(model_path) if model_path else newest_model(LESSON)
-    settings_path = path.parent / SETTINGS_FILE
-    if not settings_path.is_file():
-        raise CourseError(f"{settings_path} is missing: it holds the vocabularies the model was trained with")
-    settings = json.loads(settings_path.read_text(encoding="utf-8"))
+    what = "the vocabularies the model was trained with"
+    settings = read_json(path.parent / SETTINGS_FILE, what, keys=("source_words", "target_words"))
     model = load_model(path, LESSON)
     return Translator(model, Vocab(settings["source_words"], settings["target_words"]))
 
@@ -858,9 +867,10 @@ def load_translator(model_path: str | None) -> Translator:
 def predict(args):
     if not args.inputs:
         raise CourseError('give at least one English sentence, e.g. predict "I am cold."')
-    blank = [i + 1 for i, sentence in enumerate(args.inputs) if not normalise(sentence)]
+    sentences = text_inputs(args.inputs, "an English sentence", MAX_SENTENCE_CHARS)
+    blank = [i + 1 for i, sentence in enumerate(sentences) if not normalise(sentence)]
     if blank:
         raise CourseError(f"sentence {blank[0]} is empty; give English text to translate")
     translator = load_translator(args.model)
-    for sentence, french in zip(args.inputs, translator.translate(args.inputs, beam=args.beam, alpha=args.alpha)):
+    for sentence, french in zip(sentences, translator.translate(sentences, beam=args.beam, alpha=args.alpha)):
         print(f"{sentence}  ->  {french}")

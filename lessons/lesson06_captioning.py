@@ -37,13 +37,16 @@ from course_utils import CourseError, cli, data, plots
 from course_utils.atomic import atomic_target, write_atomic
 from course_utils.bleu import reference_streams
 from course_utils.decoding import decode, next_token_log_probs
+from course_utils.inputs import read_json, text_inputs
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, show, show_figure
+from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
 
 LESSON = "lesson06_captioning"
 SETTINGS_FILE = "captioning.json"  # vocabulary and model settings, saved next to the model
+MAX_PHOTO_BYTES = 50_000_000  # a photo file bigger than this is not a photo
+MAX_PATH_CHARS = 4096  # the longest path Linux accepts
 TOKEN_FILE = "Flickr8k.token.txt"
 SPLIT_FILES = {
     "train": "Flickr_8k.trainImages.txt",
@@ -73,7 +76,7 @@ DOWNLOAD_TIMEOUT_S = 15
 class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(30, "training epochs", type=cli.positive_int)
-    batch_size: int = flag(16, "batch size, in photos (five captions each)", type=cli.positive_int)
+    batch_size: int = flag(16, "batch size, in photos (five captions each)", type=cli.batch_size)
     encoder: str = flag(
         "scratch",
         "scratch: a small CNN trained with the decoder (offline); pretrained: "
@@ -84,17 +87,23 @@ class Config(LessonConfig):
         False, "the image initialises the RNN state (default: merge, added to its output at every word)"
     )
     attention: bool = flag(False, "soft attention over the feature grid")
-    units: int = flag(256, "recurrent units", type=cli.positive_int)
-    embed_dim: int = flag(128, "word vector size", type=cli.positive_int)
-    image_size: int = flag(64, "side of the square photo the scratch CNN sees", type=cli.positive_int)
+    units: int = flag(256, "recurrent units", type=cli.layer_size)
+    embed_dim: int = flag(128, "word vector size", type=cli.layer_size)
+    image_size: int = flag(
+        64,
+        "side of the square photo the scratch CNN sees, 16 to 256",
+        type=cli.int_between(16, 256, "the photos are cached at this size, so bigger ones would not fit in memory"),
+    )
     min_count: int = flag(3, "keep words seen at least this often in training captions", type=cli.positive_int)
-    max_words: int = flag(16, "captions are cut to this many words for training", type=cli.positive_int)
+    max_words: int = flag(
+        16, "captions are cut to this many words for training", type=cli.int_between(1, 100, "no caption is that long")
+    )
     max_photos: int = flag(0, "use at most this many training photos (0: all on disk)", type=cli.non_negative_int)
     dropout: float = flag(0.3, "dropout rate", type=cli.fraction)
-    lr: float = flag(2e-3, "Adam learning rate", type=cli.positive_float)
+    lr: float = flag(2e-3, "Adam learning rate", type=cli.learning_rate)
     patience: int = flag(3, "stop after this many epochs without a better validation loss", type=cli.positive_int)
-    beam: int = flag(3, "beam width for the test BLEU", type=cli.positive_int)
-    alpha: float = flag(0.0, "beam length normalisation", type=float)
+    beam: int = flag(3, "beam width for the test BLEU", type=cli.beam_width)
+    alpha: float = flag(0.0, "beam length normalisation", type=cli.length_penalty)
     max_minutes: float = flag(8.0, "stop training before this many minutes (0 = no limit)", type=cli.non_negative_float)
     imagenet_weights: str = flag(
         "imagenet", "weights of the pretrained encoder: imagenet, or none for random ones (the offline tests)"
@@ -111,7 +120,7 @@ class Config(LessonConfig):
 
 config = configure(Config, LESSON)
 set_seed(config.seed)
-run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+run = Run.start(LESSON, config, cell=config.cell)
 print(
     f"Lesson 06: image captioning with a {config.model_name()}{' (quick)' if config.quick else ''}. "
     f"Outputs go to {display_path(run.path)}"
@@ -227,8 +236,13 @@ print(
 def read_image(path, size: int) -> np.ndarray:
     """One photo as a ``(size, size, 3)`` uint8 array, or a one-line CourseError."""
     path = Path(path)
-    if not path.is_file():
-        raise CourseError(f"{path}: no such file")
+    try:
+        if not path.is_file():
+            raise CourseError(f"{path}: no such file")
+        if path.stat().st_size > MAX_PHOTO_BYTES:
+            raise CourseError(f"{path} is over {MAX_PHOTO_BYTES // 1_000_000} MB: too big for a photo")
+    except OSError as err:
+        raise CourseError(f"{path}: {err.strerror or err}") from None
     try:
         image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
     except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
@@ -278,7 +292,10 @@ def cached(kind: str, names: list[str], folder: Path, compute) -> np.ndarray:
     key = hashlib.sha256("\n".join([kind, str(folder.resolve()), *names]).encode()).hexdigest()[:16]
     path = data.cache_root() / "lesson06" / f"{kind}-{key}.npy"
     if path.is_file():
-        return np.load(path)
+        try:
+            return np.load(path)
+        except (OSError, ValueError, EOFError):  # damaged (a disk that filled up): compute it again
+            print(f"The cached {path.name} is damaged; computing it again")
     array = compute()
     with atomic_target(path) as tmp, open(tmp, "wb") as f:
         np.save(f, array)
@@ -714,7 +731,8 @@ for name, caption in zip(dataset.splits["dev"][:2], captioner.captions(visual["d
 # One line per epoch with the next-word loss on the training and validation captions, then
 # greedy captions of four validation photos (also in TensorBoard's TEXT tab). Training stops
 # when the validation loss has not improved for `patience` epochs (keeping the best epoch's
-# weights), or before it would pass `max_minutes`.
+# weights), or before it would pass `max_minutes`. `run.fit` adds TensorBoard logs and a backup
+# after every epoch, so an interrupted run (`--run-dir`) resumes from its last finished epoch.
 
 
 # %%
@@ -736,16 +754,15 @@ class SampleCaptions(keras.callbacks.Callback):
 dev_names = dataset.splits["dev"]
 samples = SampleCaptions(captioner, visual["dev"][:4], dev_names[:4], [dataset.captions[n] for n in dev_names[:4]], run)
 stop = keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True)
-callbacks = [samples, stop, TimeBudget(config.max_minutes), *run.callbacks(histograms=False, resume=False)]
-t0 = time.time()
-history = model.fit(
+fitted = run.fit(
+    model,
     CaptionBatches(visual["train"], tokens["train"], config.batch_size, config.seed),
     validation_data=CaptionBatches(visual["dev"], tokens["dev"], 64, None),
     epochs=config.epochs,
-    callbacks=callbacks,
-    verbose=fit_verbosity(),
-).history
-train_seconds = time.time() - t0
+    callbacks=[samples, stop, TimeBudget(config.max_minutes)],
+    histograms=False,
+)
+history, train_seconds = fitted.history, fitted.seconds
 show_figure(
     plots.training_curves(history, title=f"Captioning: next-word loss ({config.model_name()})"), run, "loss.png"
 )
@@ -955,21 +972,25 @@ run.finish()
 
 # %%
 PREDICT_INPUT = "photos (JPEG, PNG, GIF or BMP)"
+SETTINGS_KEYS = ("spec", "words", "image_size", "max_words", "imagenet_weights")  # what captioning.json holds
 
 
 def predict_flags(parser):
-    parser.add_argument("--beam", type=cli.positive_int, default=3, help="beam width (default 3; 1 = greedy)")
-    parser.add_argument("--alpha", type=float, default=0.0, help="beam length normalisation (default 0)")
+    parser.add_argument("--beam", type=cli.beam_width, default=3, help="beam width (default 3; 1 = greedy)")
+    parser.add_argument(
+        "--alpha", type=cli.length_penalty, default=0.0, help="beam length normalisation, 0 to 2 (default 0)"
+    )
 
 
 def load_captioner(model_path: str | None):
     path = Path(model_path) if model_path else newest_model(LESSON)
     model = load_model(path, LESSON)
     settings_path = path.parent / SETTINGS_FILE
-    if not settings_path.is_file():
-        raise CourseError(f"{settings_path} is missing: it holds the vocabulary the model was trained with")
-    settings = json.loads(settings_path.read_text(encoding="utf-8"))
-    spec = Spec(**{**settings["spec"], "visual_shape": tuple(settings["spec"]["visual_shape"])})
+    settings = read_json(settings_path, "the vocabulary and settings the model was trained with", SETTINGS_KEYS)
+    try:
+        spec = Spec(**{**settings["spec"], "visual_shape": tuple(settings["spec"]["visual_shape"])})
+    except (TypeError, KeyError):
+        raise CourseError(f"{settings_path} is damaged (its model settings are incomplete); train again") from None
     return Captioner(model, spec, Vocab(settings["words"]), settings["max_words"]), settings
 
 
@@ -987,7 +1008,8 @@ def caption_files(paths, model_path: str | None, beam: int = 3, alpha: float = 0
 def predict(args):
     if not args.inputs:
         raise CourseError("give at least one photo, e.g. predict path/to/photo.jpg")
-    for path, caption in zip(args.inputs, caption_files(args.inputs, args.model, args.beam, args.alpha)):
+    paths = text_inputs(args.inputs, "a photo's path", MAX_PATH_CHARS)
+    for path, caption in zip(paths, caption_files(paths, args.model, args.beam, args.alpha)):
         print(f"{path}: {caption}")
 
 

@@ -22,7 +22,6 @@ import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before kera
 import dataclasses
 import json
 import math
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,15 +31,18 @@ import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots, sampling
 from course_utils.atomic import write_atomic
+from course_utils.inputs import read_json, read_text_file, text_inputs
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, configure, fit_verbosity, flag, run_lesson, show, show_figure
+from course_utils.lesson import LessonConfig, configure, flag, run_lesson, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, display_path, is_finished, load_model, newest_model
 
 LESSON = "lesson07_char_lm"
 VALIDATION_FRACTION = 0.10
 MIN_CHARS = 5_000
 MAX_VOCAB = 1_000
+MAX_PRIME_CHARS = 10_000  # the model reads a prime one character at a time
+SAMPLE_LENGTH = cli.int_between(1, 10_000, "the model writes one character at a time")  # a flag type
 QUICK_CHARS = 120_000
 CHAR_FILE = "char_lm.json"  # the vocabulary and model settings, saved next to model.keras
 
@@ -57,19 +59,19 @@ CHAR_FILE = "char_lm.json"  # the vocabulary and model settings, saved next to m
 class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(8, "training epochs", type=cli.positive_int)
-    batch_size: int = flag(64, "batch size", type=cli.positive_int)
+    batch_size: int = flag(64, "batch size", type=cli.batch_size)
     text: str | None = flag(None, "train on your own UTF-8 text file instead of tiny Shakespeare", metavar="FILE")
-    units: int = flag(256, "units per recurrent layer", type=cli.positive_int)
-    layers: int = flag(1, "stacked recurrent layers", type=cli.positive_int)
-    embed_dim: int = flag(64, "character embedding size", type=cli.positive_int)
-    seq_len: int = flag(64, "window length: how far back gradients flow", type=cli.positive_int)
+    units: int = flag(256, "units per recurrent layer", type=cli.layer_size)
+    layers: int = flag(1, "stacked recurrent layers", type=cli.layer_count)
+    embed_dim: int = flag(64, "character embedding size", type=cli.layer_size)
+    seq_len: int = flag(64, "window length: how far back gradients flow", type=cli.sequence_length)
     dropout: float = flag(0.0, "dropout after each layer", type=cli.fraction)
-    lr: float = flag(3e-3, "Adam learning rate, cosine-decayed", type=cli.positive_float)
+    lr: float = flag(3e-3, "Adam learning rate, cosine-decayed", type=cli.learning_rate)
     stateful: bool = flag(False, "carry the hidden state across consecutive windows")
     temperature: float = flag(0.8, "sampling temperature", type=cli.non_negative_float)
     top_k: int | None = flag(None, "sample only among the k likeliest", type=cli.positive_int)
-    prime: str = flag("\\n", "text to start each sample with, \\n = new line")
-    sample_length: int = flag(400, "characters per sample", type=cli.positive_int)
+    prime: str = flag("\\n", "text to start each sample with, \\n = new line", type=cli.short_text(MAX_PRIME_CHARS))
+    sample_length: int = flag(400, "characters per sample", type=SAMPLE_LENGTH)
     neuron_chars: int = flag(20_000, "validation characters the unit search reads", type=cli.positive_int)
     max_minutes: float = flag(
         4.0,
@@ -128,18 +130,9 @@ class Corpus:
 
 def read_user_text(path: str) -> str:
     """A learner's own UTF-8 text file, with a one-line error for anything that would not train."""
-    file = Path(path)
-    if not file.is_file():
-        raise CourseError(f"text file {path} does not exist")
-    raw = file.read_bytes()
-    if not raw.strip():
+    text = read_text_file(path, "text file")  # missing, a folder, too big, binary or not UTF-8: one line
+    if not text.strip():
         raise CourseError(f"{path} is empty; give a UTF-8 text file of at least {MIN_CHARS:,} characters")
-    if b"\x00" in raw[:65536]:
-        raise CourseError(f"{path} looks binary (it contains NUL bytes); give a UTF-8 text file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise CourseError(f"{path} is not UTF-8 text (bad byte at position {err.start}); save it as UTF-8") from None
     if len(text) < MIN_CHARS:
         raise CourseError(f"{path} has only {len(text):,} characters; a language model needs at least {MIN_CHARS:,}")
     distinct = len(set(text))
@@ -456,6 +449,8 @@ print(f"The untrained model, primed with {prime!r}, at temperature 1:\n\n{prime}
 # Text tab. Watch spelling come first, then words, then the layout of a play: a speaker's name
 # in capitals, a colon, a line break, the speech. Training stops early when another epoch would
 # pass `max_minutes`; the cosine schedule lowers the learning rate over the planned `epochs`.
+# `run.fit` calls `model.fit` with the run's callbacks (TensorBoard logs, a backup after every
+# epoch), so an interrupted run (`--run-dir`) resumes from its last finished epoch.
 
 
 # %%
@@ -465,7 +460,6 @@ class EpochReport(keras.callbacks.Callback):
     def __init__(self, spec, corpus, config, run):
         super().__init__()
         self.spec, self.corpus, self.config, self.run = spec, corpus, config, run
-        self.last = {}
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.config.stateful:
@@ -495,22 +489,18 @@ class EpochReport(keras.callbacks.Callback):
         )
         print(f"{prime}{sample}\n---")
         self.run.log_text("samples", as_markdown(prime + sample), step=epoch)
-        self.last = {"epoch": epoch + 1, "sample": sample, **logs}
 
 
 def as_markdown(text: str) -> str:
     return "```\n" + text + "\n```"  # TensorBoard renders text as Markdown; a code block keeps the line breaks
 
 
-run = Run.start(LESSON, cell=config.cell, run_dir=config.run_dir)
+run = Run.start(LESSON, config, cell=config.cell)
 print(f"Outputs go to {display_path(run.path)}")
 compile_model(model, config.lr, decay_steps=steps * config.epochs)
 report = EpochReport(spec, corpus, config, run)
-callbacks = run.callbacks()
-callbacks[1:1] = [report, TimeBudget(config.max_minutes)]  # before TensorBoard: it logs what report adds
-started = time.time()
-history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks, verbose=fit_verbosity()).history
-train_seconds = time.time() - started
+fitted = run.fit(model, train_ds, epochs=config.epochs, callbacks=[report, TimeBudget(config.max_minutes)])
+history, train_seconds = fitted.history, fitted.seconds
 epochs_run = len(history.get("loss", []))
 chars_per_second = epochs_run * steps * config.batch_size * config.seq_len / max(train_seconds, 1e-9)
 print(f"Trained {epochs_run} epochs in {train_seconds:.0f} s ({chars_per_second:,.0f} characters/s)")
@@ -557,7 +547,7 @@ def epoch_table(history) -> str:
     return "\n".join(rows)
 
 
-last = report.last
+last = {name: values[-1] for name, values in history.items()}  # the last epoch's figures
 val = in_units(last["val_loss"])
 print(
     f"Validation loss (state carried): {val['nats']:.4f} nats/char = {val['bpc']:.4f} bits/char, "
@@ -794,10 +784,12 @@ def load_char_model(path):
     """A saved model with its vocabulary and settings (char_lm.json, beside it)."""
     model = load_model(path, LESSON)
     info_file = Path(path).parent / CHAR_FILE
-    if not info_file.is_file():
-        raise CourseError(f"{info_file} is missing; training writes it next to the model")
-    info = json.loads(info_file.read_text())
-    return model, ModelSpec(**info["spec"]), list(info["vocab"])
+    info = read_json(info_file, "the characters and settings the model was trained with", keys=("spec", "vocab"))
+    try:
+        spec = ModelSpec(**info["spec"])
+    except TypeError:
+        raise CourseError(f"{info_file} is damaged (its model settings are incomplete); train again") from None
+    return model, spec, list(info["vocab"])
 
 
 reloaded = Generator(*load_char_model(model_path))
@@ -825,13 +817,14 @@ COMPARED = ("val_loss_nats", "val_bpc", "val_loss_windows_nats", "train_loss_nat
 
 
 def compare(config):
-    parent = Run.start(LESSON, cell=f"{config.cell}-compare", run_dir=config.run_dir)
+    parent = Run.start(LESSON, config, cell=f"{config.cell}-compare")
     results, histories = {}, {}
     for stateful in (False, True):
         name = "stateful" if stateful else "stateless"
         print(f"\n===== {name} training =====")
-        run_lesson(LESSON, dataclasses.replace(config, stateful=stateful, run_dir=str(parent.path / name)))
-        metrics = json.loads((parent.path / name / "metrics.json").read_text())
+        if not is_finished(parent.path / name):  # resuming a comparison keeps the run it has finished
+            run_lesson(LESSON, dataclasses.replace(config, stateful=stateful, run_dir=str(parent.path / name)))
+        metrics = read_json(parent.path / name / "metrics.json", f"the {name} run's results", remedy="run it again")
         results[name] = {k: metrics[k] for k in COMPARED}
         histories[name] = metrics["history"]
     parent.save_figure(plot_compare(histories), "stateless_vs_stateful.png")
@@ -891,16 +884,17 @@ def predict_flags(parser):
         help="0 = greedy, below 1 safer, above 1 wilder (default 0.8)",
     )
     parser.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
-    parser.add_argument("--length", type=cli.positive_int, default=300, help="characters to generate (default 300)")
+    parser.add_argument("--length", type=SAMPLE_LENGTH, default=300, help="characters to generate (default 300)")
     parser.add_argument("--seed", type=cli.seed, default=0, help="sampling seed (default 0)")
 
 
 def predict(args):
     if not args.inputs:
         raise CourseError('give one or more priming strings, e.g.: predict "ROMEO:" "To be"')
+    primes = text_inputs(args.inputs, "a priming text", MAX_PRIME_CHARS)  # checked before the model loads
     path = args.model or newest_model(LESSON)
     generator = Generator(*load_char_model(path))
-    for i, prime in enumerate(args.inputs):
+    for i, prime in enumerate(primes):
         prime = prime.replace("\\n", "\n")
         text = generator.generate(
             prime, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed + i

@@ -186,14 +186,14 @@ def _toy_model():
     return model
 
 
-class StopAfter(keras.callbacks.Callback):
-    """Simulates a run interrupted (Ctrl-C) after a given epoch."""
+class StopAt(keras.callbacks.Callback):
+    """Simulates a run interrupted (Ctrl-C) as a given epoch begins."""
 
     def __init__(self, epoch):
         super().__init__()
         self.epoch = epoch
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch, logs=None):
         if epoch == self.epoch:
             raise KeyboardInterrupt
 
@@ -202,11 +202,14 @@ def test_an_interrupted_run_resumes_from_its_last_epoch(tmp_path):
     x, y = np.random.default_rng(0).normal(size=(64, 4)), np.zeros((64, 1))
     run = runs.Run.start("lessonXX_demo", run_dir=tmp_path / "r")
     with pytest.raises(KeyboardInterrupt):
-        _toy_model().fit(x, y, epochs=5, verbose=0, callbacks=[*run.callbacks(), StopAfter(1)])
+        run.fit(_toy_model(), x, y=y, epochs=5, verbose=0, callbacks=[StopAt(2)])
     resumed = runs.Run.start("lessonXX_demo", run_dir=tmp_path / "r")
     assert resumed.resumed
-    history = _toy_model().fit(x, y, epochs=5, verbose=0, callbacks=resumed.callbacks())
-    assert len(history.history["loss"]) == 3, "epochs 1 and 2 were done before the interruption"
+    trained = []
+    started = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: trained.append(epoch))
+    history = resumed.fit(_toy_model(), x, y=y, epochs=5, verbose=0, callbacks=[started])
+    assert trained == [2, 3, 4], "epochs 1 and 2 were done before the interruption"
+    assert history.epoch == [0, 1, 2, 3, 4] and len(history.history["loss"]) == 5, "the history covers all epochs"
     scalars = tensorboard_scalars(resumed.log_dir)
     assert sorted(set(scalars["train/epoch_loss"])) == [0, 1, 2, 3, 4]
     assert "train/epoch_epoch_time_s" in scalars
