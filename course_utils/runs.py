@@ -357,8 +357,9 @@ def load_model(path: str | Path, lesson: str):
     if path.suffix != ".keras":
         raise CourseError(f"{path} is not a .keras model file")
     marker = path.parent / "lesson.txt"
-    if marker.is_file() and marker.read_text().strip() != lesson:
-        raise CourseError(f"{path} was trained by {marker.read_text().strip()}, not by {lesson}")
+    owner = marker.read_text(encoding="utf-8", errors="replace").strip()[:80] if marker.is_file() else lesson
+    if owner != lesson:
+        raise CourseError(f"{path} was trained by {owner}, not by {lesson}")
     try:
         return keras.models.load_model(path)
     except Exception as err:

@@ -301,3 +301,14 @@ def test_lesson04_iob_tags_need_task_ner_and_task_ner_needs_them(tmp_path, capsy
     argv = own_files(tmp_path, "The DET\ncat NOUN\n\n") + ["--task", "ner"]
     assert_one_line_error(runner("lesson04_tagging"), argv, capsys, "--task ner needs IOB tags")
     assert not private_runs.exists()  # both found before a run folder is made, let alone training
+
+
+def test_a_binary_lesson_marker_is_one_line(tmp_path):
+    from course_utils import CourseError
+    from course_utils.runs import load_model
+
+    (tmp_path / "lesson.txt").write_bytes(b"\xff\xfe\x00binary" * 50)
+    (tmp_path / "model.keras").write_bytes(b"PK")
+    with pytest.raises(CourseError, match="was trained by .*, not by lesson03_sentiment") as err:
+        load_model(tmp_path / "model.keras", "lesson03_sentiment")
+    assert len(str(err.value).splitlines()) == 1 and len(str(err.value)) < 300
