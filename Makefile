@@ -70,17 +70,24 @@ lesson07: $(STAMP) ## character-level language model and its neurons
 compare07: $(STAMP) ## lesson07 stateless vs stateful, same seed and budget
 	@$(PY) -m lessons.lesson07_char_lm compare $(ARGS)
 
+# When an exercise command fails (a check that does not pass yet), it has already said why: make's
+# own "make: *** [Makefile:NN: check] Error 1" would only be noise. A failing recipe always makes
+# GNU make print that line, so instead the recipe ends make itself with SIGPIPE, the one signal that
+# make does not report and shells do not announce: nothing more is printed, and `make check` still
+# exits non-zero (141) for scripts (`python -m exercises check` gives the plain status, 1).
+QUIET_FAILURE = || { kill -PIPE $$PPID; exit 1; }
+
 check: $(STAMP) ## check your exercises (all, or one: make check EX=ex03)
-	@$(PY) -m exercises check $(EX)
+	@$(PY) -m exercises check $(EX) $(QUIET_FAILURE)
 
 hint: $(STAMP) ## a hint for an exercise (make hint EX=ex03; again for a second hint)
-	@$(PY) -m exercises hint $(EX)
+	@$(PY) -m exercises hint $(EX) $(QUIET_FAILURE)
 
 watch: $(STAMP) ## re-check an exercise each time you save it (make watch EX=ex03)
-	@$(PY) -m exercises watch $(EX)
+	@$(PY) -m exercises watch $(EX) $(QUIET_FAILURE)
 
 reset: $(STAMP) ## restore an exercise's stub, after asking, keeping a backup (EX=ex03)
-	@$(PY) -m exercises reset $(EX)
+	@$(PY) -m exercises reset $(EX) $(QUIET_FAILURE)
 
 test: $(STAMP) ## run the test suite
 	@$(PY) -m pytest -q

@@ -8,7 +8,9 @@ what was expected and what came out, and returns a one-line summary of what it v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import copy
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -36,10 +38,171 @@ class Learner:
             )
         return fn
 
-    def call(self, name: str, *args, case: str = "", **kwargs):
-        """Call the learner's function ``name``; ``case`` describes the inputs for error messages."""
+    def call(self, name: str, *args, case: str = "", mutable: Sequence[str] = (), **kwargs):
+        """Call the learner's function ``name``; ``case`` describes the inputs for error messages.
+
+        Every argument that holds data (NumPy arrays, lists, tuples, dicts, sets, nested) is copied
+        before the call and compared after it: a function that changed one in place fails, with a
+        message naming the argument. ``mutable`` names parameters the function may change (also
+        ``MAY_CHANGE_IN_PLACE``); objects that are not data (an rng, a model, a function) are never
+        compared.
+        """
         self.case = f"{name}, case: {case}" if case else name
-        return self.function(name)(*args, **kwargs)
+        fn = self.function(name)
+        named = argument_names(fn, args, kwargs)
+        allowed = set(mutable) | set(MAY_CHANGE_IN_PLACE.get(name, ()))
+        before = [(param, value, snapshot(value)) for param, value in named if param not in allowed]
+        result = fn(*args, **kwargs)
+        for param, value, saved in before:
+            change = first_change(saved, value, param)
+            if change is not None:
+                raise CheckFailed(in_place_message(name, param, change, case))
+        return result
+
+
+# Arguments a learner's function may change in place, by function name. Empty: every exercise's
+# inputs belong to the caller, who still needs them after the call.
+MAY_CHANGE_IN_PLACE: dict[str, tuple[str, ...]] = {}
+
+
+class _NotData:
+    """Marks an argument the in-place guard leaves alone (an rng, a model, a function...)."""
+
+    def __repr__(self):
+        return "<not data>"
+
+
+NOT_DATA = _NotData()
+IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), np.generic)
+
+
+def argument_names(fn: Callable, args: tuple, kwargs: dict) -> list[tuple[str, object]]:
+    """``(parameter name, value)`` for every argument of a call (positions when the signature will not bind)."""
+    try:
+        return list(inspect.signature(fn).bind(*args, **kwargs).arguments.items())
+    except (TypeError, ValueError):
+        return [(f"argument {i + 1}", value) for i, value in enumerate(args)] + list(kwargs.items())
+
+
+def snapshot(value):
+    """A deep copy of the data in ``value``, or ``NOT_DATA`` for objects the guard does not compare."""
+    if isinstance(value, np.ndarray):
+        return copy.deepcopy(value) if value.dtype == object else value.copy()
+    if isinstance(value, IMMUTABLE):
+        return value
+    if isinstance(value, list):
+        return [snapshot(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(snapshot(v) for v in value)
+    if isinstance(value, dict):
+        return {k: snapshot(v) for k, v in value.items()}
+    if isinstance(value, (set, bytearray)):
+        return copy.copy(value)
+    return NOT_DATA
+
+
+def kind_of(value) -> str:
+    if isinstance(value, np.ndarray):
+        return "array"
+    return {list: "list", tuple: "tuple", dict: "dict", set: "set"}.get(type(value), type(value).__name__)
+
+
+def first_change(before, after, label: str) -> tuple[str, str, str] | None:
+    """``(label, kind, what changed)`` for the first place where ``after`` differs from the snapshot ``before``."""
+    if before is NOT_DATA:
+        return None
+    if isinstance(before, np.ndarray):
+        return array_change(before, after, label)
+    if isinstance(before, IMMUTABLE):
+        return (
+            None
+            if same_scalar(before, after)
+            else (label, kind_of(before), f"it was {short_repr(before, 60)}, now {short_repr(after, 60)}")
+        )
+    kind = kind_of(before)
+    if isinstance(before, (list, tuple)):
+        if not isinstance(after, (list, tuple)) or len(after) != len(before):
+            size = len(after) if isinstance(after, (list, tuple)) else short_repr(after, 60)
+            return label, kind, f"it had {len(before)} items and now has {size}"
+        for i, (was, now) in enumerate(zip(before, after)):
+            change = first_change(was, now, f"{label}[{i}]")
+            if change is not None:
+                if isinstance(was, IMMUTABLE):  # an item replaced: the list itself changed
+                    return label, kind, f"item {i} was {short_repr(was, 60)} and is now {short_repr(now, 60)}"
+                return change
+        return None
+    if isinstance(before, dict):
+        if not isinstance(after, dict) or list(after) != list(before):
+            return label, kind, f"its keys were {short_repr(list(before), 80)}, now {short_repr(list(after), 80)}"
+        for key, was in before.items():
+            change = first_change(was, after[key], f"{label}[{key!r}]")
+            if change is not None:
+                if isinstance(was, IMMUTABLE):
+                    return label, kind, f"[{key!r}] was {short_repr(was, 60)} and is now {short_repr(after[key], 60)}"
+                return change
+        return None
+    if before != after:
+        return label, kind, f"it was {short_repr(before, 80)}, now {short_repr(after, 80)}"
+    return None
+
+
+def same_scalar(before, after) -> bool:
+    if before is after:
+        return True
+    try:
+        equal = before == after
+    except Exception:  # noqa: BLE001
+        return False
+    return equal if isinstance(equal, bool) else bool(equal) if isinstance(equal, np.bool_) else False
+
+
+def array_change(before: np.ndarray, after, label: str) -> tuple[str, str, str] | None:
+    if not isinstance(after, np.ndarray):
+        return label, "array", f"it was replaced by a {type(after).__name__}"
+    if after.shape != before.shape:
+        return label, "array", f"its shape changed from {shape_str(before.shape)} to {shape_str(after.shape)}"
+    try:
+        differ = np.asarray(before != after)
+        if before.dtype.kind in "fc" and after.dtype.kind in "fc":
+            differ &= ~(np.isnan(before) & np.isnan(after))
+    except Exception:  # noqa: BLE001
+        return None if np.array_equal(before, after) else (label, "array", "its values changed")
+    if not differ.any():
+        return None
+    if before.ndim == 0:
+        return label, "array", f"it was {value_str(before)}, now {value_str(after)}"
+    first = tuple(np.argwhere(differ)[0])
+    return (
+        label,
+        "array",
+        (
+            f"{int(differ.sum())} of {differ.size} elements changed; element {index_str(first)} was "
+            f"{value_str(before[first])} and is now {value_str(after[first])}"
+        ),
+    )
+
+
+def in_place_message(function: str, param: str, change: tuple[str, str, str], case: str) -> str:
+    label, kind, detail = change
+    lines = [f"case: {case}"] if case else []
+    if label == param:
+        lines.append(f"{function} changed the {param} {kind} it was given (argument `{param}`) in place: {detail}.")
+    else:
+        lines.append(
+            f"{function} changed the {kind} {label} it was given (inside argument `{param}`) in place: {detail}."
+        )
+    if kind == "array":
+        x = param if label == param and param.isidentifier() else "x"
+        lines.append(
+            f"Compute a new array instead (`{x} = {x} * ...`, not `{x} *= ...`; set elements only in your own "
+            f"copy, `{x}.copy()`): the caller still needs its array as it was."
+        )
+    else:
+        lines.append(
+            f"Build a new {kind} instead (e.g. `list(tags)` before changing items, `+` rather than `.append` or "
+            "`.insert` on the caller's list): the caller still needs it as it was."
+        )
+    return "\n".join(lines)
 
 
 def shape_str(shape) -> str:
@@ -111,11 +274,14 @@ def expect_close(
     atol: float = 1e-6,
     rtol: float = 1e-5,
     mistakes: Mapping[str, object] | None = None,
+    axes: Sequence[str] | str | None = None,
 ) -> np.ndarray:
     """Raise ``CheckFailed`` unless ``got`` has ``expected``'s shape and (nearly) its values.
 
     ``mistakes`` maps a description ("without the bias b_h") to what that mistake produces; when the
-    learner's result equals one of them, the verdict names the likely cause.
+    learner's result equals one of them, the verdict names the likely cause. ``axes`` names the axes
+    in the learner's terms (``("sentence", "time step")``): a wrong value is then located by them, and
+    the verdict says which entries along the first axis differ.
     """
     got = as_array(got, what)
     expected = np.asarray(expected, dtype=np.float64)
@@ -143,8 +309,11 @@ def expect_close(
             f"{int(wrong.sum())} of {wrong.size} elements differ{largest}."
         )
         lines.append(
-            f"first difference at index {index_str(first)}: expected {expected[first]:.6g}, got {got[first]:.6g}"
+            f"first difference at index {index_str(first)}{named_index(first, axes)}: "
+            f"expected {expected[first]:.6g}, got {got[first]:.6g}"
         )
+        if axes and expected.ndim > 1:
+            lines.append(differing_entries(wrong.reshape(wrong.shape[0], -1).any(axis=1), axes))
         if expected.size <= 24:
             lines.append(f"expected: {format_array(expected)}")
             lines.append(f"got:      {format_array(got)}")
@@ -157,8 +326,20 @@ def expect_close(
     raise CheckFailed("\n".join(lines))
 
 
-def expect_equal(got, expected, what: str, *, case: str = "", mistakes: Mapping[str, object] | None = None):
-    """Raise ``CheckFailed`` unless ``got == expected`` (lists are compared item by item)."""
+def expect_equal(
+    got,
+    expected,
+    what: str,
+    *,
+    case: str = "",
+    mistakes: Mapping[str, object] | None = None,
+    axes: Sequence[str] | str | None = None,
+):
+    """Raise ``CheckFailed`` unless ``got == expected`` (lists are compared item by item).
+
+    ``axes`` names the list's levels in the learner's terms (``("sentence", "tag")``): the first
+    difference is then located by them, and the verdict says which items of the outer list differ.
+    """
     if got is None and expected is not None:
         raise CheckFailed(f"{what} returned None: did you forget the `return`?")
     normalised = list(got) if isinstance(got, (list, tuple)) and isinstance(expected, list) else got
@@ -171,7 +352,12 @@ def expect_equal(got, expected, what: str, *, case: str = "", mistakes: Mapping[
     if isinstance(expected, list) and isinstance(normalised, list):
         for i, (want, have) in enumerate(zip(expected, normalised)):
             if want != have:
-                lines.append(f"first difference at position {i}: expected {want!r}, got {have!r}")
+                where, want, have = inner_difference(i, want, have, axes)
+                lines.append(f"first difference at position {i}{where}: expected {want!r}, got {have!r}")
+                if axes and len(expected) == len(normalised) and len(expected) > 1:
+                    lines.append(
+                        differing_entries(np.array([differ(w, h) for w, h in zip(expected, normalised)]), axes)
+                    )
                 break
         else:
             lines.append(
@@ -183,3 +369,58 @@ def expect_equal(got, expected, what: str, *, case: str = "", mistakes: Mapping[
             lines.append(f"This is exactly what you get {description}.")
             break
     raise CheckFailed("\n".join(lines))
+
+
+def axis_names(axes: Sequence[str] | str | None) -> tuple[str, ...]:
+    return (axes,) if isinstance(axes, str) else tuple(axes or ())
+
+
+def named_index(index, axes: Sequence[str] | str | None) -> str:
+    """`` (sentence 1, time step 4)`` for index (1, 4) and those axes; empty without axes."""
+    names = axis_names(axes)
+    if not names:
+        return ""
+    return " (" + ", ".join(f"{name} {int(i)}" for name, i in zip(names, index)) + ")"
+
+
+def differing_entries(differs: np.ndarray, axes: Sequence[str] | str | None) -> str:
+    """Which entries along the first named axis hold a difference, e.g. ``wrong in sentence 0, 2 (2 of 3)``."""
+    name = axis_names(axes)[0]
+    where = [int(i) for i in np.flatnonzero(differs)]
+    shown = ", ".join(str(i) for i in where[:12]) + (", ..." if len(where) > 12 else "")
+    return f"wrong in {name} {shown} ({len(where)} of {differs.size}); the others are right"
+
+
+def inner_difference(i: int, want, have, axes: Sequence[str] | str | None):
+    """Where in item ``i`` two nested lists first differ, in the axes' names (``(sentence 1, tag 3)``)."""
+    names = axis_names(axes)
+    if not names:
+        return "", want, have
+    index = [i]
+    while (
+        len(index) < len(names)
+        and isinstance(want, (list, tuple))
+        and isinstance(have, (list, tuple))
+        and len(want) == len(have)
+    ):
+        j = next((j for j, (w, h) in enumerate(zip(want, have)) if differ(w, h)), None)
+        if j is None:
+            break
+        index.append(j)
+        want, have = want[j], have[j]
+    return named_index(index, names), want, have
+
+
+def differ(want, have) -> bool:
+    try:
+        return bool(want != have)
+    except (TypeError, ValueError):  # e.g. arrays of several elements
+        return True
+
+
+def value_str(value) -> str:
+    """An element for a message: numbers to 6 significant digits, anything else as its repr."""
+    value = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return short_repr(value, 60)

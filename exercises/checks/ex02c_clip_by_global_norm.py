@@ -16,12 +16,32 @@ HINTS = (
 )
 
 
-def reference(grads, max_norm, per_array=False, always=False, sum_of_norms=False):
+def reference(grads, max_norm, per_array=False, always=False, sum_of_norms=False, squared=False):
     if per_array:
         return [g * min(1.0, max_norm / max(np.linalg.norm(g), 1e-300)) for g in grads]
     norm = sum(np.linalg.norm(g) for g in grads) if sum_of_norms else np.sqrt(sum(np.sum(g**2) for g in grads))
-    scale = max_norm / norm if (always or norm > max_norm) else 1.0
+    scale = max_norm / norm if (always or (norm**2 if squared else norm) > max_norm) else 1.0
     return [g * scale for g in grads]
+
+
+def same(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and np.allclose(a, b, atol=1e-6, rtol=1e-5)
+
+
+def certain(got, mistakes, ruled_out):
+    """The one mistake that gives `got` and was not ruled out by an earlier case (a right answer where the
+    mistake would have been wrong), or none: a cause is named only when the evidence singles it out."""
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return {}
+    fits = {d: r for d, r in mistakes.items() if d not in ruled_out and r is not None and same(got, r)}
+    return fits if len(fits) == 1 else {}
+
+
+def rule_out(mistakes, expected, ruled_out):
+    ruled_out.update(d for d, r in mistakes.items() if r is not None and not same(r, expected))
 
 
 def flat(arrays):
@@ -37,7 +57,12 @@ def check(learner):
         ("the same arrays, max_norm=100 (already small: must stay unchanged)", base, 100.0),
         ("one array 100x larger than the others, max_norm=2", [base[0] * 100, base[1], base[2]], 2.0),
         ("all gradients zero, max_norm=1 (no division by zero)", [np.zeros((2, 2)), np.zeros(3)], 1.0),
+        ("global norm 3, max_norm=4 (below max_norm, but its square 9 is above: must stay unchanged)",
+         [g * (3.0 / norm) for g in base], 4.0),
+        ("global norm 0.6, max_norm=0.5 (above max_norm, but its square 0.36 is below: must be clipped)",
+         [g * (0.6 / norm) for g in base], 0.5),
     ]
+    ruled_out = set()
     for case, grads, max_norm in cases:
         given = [g.copy() for g in grads]
         got = learner.call("clip_by_global_norm", given, max_norm, case=case)
@@ -59,12 +84,14 @@ def check(learner):
                                   f"got {np.shape(c)}")
         expected = reference(grads, max_norm)
         true_norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+        norm_mistakes = {"with the sum of the arrays' norms instead of one norm over all elements":
+                         sum(np.linalg.norm(g) for g in grads),
+                         "with the norm after clipping instead of before": np.sqrt(sum(np.sum(g**2)
+                                                                                      for g in expected)),
+                         "without the square root": true_norm**2}
         expect_close(got_norm, true_norm, "the returned global norm", case=case,
-                     mistakes={"with the sum of the arrays' norms instead of one norm over all elements":
-                               sum(np.linalg.norm(g) for g in grads),
-                               "with the norm after clipping instead of before": np.sqrt(sum(np.sum(g**2)
-                                                                                            for g in expected)),
-                               "without the square root": true_norm**2})
+                     mistakes=certain(got_norm, norm_mistakes, ruled_out))
+        rule_out(norm_mistakes, true_norm, ruled_out)
         mistakes = {
             "by clipping each array by its own norm (that is clipnorm, not global_clipnorm)":
                 flat(reference(grads, max_norm, per_array=True)),
@@ -72,8 +99,11 @@ def check(learner):
                 flat(reference(grads, max_norm, always=True)) if true_norm > 0 else None,
             "with the sum of the arrays' norms instead of one norm over all elements":
                 flat(reference(grads, max_norm, sum_of_norms=True)),
+            "by comparing the squared norm (without the square root) with max_norm":
+                flat(reference(grads, max_norm, squared=True)),
         }
         expect_close(flat(clipped), flat(expected), "the clipped gradients (all arrays flattened and joined)",
-                     case=case, mistakes=mistakes)
+                     case=case, mistakes=certain(flat(clipped), mistakes, ruled_out))
+        rule_out(mistakes, flat(expected), ruled_out)
     return f"clip_by_global_norm clips by one norm over all arrays (e.g. {norm:.3f} -> 1), leaves small and " \
         "zero gradients alone, and does not touch its inputs."

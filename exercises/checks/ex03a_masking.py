@@ -17,7 +17,7 @@ HINTS = (
     "    outputs = keras.layers.Dense(1, activation=...)(x)\n"
     "    return keras.Model(inputs, outputs)",
 )
-VOCAB, EMBED, UNITS = 60, 8, 8
+VOCAB, EMBED, UNITS = 60, 6, 10  # all different: a swapped or ignored argument shows
 LENGTHS = (3, 9, 12, 6)
 
 
@@ -42,6 +42,48 @@ def predict(model, batch):
     return as_array(keras.ops.convert_to_numpy(out), "your model")
 
 
+def sublayers(layer):
+    """Every layer inside ``layer`` (nested models, Bidirectional's two directions, wrapped layers)."""
+    for inner in getattr(layer, "layers", []) or []:
+        yield inner
+        yield from sublayers(inner)
+    for name in ("forward_layer", "backward_layer", "layer"):
+        inner = getattr(layer, name, None)
+        if inner is not None and hasattr(inner, "get_config"):
+            yield inner
+            yield from sublayers(inner)
+
+
+def check_layers(model):
+    """The layers the docstring asks for, built with the arguments build_model was given."""
+    import keras
+
+    layers = list(sublayers(model))
+    called = f"build_model({VOCAB}, embed_dim={EMBED}, units={UNITS})"
+    embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
+    if not embeddings:
+        raise CheckFailed(f"{called} has no keras.layers.Embedding layer: the model starts with "
+                          "Embedding(vocab_size, embed_dim, mask_zero=True).")
+    embedding = embeddings[0]
+    if embedding.input_dim != VOCAB:
+        raise CheckFailed(f"{called}: the Embedding layer has input_dim={embedding.input_dim}; it should be "
+                          f"vocab_size ({VOCAB}), one vector per token id.")
+    if embedding.output_dim != EMBED:
+        swapped = " That is `units`: are embed_dim and units swapped?" if embedding.output_dim == UNITS else ""
+        raise CheckFailed(f"{called}: the Embedding layer makes vectors of size {embedding.output_dim}; it should "
+                          f"be embed_dim ({EMBED}).{swapped} Use the arguments, not fixed numbers.")
+    recurrent = [layer for layer in layers if isinstance(layer, keras.layers.RNN)]
+    if not recurrent:
+        found = ", ".join(type(layer).__name__ for layer in layers)
+        raise CheckFailed(f"{called} has no recurrent layer (its layers: {found}). Read the review word by word "
+                          "with keras.layers.GRU(units) (SimpleRNN or LSTM work too).")
+    size = getattr(recurrent[0], "units", None) or getattr(getattr(recurrent[0], "cell", None), "units", None)
+    if size != UNITS:
+        swapped = " That is `embed_dim`: are embed_dim and units swapped?" if size == EMBED else ""
+        raise CheckFailed(f"{called}: the {type(recurrent[0]).__name__} layer has {size} units; it should have "
+                          f"units ({UNITS}).{swapped} Use the arguments, not fixed numbers.")
+
+
 def check(learner):
     import keras
 
@@ -51,7 +93,7 @@ def check(learner):
     if not isinstance(model, keras.Model):
         raise CheckFailed(f"build_model should return a keras.Model; it returned a {type(model).__name__}")
     seqs = reviews(np.random.default_rng(7))
-    short = predict(model, pad(seqs, 15))
+    short = predict(model, pad(seqs, 15))  # builds a Sequential model without an Input, too
     if short.shape != (len(seqs), 1):
         extra = (" A time axis is still there: the GRU must return only its last state (no return_sequences)."
                  if short.ndim == 3 else "")
@@ -63,6 +105,7 @@ def check(learner):
     if np.ptp(short) < 1e-7:
         raise CheckFailed(f"your model gives the same output, {short[0, 0]:.6f}, for 4 different reviews: "
                           "does the output depend on the input?")
+    check_layers(model)
     long = predict(model, pad(seqs, 40))
     for i, seq in enumerate(seqs):
         if not np.isclose(long[i, 0], short[i, 0], atol=1e-5):
@@ -76,5 +119,5 @@ def check(learner):
         if not np.isclose(alone[0, 0], short[i, 0], atol=1e-5):
             raise CheckFailed(f"review {i} alone (no padding) gets {alone[0, 0]:.6f}, but {short[i, 0]:.6f} in a "
                               "padded batch: the padding still changes the prediction.")
-    return ("outputs are probabilities of shape (batch, 1), depend on the words, and do not change with padding "
-            "(15 vs 40 steps, or none).")
+    return ("Embedding(vocab_size, embed_dim) -> a recurrent layer of `units` -> probabilities of shape (batch, 1) "
+            "that depend on the words and do not change with padding (15 vs 40 steps, or none).")

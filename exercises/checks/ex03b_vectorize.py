@@ -29,6 +29,14 @@ CASES = [
 ]
 
 
+# a vocabulary adapted on other reviews: other words, other ids (a dictionary kept from an earlier call is wrong)
+OTHER_VOCABULARY = ["", "[UNK]", "a", "the", "film", "great", "and", "was", "this", "bad", "!", "acting", "plot"]
+OTHER_CASES = [
+    ("another vocabulary (adapted on other reviews): the ids change", "This movie was great and the acting bad!", 10),
+    ("back to the first vocabulary", "this film was great", 6),
+]
+
+
 def standardize(text):
     """Lesson 03's clean_text (course_utils.text), in Python; the tests check that the two agree."""
     text = re.sub(r"<br\s*/?>", " ", text.lower())
@@ -37,8 +45,8 @@ def standardize(text):
     return re.sub(r"'(\s|$)|(^|\s)'", " ", text)
 
 
-def reference(text, length, unknown=1, keep_last=False, pad_front=False, raw=False):
-    index = {w: i for i, w in enumerate(VOCABULARY)}
+def reference(text, length, unknown=1, keep_last=False, pad_front=False, raw=False, vocabulary=VOCABULARY):
+    index = {w: i for i, w in enumerate(vocabulary)}
     words = text.split() if raw else standardize(text).split()
     ids = [index.get(w, unknown) for w in words]
     ids = ids[-length:] if keep_last and len(ids) > length else ids[:length]
@@ -59,17 +67,31 @@ def as_int_list(got, case):
 
 
 def check(learner):
-    for case, text, length in CASES:
-        got = as_int_list(learner.call("vectorize", text, list(VOCABULARY), length, case=f"{text!r}, length={length}"),
+    ruled_out = set()  # mistakes that an earlier right answer showed the learner did not make
+    cases = [(*c, VOCABULARY) for c in CASES] + [(*c, v) for c, v in zip(OTHER_CASES, (OTHER_VOCABULARY, VOCABULARY))]
+    previous = VOCABULARY
+    for case, text, length, vocabulary in cases:
+        got = as_int_list(learner.call("vectorize", text, list(vocabulary), length, case=f"{text!r}, length={length}"),
                           case)
+        options = {"length": length, "vocabulary": vocabulary}
         mistakes = {
             "by giving unknown words id 0, the padding id (TextVectorization gives them 1, [UNK])":
-                reference(text, length, unknown=0),
-            "by keeping the last `length` words instead of the first": reference(text, length, keep_last=True),
-            "by padding at the front instead of the end": reference(text, length, pad_front=True),
-            "without standardizing the text first (lower case, <br />, punctuation)": reference(text, length, raw=True),
+                reference(text, unknown=0, **options),
+            "by keeping the last `length` words instead of the first": reference(text, keep_last=True, **options),
+            "by padding at the front instead of the end": reference(text, pad_front=True, **options),
+            "without standardizing the text first (lower case, <br />, punctuation)": reference(text, raw=True,
+                                                                                                **options),
         }
-        expect_equal(got, reference(text, length), f"vectorize({text!r}, vocabulary, {length})", case=case,
-                     mistakes=mistakes)
-    return f"vectorize gives TextVectorization's ids on {len(CASES)} reviews (padding, truncation, [UNK], " \
-        "punctuation, empty)."
+        if vocabulary is not previous:
+            mistakes["by keeping the word -> id dictionary from an earlier call: build it from the `vocabulary` "
+                     "argument on every call"] = reference(text, length, vocabulary=previous)
+        expected = reference(text, **options)
+        # a cause is named only when it alone gives this answer and no earlier case ruled it out
+        fits = {d: r for d, r in mistakes.items() if d not in ruled_out and r == got}
+        what = f"vectorize({text!r}, vocabulary, {length})" if vocabulary is VOCABULARY else \
+            f"vectorize({text!r}, {vocabulary}, {length})"
+        expect_equal(got, expected, what, case=case, mistakes=fits if len(fits) == 1 else {})
+        ruled_out.update(d for d, r in mistakes.items() if r != expected and "earlier call" not in d)
+        previous = vocabulary
+    return f"vectorize gives TextVectorization's ids on {len(cases)} reviews (padding, truncation, [UNK], " \
+        "punctuation, empty, a vocabulary that changes between calls)."

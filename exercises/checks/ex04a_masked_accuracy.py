@@ -55,6 +55,12 @@ def check(learner):
     y_true = np.where(y_true == 0, 3, np.where(y_true == 3, 0, y_true))  # swap ids 0 and 3, padding becomes 3
     scores = scores[..., [3, 1, 2, 0, 4]]
     cases[-1] = (cases[-1][0], (y_true, scores), 3)
+    y_true, scores = make_batch(rng, [5, 8, 3], 8, 5, 0.6, lambda r: 0)
+    for row, t in ((0, 1), (0, 3), (1, 0), (1, 6), (2, 2)):  # real tokens on which the model predicts padding
+        scores[row, t, 0] = scores[row, t].max() + 5.0
+    cases.append(("the model predicts the padding tag 0 on 5 real tokens (those are wrong, and still count)",
+                  (y_true, scores), 0))
+    ruled_out = set()  # mistakes that an earlier right answer showed the learner did not make
     for case, (y_true, scores), pad_id in cases:
         got = learner.call("masked_token_accuracy", y_true.copy(), scores.copy(), pad_id,
                            case=f"y_true {y_true.shape}, y_pred {scores.shape}, pad_id={pad_id}")
@@ -65,9 +71,17 @@ def check(learner):
                 reference(y_true, scores, pad_id, all_positions=True),
             "by treating 0 as padding instead of the pad_id argument": reference(y_true, scores, 0),
         }
-        expect_close(got, reference(y_true, scores, pad_id), "masked_token_accuracy", case=case, mistakes=mistakes)
+        expected = reference(y_true, scores, pad_id)
+        # a cause is named only when it alone gives this answer and no earlier case ruled it out
+        try:
+            fits = {d: r for d, r in mistakes.items() if d not in ruled_out and np.isclose(float(got), r)}
+        except (TypeError, ValueError):
+            fits = {}
+        expect_close(got, expected, "masked_token_accuracy", case=case, mistakes=fits if len(fits) == 1 else {})
+        ruled_out.update(d for d, r in mistakes.items() if not np.isclose(r, expected))
     empty = np.zeros((2, 4), dtype=np.int64)
     got = learner.call("masked_token_accuracy", empty, rng.normal(size=(2, 4, 3)), 0,
                        case="a batch that is all padding")
     expect_close(got, 0.0, "masked_token_accuracy on a batch with no real tokens", case="all padding")
-    return "masked_token_accuracy counts real tokens only (4 batches, a custom pad_id, and an all-padding batch)."
+    return ("masked_token_accuracy counts real tokens only (5 batches, a custom pad_id, the padding tag predicted "
+            "on real tokens, and an all-padding batch).")

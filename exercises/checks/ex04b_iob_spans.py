@@ -1,5 +1,7 @@
 """Check for ex04b: IOB2 tags to (type, start, end) spans, on the cases the CoNLL scorer cares about."""
 
+import numpy as np
+
 from exercises.checking import CheckFailed, expect_equal
 
 TITLE = "IOB2 tags to entity spans"
@@ -25,10 +27,41 @@ CASES = [
     ("one-word entities next to each other", "B-PER B-PER O B-LOC", [("PER", 0, 1), ("PER", 1, 2), ("LOC", 3, 4)]),
     ("I- with nothing to continue starts an entity", "I-MISC I-MISC O I-LOC", [("MISC", 0, 2), ("LOC", 3, 4)]),
     ("I- of another type starts a new entity", "B-PER I-PER I-LOC O", [("PER", 0, 2), ("LOC", 2, 3)]),
+    ("an O between two entities of one type: two entities", "I-PER O I-PER", [("PER", 0, 1), ("PER", 2, 3)]),
+    ("the same type on both sides of an O", "B-LOC I-LOC O I-LOC I-LOC O B-LOC",
+     [("LOC", 0, 2), ("LOC", 3, 5), ("LOC", 6, 7)]),
     ("a single tag", "B-LOC", [("LOC", 0, 1)]),
     ("no entities", "O O O", []),
     ("an empty sentence", "", []),
 ]
+
+
+TYPES = ("PER", "LOC", "ORG", "MISC")
+
+
+def reference(tags):
+    spans, current, start = [], None, 0
+    for i, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, kind = tag.partition("-")
+        continues = prefix == "I" and kind == current
+        if current is not None and not continues:
+            spans.append((current, start, i))
+            current = None
+        if prefix in ("B", "I") and not continues:
+            current, start = kind, i
+    return spans
+
+
+def random_cases(count=40, seed=5):
+    """Tag sequences a tagger might predict: any tag anywhere, with few types so that they repeat across an O."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for number in range(count):
+        kinds = TYPES[: 2 if number % 2 else 4]
+        choices = ["O", "O"] + [p + k for k in kinds for p in ("B-", "I-", "I-")]
+        tags = [choices[int(i)] for i in rng.integers(0, len(choices), size=int(rng.integers(1, 13)))]
+        cases.append((f"random sentence {number + 1}", " ".join(tags), reference(tags)))
+    return cases
 
 
 def shifted(spans, end_shift=0):
@@ -45,15 +78,26 @@ def normalise(got, case):
                           f"it returned {got!r}") from None
 
 
+MISTAKES = {
+    "with inclusive end indices (end should be one past the last word, like words[start:end])":
+        lambda tags, expected: shifted(expected, -1),
+    "by forgetting the entity that is still open at the end of the sentence":
+        lambda tags, expected: [s for s in expected if s[2] != len(tags)],
+}
+
+
 def check(learner):
-    for case, text, expected in CASES:
+    cases = CASES + random_cases()
+    results = []
+    for case, text, _ in cases:
         tags = text.split()
-        got = normalise(learner.call("iob_to_spans", list(tags), case=repr(tags)), case)
-        mistakes = {
-            "with inclusive end indices (end should be one past the last word, like words[start:end])":
-                shifted(expected, -1),
-            "by forgetting the entity that is still open at the end of the sentence":
-                [s for s in expected if s[2] != len(tags)],
-        }
+        results.append(normalise(learner.call("iob_to_spans", list(tags), case=repr(tags)), case))
+    # name a mistake only when it explains every answer, right and wrong alike, and no other one does
+    fits = [d for d, mistake in MISTAKES.items()
+            if all(mistake(text.split(), expected) == got for (_, text, expected), got in zip(cases, results))]
+    for (case, text, expected), got in zip(cases, results):
+        tags = text.split()
+        mistakes = {fits[0]: MISTAKES[fits[0]](tags, expected)} if len(fits) == 1 else {}
         expect_equal(got, expected, f"iob_to_spans({tags})", case=case, mistakes=mistakes)
-    return f"iob_to_spans is right on {len(CASES)} tag sequences (adjacent B-, stray I-, type changes, the end)."
+    return (f"iob_to_spans is right on {len(CASES)} tag sequences (adjacent B-, stray I-, type changes, I-X O I-X, "
+            f"the end) and {len(cases) - len(CASES)} random ones.")

@@ -1,5 +1,7 @@
 """Check for ex04c: IOB1 to IOB2 on the cases that trip people up (the tests compare with course_utils.conll)."""
 
+import numpy as np
+
 from exercises.checking import CheckFailed, expect_equal
 
 TITLE = "IOB1 tags (CoNLL-2003) to IOB2"
@@ -23,9 +25,43 @@ CASES = [
     ("two touching entities of one type (the only B- in IOB1)", "I-PER B-PER I-PER", "B-PER B-PER I-PER"),
     ("two touching entities of different types", "I-ORG I-LOC I-LOC", "B-ORG B-LOC I-LOC"),
     ("already IOB2: nothing changes", "B-MISC I-MISC O B-PER", "B-MISC I-MISC O B-PER"),
+    ("an O between two entities of one type: the second begins a new entity", "I-PER O I-PER", "B-PER O B-PER"),
+    ("the same type on both sides of an O, in a longer sentence", "O I-LOC I-LOC O I-LOC I-LOC O I-ORG",
+     "O B-LOC I-LOC O B-LOC I-LOC O B-ORG"),
     ("no entities", "O O", "O O"),
     ("an empty sentence", "", ""),
 ]
+
+
+TYPES = ("PER", "LOC", "ORG", "MISC")
+
+
+def reference(tags):
+    converted, previous_type = [], ""
+    for tag in tags:
+        prefix, _, kind = tag.partition("-")
+        converted.append("B-" + kind if prefix == "I" and kind != previous_type else tag)
+        previous_type = kind
+    return converted
+
+
+def random_cases(count=40, seed=4):
+    """IOB1 sentences as CoNLL-2003 has them: runs of I-X, O between them, B-X between touching runs of X."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for number in range(count):
+        tags, previous = [], "O"
+        for _ in range(int(rng.integers(1, 13))):
+            if rng.random() < 0.4:
+                tag = "O"
+            else:
+                kind = TYPES[int(rng.integers(0, 2 if number % 2 else 4))]  # few types: many repeats across an O
+                tag = "B-" + kind if previous[2:] == kind and rng.random() < 0.3 else "I-" + kind
+            tags.append(tag)
+            previous = tag
+        text = " ".join(tags)
+        cases.append((f"random sentence {number + 1}", text, " ".join(reference(tags))))
+    return cases
 
 
 def every_i_to_b(tags):
@@ -40,18 +76,29 @@ def only_after_o(tags):
     return out
 
 
+MISTAKES = {
+    "by turning every I- into B-": every_i_to_b,
+    "by changing an I- only after O or at the start (an I-LOC right after I-ORG begins a new entity too)":
+        only_after_o,
+    "by leaving the tags unchanged": list,
+}
+
+
 def check(learner):
-    for case, text, want in CASES:
+    cases = CASES + random_cases()
+    results = []
+    for case, text, _ in cases:
         tags = text.split()
         got = learner.call("iob1_to_iob2", list(tags), case=repr(tags))
         if got is not None and not isinstance(got, (list, tuple)):
             raise CheckFailed(f"case: {case}\niob1_to_iob2 should return a list of tags; it returned {got!r}")
-        mistakes = {
-            "by turning every I- into B-": every_i_to_b(tags),
-            "by changing an I- only after O or at the start (an I-LOC right after I-ORG begins a new entity too)":
-                only_after_o(tags),
-            "by leaving the tags unchanged": tags,
-        }
-        expect_equal(list(got) if isinstance(got, tuple) else got, want.split(), f"iob1_to_iob2({tags})",
-                     case=case, mistakes=mistakes)
-    return f"iob1_to_iob2 is right on {len(CASES)} tag sequences (starts, type changes, touching entities, IOB2 input)."
+        results.append(list(got) if isinstance(got, tuple) else got)
+    # name a mistake only when it explains every answer, right and wrong alike, and no other one does
+    fits = [d for d, mistake in MISTAKES.items()
+            if all(mistake(text.split()) == got for (_, text, _), got in zip(cases, results))]
+    for (case, text, want), got in zip(cases, results):
+        tags = text.split()
+        mistakes = {fits[0]: MISTAKES[fits[0]](tags)} if len(fits) == 1 else {}
+        expect_equal(got, want.split(), f"iob1_to_iob2({tags})", case=case, mistakes=mistakes)
+    return (f"iob1_to_iob2 is right on {len(CASES)} tag sequences (starts, type changes, touching entities, "
+            f"I-X O I-X, IOB2 input) and {len(cases) - len(CASES)} random CoNLL-like sentences.")

@@ -36,8 +36,8 @@ def ids_of(text):
     return [INDEX[w] for w in text.split()]
 
 
-def wrapped(sentences, start=True, end=True, pad_front=False, pad_id=0):
-    rows = [([START] if start else []) + ids + ([END] if end else []) for ids in sentences]
+def wrapped(sentences, start=True, end=True, pad_front=False, pad_id=0, start_id=START, end_id=END):
+    rows = [([start_id] if start else []) + ids + ([end_id] if end else []) for ids in sentences]
     width = max(len(ids) for ids in sentences) + start + end
     padded = [[pad_id] * (width - len(r)) + r if pad_front else r + [pad_id] * (width - len(r)) for r in rows]
     return padded
@@ -77,8 +77,12 @@ def id_rows(got, what, case):
     if array.ndim != 2:
         raise CheckFailed(f"case: {case}\n{what} should be a 2-D array (one row per sentence); "
                           f"got shape {array.shape}: {array.tolist()}")
-    if not (np.issubdtype(array.dtype, np.integer) or np.array_equal(array, np.round(array))):
-        raise CheckFailed(f"case: {case}\n{what} should hold integer token ids; got {array.tolist()}")
+    if not np.issubdtype(array.dtype, np.integer):
+        whole = np.issubdtype(array.dtype, np.number) and np.array_equal(array, np.round(array))
+        raise CheckFailed(f"case: {case}\n{what} should hold integer token ids (an int array); got dtype "
+                          f"{array.dtype}: {array.tolist()}" + ("\nThe values are right but they are floats: "
+                                                               "np.zeros makes floats unless you pass dtype=int."
+                                                               if whole else ""))
     return array.astype(np.int64).tolist()
 
 
@@ -127,5 +131,16 @@ def check(learner):
             expect_equal(rows, want, f"teacher_forcing(targets)'s {what}",
                          case=f"{case}; the targets as words: {words_of(expected)}",
                          mistakes={text: pair[i] for text, pair in wrong.items()})
+    # another vocabulary: [start] and [end] come last, so their ids are not lesson 05's 3 and 4
+    start_id, end_id = len(WORDS), len(WORDS) + 1
+    sentences = [ids_of("je suis froid ."), ids_of("il pleut")]
+    case = f"another vocabulary, where [start] is {start_id} and [end] is {end_id}"
+    got = learner.call("add_start_end", [list(ids) for ids in sentences], start_id, end_id, case=case)
+    expected = wrapped(sentences, start_id=start_id, end_id=end_id)
+    expect_equal(id_rows(got, "add_start_end", case), expected,
+                 f"add_start_end({sentences}, start_id={start_id}, end_id={end_id})", case=case,
+                 mistakes={f"by writing lesson 05's ids {START} and {END} instead of the start_id and end_id "
+                           "arguments": wrapped(sentences)})
     return (f"add_start_end pads [start] ... [end] with zeros at the end and teacher_forcing shifts by one column, "
-            f"on {len(CASES)} batches of French sentences.")
+            f"on {len(CASES)} batches of French sentences "
+            "and with other [start]/[end] ids; both give int arrays.")

@@ -32,9 +32,9 @@ PAD, END, START = 0, 2, 3
 class ToyModel:
     """step(tokens, state) -> (log_probs, new_state) for a batch; state is one int per sentence."""
 
-    def __init__(self, seed=1):
+    def __init__(self, seed=1, start=START):
         self.table = np.random.default_rng(seed).normal(scale=2.0, size=(STATES, VOCAB, VOCAB))
-        self.table[:, :, [PAD, START]] = -np.inf  # never written, as in lesson 05's Translator.step
+        self.table[:, :, [PAD, start]] = -np.inf  # never written, as in lesson 05's Translator.step
         self.calls = 0
 
     def step(self, tokens, state):
@@ -59,7 +59,8 @@ class ToyModel:
 
 
 def reference(model, initial, max_length, *, carry=True, feed_back=True, keep_end=False, stop=True,
-              with_start=False):
+              with_start=False, start=START, end=END):
+    START, END = start, end  # noqa: N806  (the ids this case uses)
     initial = np.asarray(initial)
     n = len(initial)
     state = initial
@@ -91,6 +92,12 @@ CASES = [  # (description, initial state of each sentence, max_length)
     ("a single sentence, max_length=12", [6], 12),
     ("max_length=1: one step only", [0, 3, 5], 1),
 ]
+MORE_CASES = [  # (description, initial states, max_length, start_id, end_id)
+    ("4 sentences that have all written [end] after 4 steps, max_length=20 (stop early: no calls to step once all "
+     "have written [end])", [0, 1, 3, 4], 20, START, END),
+    ("another vocabulary: start_id=5 and end_id=7, not 3 and 2", [0, 1, 2, 3, 4, 5], 10, 5, 7),
+    ("another vocabulary, start_id=1 and end_id=4, max_length=15", [6, 7, 8], 15, 1, 4),
+]
 
 
 def as_id_lists(got, case):
@@ -104,30 +111,46 @@ def as_id_lists(got, case):
 
 
 def check(learner):
-    for case, initial, max_length in CASES:
-        model = ToyModel()
-        call = (f"greedy_decode(step, state={initial}, batch_size={len(initial)}, start_id={START}, "
-                f"end_id={END}, max_length={max_length})")
-        got = learner.call("greedy_decode", model.step, np.array(initial), len(initial), START, END, max_length,
+    ruled_out = set()  # mistakes that an earlier right answer showed the learner did not make
+    for case, initial, max_length, start, end in [(*c, START, END) for c in CASES] + MORE_CASES:
+        model = ToyModel(start=start)
+        call = (f"greedy_decode(step, state={initial}, batch_size={len(initial)}, start_id={start}, "
+                f"end_id={end}, max_length={max_length})")
+        got = learner.call("greedy_decode", model.step, np.array(initial), len(initial), start, end, max_length,
                            case=case)
         got = as_id_lists(got, case)
-        reference_model = ToyModel()
+        reference_model = ToyModel(start=start)
+        ids = {"start": start, "end": end}
         mistakes = {
             "without carrying the state from one step to the next": reference(
-                reference_model, initial, max_length, carry=False),
+                reference_model, initial, max_length, carry=False, **ids),
             "without feeding each new word back in (every step reads [start] again)": reference(
-                reference_model, initial, max_length, feed_back=False),
+                reference_model, initial, max_length, feed_back=False, **ids),
             "by keeping the [end] token in the output": reference(reference_model, initial, max_length,
-                                                                  keep_end=True),
+                                                                  keep_end=True, **ids),
             "by going on after [end]: the words a sentence writes after its [end] do not count": reference(
-                reference_model, initial, max_length, stop=False),
-            "by putting [start] in the output": reference(reference_model, initial, max_length, with_start=True),
+                reference_model, initial, max_length, stop=False, **ids),
+            "by putting [start] in the output": reference(reference_model, initial, max_length, with_start=True,
+                                                          **ids),
             "by taking max_length + 1 steps: max_length is the most words a sentence may have": reference(
-                reference_model, initial, max_length + 1),
+                reference_model, initial, max_length + 1, **ids),
         }
-        expect_equal(got, reference(reference_model, initial, max_length), call, case=case, mistakes=mistakes)
+        if (start, end) != (START, END):
+            mistakes[f"by using the ids {START} and {END} instead of the start_id and end_id arguments"] = reference(
+                reference_model, initial, max_length, start=START, end=END)
+        counting = ToyModel(start=start)
+        expected = reference(counting, initial, max_length, **ids)
+        # a cause is named only when it alone gives this answer and no earlier case ruled it out
+        fits = {d: r for d, r in mistakes.items() if d not in ruled_out and r == got}
+        expect_equal(got, expected, call, case=case, mistakes=fits if len(fits) == 1 else {})
+        ruled_out.update(d for d, r in mistakes.items() if r != expected)
         if model.calls > max_length:
             raise CheckFailed(f"case: {case}\ngreedy_decode called step {model.calls} times; max_length="
                               f"{max_length} allows at most {max_length}.")
-    return ("greedy_decode feeds each best word back, carries the state, stops each sentence at [end] and all at "
-            "max_length, on 4 batches.")
+        if model.calls > counting.calls:
+            raise CheckFailed(f"case: {case}\ngreedy_decode called step {model.calls} times, but every sentence had "
+                              f"written [end] after {counting.calls} steps.\nStop early when every sentence is "
+                              "finished (break out of the loop): each call to a real model costs time.")
+    return ("greedy_decode feeds each best word back, carries the state, stops each sentence at [end], stops "
+            f"early when all have ended and at max_length, on {len(CASES) + len(MORE_CASES)} batches "
+            "(two with other start/end ids).")
