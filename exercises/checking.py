@@ -245,6 +245,49 @@ def matching_mistake(got: np.ndarray, mistakes: Mapping[str, object] | None, ato
     return None
 
 
+def same_result(got, result, *, atol: float | None = 1e-6, rtol: float = 1e-5) -> bool:
+    """Whether two results agree: as float arrays within ``atol``/``rtol``, or exactly (``==``, lists and tuples
+    alike) when ``atol`` is None."""
+    if atol is None:
+        if isinstance(got, (list, tuple)) and isinstance(result, (list, tuple)):
+            got, result = list(got), list(result)
+        try:
+            return bool(got == result)
+        except (TypeError, ValueError):
+            return False
+    try:
+        a, b = np.asarray(got, dtype=np.float64), np.asarray(result, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, atol=atol, rtol=rtol, equal_nan=True))
+
+
+class Suspects:
+    """The named mistakes a check may still show, across its cases: a cause must be certain before it is shown.
+
+    Call ``named(got, expected, mistakes)`` for every case, in order, and pass what it returns as the
+    ``mistakes=`` of ``expect_close`` / ``expect_equal``. A mistake is dropped for good as soon as a case the
+    learner got right rules it out (that mistake would have given another answer there); a wrong answer is
+    named only when exactly one remaining mistake gives it. ``atol=None`` compares exactly (lists, strings).
+    """
+
+    def __init__(self, *, atol: float | None = 1e-6, rtol: float = 1e-5):
+        self.atol, self.rtol = atol, rtol
+        self.ruled_out: set[str] = set()
+
+    def same(self, a, b) -> bool:
+        return same_result(a, b, atol=self.atol, rtol=self.rtol)
+
+    def named(self, got, expected, mistakes: Mapping[str, object] | None) -> dict[str, object]:
+        """``{description: result}`` for the one mistake the evidence singles out, or ``{}``."""
+        mistakes = {d: r for d, r in (mistakes or {}).items() if r is not None}
+        if self.same(got, expected):
+            self.ruled_out.update(d for d, r in mistakes.items() if not self.same(r, expected))
+            return {}
+        fits = {d: r for d, r in mistakes.items() if d not in self.ruled_out and self.same(got, r)}
+        return fits if len(fits) == 1 else {}
+
+
 def attempt(description: str, compute: Callable[[], object]):
     """``compute()``; if it raises, a verdict saying what was being done (e.g. calling the learner's model)."""
     try:

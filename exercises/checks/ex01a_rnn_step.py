@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import expect_close, maybe
+from exercises.checking import Suspects, expect_close, maybe
 
 TITLE = "one step of a vanilla RNN"
 HINTS = (
@@ -35,6 +35,7 @@ def elementwise_step(x, h_prev, W_xh, W_hh, b_h):
 
 
 def check(learner):
+    suspects = Suspects()
     for name, (x, h_prev, W_xh, W_hh, b_h) in cases():
         args = [a.copy() for a in (x, h_prev, W_xh, W_hh, b_h)]
         got = learner.call("rnn_step", *args, case=name)
@@ -47,5 +48,6 @@ def check(learner):
             "by ignoring the previous state h_prev": step(x, 0 * h_prev, W_xh, W_hh, b_h),
             "with elementwise * instead of the matrix product @": maybe(elementwise_step, x, h_prev, W_xh, W_hh, b_h),
         }
-        expect_close(got, expected, "rnn_step(x, h_prev, W_xh, W_hh, b_h)", case=name, mistakes=mistakes)
+        expect_close(got, expected, "rnn_step(x, h_prev, W_xh, W_hh, b_h)", case=name,
+                     mistakes=suspects.named(got, expected, mistakes))
     return "rnn_step matches h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h) on 3 cases (incl. square and saturated)."

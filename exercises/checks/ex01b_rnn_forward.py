@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import expect_close
+from exercises.checking import Suspects, expect_close
 
 TITLE = "unroll an RNN over a sequence"
 HINTS = (
@@ -33,6 +33,7 @@ def check(learner):
     W_xh = rng.normal(scale=0.6, size=(hidden, features))
     W_hh = rng.normal(scale=0.6, size=(hidden, hidden))
     b_h = rng.normal(scale=0.3, size=hidden)
+    suspects = Suspects()
     for name, steps, h0 in [
         ("7 steps, h0=None (zeros)", 7, None),
         ("5 steps, a given h0", 5, rng.normal(size=hidden)),
@@ -52,10 +53,11 @@ def check(learner):
             "by ignoring the given h0 (always starting from zeros)": reference(xs, W_xh, W_hh, b_h, None),
         }
         if steps > 1:
-            expect_close(got, expected, "rnn_forward(xs, ...)", case=name, mistakes=mistakes)
-        else:
             expect_close(got, expected, "rnn_forward(xs, ...)", case=name,
-                         mistakes={"by returning only the last state (shape (hidden,), not (1, hidden))":
-                                   expected[-1]})
+                         mistakes=suspects.named(got, expected, mistakes), axes=("time step", "hidden unit"))
+        else:
+            expect_close(got, expected, "rnn_forward(xs, ...)", case=name, axes=("time step", "hidden unit"),
+                         mistakes=suspects.named(got, expected, {
+                             "by returning only the last state (shape (hidden,), not (1, hidden))": expected[-1]}))
     return "rnn_forward returns (time, hidden) states equal to unrolling the step, for 1, 5 and 7 steps, with and " \
         "without h0."

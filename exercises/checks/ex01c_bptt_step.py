@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_close, maybe
+from exercises.checking import CheckFailed, Suspects, expect_close, maybe
 
 TITLE = "backpropagation through one RNN step"
 HINTS = (
@@ -37,6 +37,11 @@ def numeric_gradients(dh, x, h_prev, W_xh, W_hh, b_h, eps=1e-6):
             grad[index] = (plus - minus) / (2 * eps)
         grads[key] = grad
     return grads
+
+
+# what a gradient's positions mean: W_xh is (hidden, features), W_hh is (hidden, hidden)
+AXES = {"W_xh": ("hidden unit", "input feature"), "W_hh": ("hidden unit", "previous hidden unit"),
+        "b_h": "hidden unit", "h_prev": "previous hidden unit"}
 
 
 def check(learner):
@@ -74,5 +79,6 @@ def check(learner):
     }
     for key in KEYS:
         expect_close(got[key], expected[key], f'the gradient ["{key}"]', case=case, atol=1e-6, rtol=1e-4,
-                     mistakes=mistakes[key])
+                     mistakes=Suspects(atol=1e-6, rtol=1e-4).named(got[key], expected[key], mistakes[key]),
+                     axes=AXES[key])
     return "all four gradients agree with finite differences of the loss (to 1e-6)."

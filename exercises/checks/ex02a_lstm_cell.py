@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_close
+from exercises.checking import CheckFailed, Suspects, expect_close
 
 TITLE = "one step of an LSTM cell (Keras layout)"
 HINTS = (
@@ -40,6 +40,7 @@ def weights(rng, batch, features, units):
 
 def check(learner):
     rng = np.random.default_rng(4)
+    suspects = Suspects()  # a mistake ruled out by c stays ruled out for h
     for case, (batch, features, units) in [("batch 3, 5 features, 4 units", (3, 5, 4)),
                                            ("batch 1, 2 features, 6 units", (1, 2, 6))]:
         args = weights(rng, batch, features, units)
@@ -58,8 +59,8 @@ def check(learner):
             "with h = o * c (the tanh of the new cell is missing)": dict(output_tanh=False),
         }
         wrong = {text: reference(*args, **kw) for text, kw in variants.items()}
-        expect_close(got[1], c, "the new cell state c", case=case,
-                     mistakes={k: v[1] for k, v in wrong.items()})
-        expect_close(got[0], h, "the new output h", case=case,
-                     mistakes={k: v[0] for k, v in wrong.items()})
+        expect_close(got[1], c, "the new cell state c", case=case, axes=("batch row", "unit"),
+                     mistakes=suspects.named(got[1], c, {k: v[1] for k, v in wrong.items()}))
+        expect_close(got[0], h, "the new output h", case=case, axes=("batch row", "unit"),
+                     mistakes=suspects.named(got[0], h, {k: v[0] for k, v in wrong.items()}))
     return "lstm_step gives Keras' LSTM h and c (gate order i, f, g, o) on 2 cases."

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import expect_close
+from exercises.checking import Suspects, expect_close
 
 TITLE = "one step of a GRU cell (Keras layout)"
 HINTS = (
@@ -42,6 +42,7 @@ def reference(x, h_prev, kernel, recurrent_kernel, bias, swap_z=False, swap_gate
 
 def check(learner):
     rng = np.random.default_rng(5)
+    suspects = Suspects()
     for case, (batch, features, units) in [("batch 3, 5 features, 4 units", (3, 5, 4)),
                                            ("batch 2, 3 features, 3 units", (2, 3, 3))]:
         args = (rng.normal(size=(batch, features)), rng.normal(scale=0.8, size=(batch, units)),
@@ -57,5 +58,7 @@ def check(learner):
             "without the recurrent bias bias[1]": reference(*args, recurrent_bias=False),
             "without the input bias bias[0]": reference(*args, input_bias=False),
         }
-        expect_close(got, reference(*args), "gru_step(...)", case=case, mistakes=mistakes)
+        expected = reference(*args)
+        expect_close(got, expected, "gru_step(...)", case=case, axes=("batch row", "unit"),
+                     mistakes=suspects.named(got, expected, mistakes))
     return "gru_step gives Keras' GRU state (reset_after=True, gate order z, r, h) on 2 cases."

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_close
+from exercises.checking import CheckFailed, Suspects, expect_close
 
 TITLE = "gradient clipping by global norm"
 HINTS = (
@@ -24,26 +24,6 @@ def reference(grads, max_norm, per_array=False, always=False, sum_of_norms=False
     return [g * scale for g in grads]
 
 
-def same(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and np.allclose(a, b, atol=1e-6, rtol=1e-5)
-
-
-def certain(got, mistakes, ruled_out):
-    """The one mistake that gives `got` and was not ruled out by an earlier case (a right answer where the
-    mistake would have been wrong), or none: a cause is named only when the evidence singles it out."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return {}
-    fits = {d: r for d, r in mistakes.items() if d not in ruled_out and r is not None and same(got, r)}
-    return fits if len(fits) == 1 else {}
-
-
-def rule_out(mistakes, expected, ruled_out):
-    ruled_out.update(d for d, r in mistakes.items() if r is not None and not same(r, expected))
-
-
 def flat(arrays):
     return np.concatenate([np.ravel(a) for a in arrays])
 
@@ -62,7 +42,7 @@ def check(learner):
         ("global norm 0.6, max_norm=0.5 (above max_norm, but its square 0.36 is below: must be clipped)",
          [g * (0.6 / norm) for g in base], 0.5),
     ]
-    ruled_out = set()
+    suspects = Suspects()  # the norm and the clipped arrays rule out the same mistakes
     for case, grads, max_norm in cases:
         given = [g.copy() for g in grads]
         got = learner.call("clip_by_global_norm", given, max_norm, case=case)
@@ -90,8 +70,7 @@ def check(learner):
                                                                                       for g in expected)),
                          "without the square root": true_norm**2}
         expect_close(got_norm, true_norm, "the returned global norm", case=case,
-                     mistakes=certain(got_norm, norm_mistakes, ruled_out))
-        rule_out(norm_mistakes, true_norm, ruled_out)
+                     mistakes=suspects.named(got_norm, true_norm, norm_mistakes))
         mistakes = {
             "by clipping each array by its own norm (that is clipnorm, not global_clipnorm)":
                 flat(reference(grads, max_norm, per_array=True)),
@@ -103,7 +82,6 @@ def check(learner):
                 flat(reference(grads, max_norm, squared=True)),
         }
         expect_close(flat(clipped), flat(expected), "the clipped gradients (all arrays flattened and joined)",
-                     case=case, mistakes=certain(flat(clipped), mistakes, ruled_out))
-        rule_out(mistakes, flat(expected), ruled_out)
+                     case=case, mistakes=suspects.named(flat(clipped), flat(expected), mistakes))
     return f"clip_by_global_norm clips by one norm over all arrays (e.g. {norm:.3f} -> 1), leaves small and " \
         "zero gradients alone, and does not touch its inputs."

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_equal
+from exercises.checking import CheckFailed, Suspects, expect_equal
 
 TITLE = "text to padded token ids (TextVectorization by hand)"
 HINTS = (
@@ -67,7 +67,7 @@ def as_int_list(got, case):
 
 
 def check(learner):
-    ruled_out = set()  # mistakes that an earlier right answer showed the learner did not make
+    suspects = Suspects(atol=None)  # a cause is named only when the evidence singles it out
     cases = [(*c, VOCABULARY) for c in CASES] + [(*c, v) for c, v in zip(OTHER_CASES, (OTHER_VOCABULARY, VOCABULARY))]
     previous = VOCABULARY
     for case, text, length, vocabulary in cases:
@@ -86,12 +86,12 @@ def check(learner):
             mistakes["by keeping the word -> id dictionary from an earlier call: build it from the `vocabulary` "
                      "argument on every call"] = reference(text, length, vocabulary=previous)
         expected = reference(text, **options)
-        # a cause is named only when it alone gives this answer and no earlier case ruled it out
-        fits = {d: r for d, r in mistakes.items() if d not in ruled_out and r == got}
         what = f"vectorize({text!r}, vocabulary, {length})" if vocabulary is VOCABULARY else \
             f"vectorize({text!r}, {vocabulary}, {length})"
-        expect_equal(got, expected, what, case=case, mistakes=fits if len(fits) == 1 else {})
-        ruled_out.update(d for d, r in mistakes.items() if r != expected and "earlier call" not in d)
+        named = suspects.named(got, expected, mistakes)
+        # a cached vocabulary shows only when the vocabulary changes: a right answer before that rules nothing out
+        suspects.ruled_out -= {d for d in suspects.ruled_out if "earlier call" in d}
+        expect_equal(got, expected, what, case=case, mistakes=named, axes="position")
         previous = vocabulary
     return f"vectorize gives TextVectorization's ids on {len(cases)} reviews (padding, truncation, [UNK], " \
         "punctuation, empty, a vocabulary that changes between calls)."

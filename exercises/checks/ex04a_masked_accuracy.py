@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import expect_close
+from exercises.checking import Suspects, expect_close
 
 TITLE = "masked token accuracy (padding does not count)"
 HINTS = (
@@ -60,7 +60,7 @@ def check(learner):
         scores[row, t, 0] = scores[row, t].max() + 5.0
     cases.append(("the model predicts the padding tag 0 on 5 real tokens (those are wrong, and still count)",
                   (y_true, scores), 0))
-    ruled_out = set()  # mistakes that an earlier right answer showed the learner did not make
+    suspects = Suspects()  # a cause is named only when the evidence singles it out
     for case, (y_true, scores), pad_id in cases:
         got = learner.call("masked_token_accuracy", y_true.copy(), scores.copy(), pad_id,
                            case=f"y_true {y_true.shape}, y_pred {scores.shape}, pad_id={pad_id}")
@@ -72,13 +72,8 @@ def check(learner):
             "by treating 0 as padding instead of the pad_id argument": reference(y_true, scores, 0),
         }
         expected = reference(y_true, scores, pad_id)
-        # a cause is named only when it alone gives this answer and no earlier case ruled it out
-        try:
-            fits = {d: r for d, r in mistakes.items() if d not in ruled_out and np.isclose(float(got), r)}
-        except (TypeError, ValueError):
-            fits = {}
-        expect_close(got, expected, "masked_token_accuracy", case=case, mistakes=fits if len(fits) == 1 else {})
-        ruled_out.update(d for d, r in mistakes.items() if not np.isclose(r, expected))
+        expect_close(got, expected, "masked_token_accuracy", case=case,
+                     mistakes=suspects.named(got, expected, mistakes))
     empty = np.zeros((2, 4), dtype=np.int64)
     got = learner.call("masked_token_accuracy", empty, rng.normal(size=(2, 4, 3)), 0,
                        case="a batch that is all padding")

@@ -98,6 +98,6 @@ def check(learner):
     for (case, text, expected), got in zip(cases, results):
         tags = text.split()
         mistakes = {fits[0]: MISTAKES[fits[0]](tags, expected)} if len(fits) == 1 else {}
-        expect_equal(got, expected, f"iob_to_spans({tags})", case=case, mistakes=mistakes)
+        expect_equal(got, expected, f"iob_to_spans({tags})", case=case, mistakes=mistakes, axes="span")
     return (f"iob_to_spans is right on {len(CASES)} tag sequences (adjacent B-, stray I-, type changes, I-X O I-X, "
             f"the end) and {len(cases) - len(CASES)} random ones.")

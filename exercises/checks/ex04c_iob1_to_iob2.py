@@ -99,6 +99,6 @@ def check(learner):
     for (case, text, want), got in zip(cases, results):
         tags = text.split()
         mistakes = {fits[0]: MISTAKES[fits[0]](tags)} if len(fits) == 1 else {}
-        expect_equal(got, want.split(), f"iob1_to_iob2({tags})", case=case, mistakes=mistakes)
+        expect_equal(got, want.split(), f"iob1_to_iob2({tags})", case=case, mistakes=mistakes, axes="tag")
     return (f"iob1_to_iob2 is right on {len(CASES)} tag sequences (starts, type changes, touching entities, "
             f"I-X O I-X, IOB2 input) and {len(cases) - len(CASES)} random CoNLL-like sentences.")

@@ -3,7 +3,7 @@ batches of French sentences (lesson 05 slices its targets exactly so: target[:, 
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_equal
+from exercises.checking import CheckFailed, Suspects, expect_equal
 
 TITLE = "teacher forcing: [start] ... [end] and the shift by one"
 HINTS = (
@@ -91,6 +91,7 @@ def words_of(rows):
 
 
 def check(learner):
+    wrapping, shifting = Suspects(atol=None), Suspects(atol=None)  # one mistake gives both halves of the pair
     for case, texts in CASES:
         sentences = [ids_of(t) for t in texts]
         given = [list(ids) for ids in sentences]
@@ -107,7 +108,8 @@ def check(learner):
             "by padding with the [end] id instead of 0": wrapped(sentences, pad_id=END),
             "by padding with the [start] id instead of 0": wrapped(sentences, pad_id=START),
         }
-        expect_equal(rows, expected, call, case=f"{case}, as words: {words_of(expected)}", mistakes=mistakes)
+        expect_equal(rows, expected, call, case=f"{case}, as words: {words_of(expected)}",
+                     mistakes=wrapping.named(rows, expected, mistakes), axes=("sentence", "position"))
 
         targets = np.array(expected, dtype=np.int64)
         before = targets.copy()
@@ -129,18 +131,19 @@ def check(learner):
         for i, (what, want) in enumerate((("decoder_input", want_in), ("decoder_target", want_out))):
             rows = id_rows(got[i], f"teacher_forcing's {what}", case)
             expect_equal(rows, want, f"teacher_forcing(targets)'s {what}",
-                         case=f"{case}; the targets as words: {words_of(expected)}",
-                         mistakes={text: pair[i] for text, pair in wrong.items()})
+                         case=f"{case}; the targets as words: {words_of(expected)}", axes=("sentence", "position"),
+                         mistakes=shifting.named(rows, want, {text: pair[i] for text, pair in wrong.items()}))
     # another vocabulary: [start] and [end] come last, so their ids are not lesson 05's 3 and 4
     start_id, end_id = len(WORDS), len(WORDS) + 1
     sentences = [ids_of("je suis froid ."), ids_of("il pleut")]
     case = f"another vocabulary, where [start] is {start_id} and [end] is {end_id}"
     got = learner.call("add_start_end", [list(ids) for ids in sentences], start_id, end_id, case=case)
     expected = wrapped(sentences, start_id=start_id, end_id=end_id)
-    expect_equal(id_rows(got, "add_start_end", case), expected,
-                 f"add_start_end({sentences}, start_id={start_id}, end_id={end_id})", case=case,
-                 mistakes={f"by writing lesson 05's ids {START} and {END} instead of the start_id and end_id "
-                           "arguments": wrapped(sentences)})
+    rows = id_rows(got, "add_start_end", case)
+    mistakes = {f"by writing lesson 05's ids {START} and {END} instead of the start_id and end_id arguments":
+                wrapped(sentences)}
+    expect_equal(rows, expected, f"add_start_end({sentences}, start_id={start_id}, end_id={end_id})", case=case,
+                 axes=("sentence", "position"), mistakes=wrapping.named(rows, expected, mistakes))
     return (f"add_start_end pads [start] ... [end] with zeros at the end and teacher_forcing shifts by one column, "
             f"on {len(CASES)} batches of French sentences "
             "and with other [start]/[end] ids; both give int arrays.")

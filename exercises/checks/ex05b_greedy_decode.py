@@ -5,7 +5,7 @@ The tests check that the reference equals course_utils.decoding.greedy_search.""
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_equal
+from exercises.checking import CheckFailed, Suspects, expect_equal
 
 TITLE = "greedy decoding of a batch (feed back, stop at [end])"
 HINTS = (
@@ -111,7 +111,7 @@ def as_id_lists(got, case):
 
 
 def check(learner):
-    ruled_out = set()  # mistakes that an earlier right answer showed the learner did not make
+    suspects = Suspects(atol=None)  # a cause is named only when the evidence singles it out
     for case, initial, max_length, start, end in [(*c, START, END) for c in CASES] + MORE_CASES:
         model = ToyModel(start=start)
         call = (f"greedy_decode(step, state={initial}, batch_size={len(initial)}, start_id={start}, "
@@ -140,10 +140,8 @@ def check(learner):
                 reference_model, initial, max_length, start=START, end=END)
         counting = ToyModel(start=start)
         expected = reference(counting, initial, max_length, **ids)
-        # a cause is named only when it alone gives this answer and no earlier case ruled it out
-        fits = {d: r for d, r in mistakes.items() if d not in ruled_out and r == got}
-        expect_equal(got, expected, call, case=case, mistakes=fits if len(fits) == 1 else {})
-        ruled_out.update(d for d, r in mistakes.items() if r != expected)
+        expect_equal(got, expected, call, case=case, mistakes=suspects.named(got, expected, mistakes),
+                     axes=("sentence", "word"))
         if model.calls > max_length:
             raise CheckFailed(f"case: {case}\ngreedy_decode called step {model.calls} times; max_length="
                               f"{max_length} allows at most {max_length}.")

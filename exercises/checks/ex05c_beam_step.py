@@ -4,7 +4,7 @@ run in a loop, gives what course_utils.decoding.beam_search gives."""
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_close, expect_equal
+from exercises.checking import CheckFailed, Suspects, expect_close, expect_equal
 from exercises.checks.ex05b_greedy_decode import END, START, ToyModel
 
 TITLE = "one step of beam search"
@@ -79,6 +79,7 @@ def as_vector(value, what, k, case, integer):
 
 
 def check(learner):
+    suspects = Suspects()  # one mistake gives both the pairs and the scores
     for case, scores, log_probs, finished in CASES:
         scores, finished = np.array(scores), np.array(finished)
         k = len(scores)
@@ -109,9 +110,12 @@ def check(learner):
         pairs = {text: [(int(o), int(t)) for o, t in zip(r[0], r[1])] for text, r in results.items() if r is not None}
         call = (f"beam_step(scores={np.round(scores, 3).tolist()}, log_probs of shape {log_probs.shape}, "
                 f"finished={finished.tolist()}, end_id={END})")
-        expect_equal(list(zip(origin, tokens)), [(int(o), int(t)) for o, t in zip(want_origin, want_tokens)],
-                     f"{call}'s (origin, token) pairs, best first", case=case, mistakes=pairs)
-        expect_close(new_scores, want_scores, "beam_step's new_scores", case=case,
-                     mistakes={text: r[2] for text, r in results.items() if r is not None})
+        got_pairs = list(zip(origin, tokens))
+        want_pairs = [(int(o), int(t)) for o, t in zip(want_origin, want_tokens)]
+        expect_equal(got_pairs, want_pairs, f"{call}'s (origin, token) pairs, best first", case=case,
+                     mistakes=suspects.named(got_pairs, want_pairs, pairs), axes="new beam")
+        expect_close(new_scores, want_scores, "beam_step's new_scores", case=case, axes="new beam",
+                     mistakes=suspects.named(new_scores, want_scores,
+                                                   {text: r[2] for text, r in results.items() if r is not None}))
     return ("beam_step ranks all k * vocabulary candidates by their summed log-probability, keeps the best k, "
             "and keeps a finished beam as it is (5 cases, k = 1 to 4).")

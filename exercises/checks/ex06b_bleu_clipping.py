@@ -1,7 +1,7 @@
 """Check for ex06b: n-grams, then BLEU's clipped matches on captions with five references, for n = 1..4,
 repeated words and captions shorter than n. The tests check the reference against sacreBLEU's counts."""
 
-from exercises.checking import CheckFailed, expect_equal
+from exercises.checking import CheckFailed, Suspects, expect_equal
 
 TITLE = "BLEU's clipped n-gram matches"
 HINTS = (
@@ -91,7 +91,7 @@ def check(learner):
         }
         expect_equal(got, reference_ngrams(words, n), f"ngrams({words}, {n})", case=f"{text!r}, n={n}",
                      mistakes=mistakes)
-    ruled_out = set()  # mistakes that an earlier right answer showed the learner did not make
+    suspects = Suspects(atol=None)  # a cause is named only when the evidence singles it out
     for case, hypothesis, references, n in CASES:
         got = learner.call("clipped_matches", hypothesis, list(references), n,
                            case=f"{case}: {hypothesis!r}, {len(references)} references, n={n}")
@@ -110,11 +110,9 @@ def check(learner):
             "by counting each different n-gram only once": reference(hypothesis, references, n, unique=True),
         }
         expected = reference(hypothesis, references, n)
-        # a cause is named only when it alone gives this answer and no earlier case ruled it out
-        fits = {d: r for d, r in mistakes.items() if d not in ruled_out and r == got}
         refs = "\n".join(f"  reference: {r}" for r in references)
         expect_equal(got, expected, f"clipped_matches(..., n={n}) as (matches, total)",
-                     case=f"{case}\n  hypothesis: {hypothesis}\n{refs}", mistakes=fits if len(fits) == 1 else {})
-        ruled_out.update(d for d, r in mistakes.items() if r != expected)
+                     case=f"{case}\n  hypothesis: {hypothesis}\n{refs}",
+                     mistakes=suspects.named(got, expected, mistakes))
     return (f"ngrams is right on {len(NGRAM_CASES)} cases and clipped_matches counts BLEU's clipped matches on "
             f"{len(CASES)} captions (n = 1 to 4, repeats, one reference, too short, words inside words).")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_close
+from exercises.checking import CheckFailed, Suspects, expect_close
 
 TITLE = "temperature sampling"
 HINTS = (
@@ -29,6 +29,7 @@ def check(learner):
     logits = np.array([2.0, 1.0, 0.1, -1.0, 0.5])
     cases = [(logits, 1.0), (logits, 0.5), (logits, 2.0), (np.array([1000.0, 999.0, 990.0]), 0.7),
              (logits, 0.0)]
+    suspects = Suspects()
     for values, temperature in cases:
         case = f"logits={values.tolist()}, temperature={temperature}"
         got = learner.call("temperature_probs", values.copy(), temperature, case=case)
@@ -37,7 +38,8 @@ def check(learner):
             "by multiplying by the temperature instead of dividing": softmax(values * temperature),
             "by ignoring the temperature": softmax(values),
         }
-        expect_close(got, expected, "temperature_probs", case=case, mistakes=mistakes)
+        expect_close(got, expected, "temperature_probs", case=case, axes="index",
+                     mistakes=suspects.named(got, expected, mistakes))
     for temperature in (0.5, 1.5):
         probs = softmax(logits / temperature)
         rng = np.random.default_rng(9)
@@ -48,9 +50,10 @@ def check(learner):
             raise CheckFailed(f"sample should return an int index from 0 to {len(logits) - 1}; got {bad[0]!r}")
         freq = np.bincount(np.asarray(draws, dtype=int), minlength=len(logits)) / DRAWS
         # about 5 standard errors of a frequency: a right sampler never fails this, with this seed or others
-        expect_close(freq, probs, "how often sample picked each index", case=case, atol=0.03, rtol=0,
-                     mistakes={"by sampling from softmax(logits), ignoring the temperature": softmax(logits),
-                               "by always picking the most likely index": np.eye(len(logits))[np.argmax(logits)]})
+        expect_close(freq, probs, "how often sample picked each index", case=case, atol=0.03, rtol=0, axes="index",
+                     mistakes=Suspects(atol=0.03, rtol=0).named(freq, probs, {
+                         "by sampling from softmax(logits), ignoring the temperature": softmax(logits),
+                         "by always picking the most likely index": np.eye(len(logits))[np.argmax(logits)]}))
         again = [learner.call("sample", logits.copy(), temperature, np.random.default_rng(9), case=case)
                  for _ in range(1)] + [None]
         repeat_rng = np.random.default_rng(9)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_close
+from exercises.checking import CheckFailed, Suspects, expect_close
 
 TITLE = "top-k sampling probabilities"
 HINTS = (
@@ -34,6 +34,7 @@ def top_k(logits, k, renormalise=True, smallest=False):
 def check(learner):
     rng = np.random.default_rng(10)
     logits = rng.permutation(np.linspace(-3, 3, 10)) + rng.normal(scale=0.01, size=10)
+    suspects = Suspects()
     for k in (3, 1, 10, 25):
         values = logits.copy()
         case = f"{len(logits)} distinct logits, k={k}"
@@ -42,13 +43,13 @@ def check(learner):
             raise CheckFailed(f"case: {case}\ntop_k_probs changed the logits array it was given; work on a copy "
                               "(np.array(logits, dtype=float) or logits.copy()).")
         mistakes = {
-            f"by keeping k + 1 = {k + 1} logits (off by one)": top_k(logits, k + 1),
-            f"by keeping k - 1 = {k - 1} logits (off by one)": top_k(logits, k - 1) if k > 1 else None,
+            "by keeping k + 1 logits instead of k (off by one)": top_k(logits, k + 1),
+            "by keeping k - 1 logits instead of k (off by one)": top_k(logits, k - 1) if k > 1 else None,
             "without renormalising the kept probabilities to sum to 1": top_k(logits, k, renormalise=False),
             "by keeping the k smallest logits": top_k(logits, k, smallest=True),
         }
-        expect_close(got, top_k(logits, k), "top_k_probs", case=case,
-                     mistakes={text: value for text, value in mistakes.items() if value is not None})
+        expect_close(got, top_k(logits, k), "top_k_probs", case=case, axes="index",
+                     mistakes=suspects.named(got, top_k(logits, k), mistakes))
     big = np.array([1000.0, 998.0, 10.0, 999.0])
     expect_close(learner.call("top_k_probs", big.copy(), 2, case="logits [1000, 998, 10, 999], k=2"),
                  top_k(big, 2), "top_k_probs with logits of about 1000 (overflow?)", case="large logits, k=2")

@@ -3,7 +3,7 @@ the state, so a loop that drops the state, re-reads a token or skips the feedbac
 
 import numpy as np
 
-from exercises.checking import CheckFailed, expect_equal
+from exercises.checking import CheckFailed, Suspects, expect_equal
 
 TITLE = "the generation loop (prime, sample, feed back)"
 HINTS = (
@@ -70,6 +70,7 @@ def check(learner):
         ("a prime of 1 token, temperature 0.7", 0, [5], 8, 0.7, 4),
         ("length 0: nothing to generate", 2, [1, 2], 0, 1.0, 0),
     ]
+    suspects = Suspects(atol=None)
     for case, state, prime, length, temperature, seed in cases:
         got = learner.call("generate", model.step, state, list(prime), length, temperature,
                            np.random.default_rng(seed), case=case)
@@ -86,7 +87,8 @@ def check(learner):
             "by returning the prime as well": reference(model, state, prime, length, temperature, seed,
                                                         with_prime=True),
         }
-        expect_equal(got, reference(model, state, prime, length, temperature, seed),
+        expected = reference(model, state, prime, length, temperature, seed)
+        expect_equal(got, expected,
                      f"generate(step, state={state}, prime_ids={prime}, length={length}, temperature={temperature})",
-                     case=case, mistakes=mistakes)
+                     case=case, mistakes=suspects.named(got, expected, mistakes), axes="new token")
     return "generate reads the prime, carries the state and feeds each new token back (greedy and sampled)."
