@@ -238,11 +238,6 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def fit_verbosity():
-    """One line per epoch in notebooks and logs; Keras' live progress bar in a terminal."""
-    return "auto" if sys.stdout.isatty() and not in_kernel() else 2
-
-
 def show(value) -> None:
     """Display ``value`` under the cell in a notebook (a table renders as Markdown); print it in a script."""
     if in_kernel():

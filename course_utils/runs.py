@@ -29,12 +29,13 @@ import os
 import platform
 import random
 import shutil
+import sys
 import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from course_utils import REPO_ROOT, CourseError  # noqa: I001  (sets quiet logs before keras)
+from course_utils import REPO_ROOT, CourseError, in_kernel  # noqa: I001  (sets quiet logs before keras)
 from course_utils.atomic import atomic_target, write_atomic
 
 import keras
@@ -68,6 +69,11 @@ def to_jsonable(value):
 def is_finished(path: str | Path) -> bool:
     """Whether ``path`` holds a finished run (its metrics.json is written)."""
     return (Path(path) / "metrics.json").is_file()
+
+
+def fit_verbosity():
+    """One line per epoch in notebooks and logs; Keras' live progress bar in a terminal."""
+    return "auto" if sys.stdout.isatty() and not in_kernel() else 2
 
 
 class Run:
@@ -191,8 +197,6 @@ class Run:
         Returns Keras' History of every epoch of the phase, including those trained before an
         interruption; ``history.seconds`` is the training time of all sessions together.
         """
-        from course_utils.lesson import fit_verbosity
-
         name = phase or DEFAULT_PHASE
         self._start_over_if_trained(name)
         backup = _PhaseBackup(self, name, model, list(callbacks), epochs)

@@ -1,8 +1,9 @@
-"""Checks shared by the lesson tests: a finished run folder has every output it should."""
+"""Checks shared by the tests: a finished run folder has every output it should, and their shared fixtures."""
 
 import json
 from pathlib import Path
 
+import keras
 import matplotlib.image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -50,3 +51,20 @@ def assert_one_line_error(run, argv, capsys, message: str = "") -> str:
     assert code == 2, f"exit status {code}, stderr: {err}"
     assert message in err and len(err.splitlines()) == 1, err
     return err
+
+
+# The 17 universal part-of-speech tags of Universal Dependencies.
+UPOS_TAGS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+             "SCONJ", "SYM", "VERB", "X"}  # fmt: skip
+
+
+class InterruptAt(keras.callbacks.Callback):
+    """Ctrl-C as epoch ``epoch`` (0-based) begins: a run interrupted by the learner."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt

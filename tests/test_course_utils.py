@@ -12,7 +12,7 @@ import pytest
 
 from course_utils import CourseError, data, plots, runs
 from course_utils.repro import set_seed
-from tests.helpers import assert_png, tensorboard_scalars
+from tests.helpers import InterruptAt, assert_png, tensorboard_scalars
 
 
 # --- the dataset registry -------------------------------------------------------------------
@@ -186,23 +186,11 @@ def _toy_model():
     return model
 
 
-class StopAt(keras.callbacks.Callback):
-    """Simulates a run interrupted (Ctrl-C) as a given epoch begins."""
-
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
-
-
 def test_an_interrupted_run_resumes_from_its_last_epoch(tmp_path):
     x, y = np.random.default_rng(0).normal(size=(64, 4)), np.zeros((64, 1))
     run = runs.Run.start("lessonXX_demo", run_dir=tmp_path / "r")
     with pytest.raises(KeyboardInterrupt):
-        run.fit(_toy_model(), x, y=y, epochs=5, verbose=0, callbacks=[StopAt(2)])
+        run.fit(_toy_model(), x, y=y, epochs=5, verbose=0, callbacks=[InterruptAt(2)])
     resumed = runs.Run.start("lessonXX_demo", run_dir=tmp_path / "r")
     assert resumed.resumed
     trained = []

@@ -21,7 +21,7 @@ from course_utils import REPO_ROOT, CourseError, runs
 from course_utils.lesson import definitions, main, parse_config
 from course_utils.repro import set_seed
 from course_utils.text import bucketed_batches
-from tests.helpers import assert_one_line_error, read_metrics, tensorboard_scalars
+from tests.helpers import InterruptAt, assert_one_line_error, read_metrics, tensorboard_scalars
 
 DEMO = "lessonXX_demo"
 
@@ -76,18 +76,6 @@ def toy_model():
     model = keras.Model(tokens, keras.layers.Dense(1, activation="sigmoid")(x))
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"])
     return model
-
-
-class InterruptAt(keras.callbacks.Callback):
-    """Ctrl-C as epoch ``epoch`` (0-based) begins."""
-
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
 
 
 class Epochs(keras.callbacks.Callback):
