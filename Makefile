@@ -19,7 +19,7 @@ endif
 
 .DEFAULT_GOAL := help
 .PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench clean \
-	format lint check hint watch reset
+	format lint exercises check hint watch reset solution
 EX ?=
 
 help: ## list the targets
@@ -77,6 +77,9 @@ compare07: $(STAMP) ## lesson07 stateless vs stateful, same seed and budget
 # exits non-zero (141) for scripts (`python -m exercises check` gives the plain status, 1).
 QUIET_FAILURE = || { kill -PIPE $$PPID; exit 1; }
 
+exercises: $(STAMP) ## create your exercise files (first time) and list them with your progress
+	@$(PY) -m exercises list $(EX) $(QUIET_FAILURE)
+
 check: $(STAMP) ## check your exercises (all, or one: make check EX=ex03)
 	@$(PY) -m exercises check $(EX) $(QUIET_FAILURE)
 
@@ -88,6 +91,9 @@ watch: $(STAMP) ## re-check an exercise each time you save it (make watch EX=ex0
 
 reset: $(STAMP) ## restore an exercise's stub, after asking, keeping a backup (EX=ex03)
 	@$(PY) -m exercises reset $(EX) $(QUIET_FAILURE)
+
+solution: $(STAMP) ## the reference solution beside yours, once you pass (EX=ex03a)
+	@$(PY) -m exercises solution $(EX) $(QUIET_FAILURE)
 
 test: $(STAMP) ## run the test suite
 	@$(PY) -m pytest -q
@@ -106,10 +112,10 @@ clean: ## remove caches and runs (never your exercise files or notebooks)
 	rm -rf .cache runs .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
-# The learner's files: their exercise answers, the stubs `make reset` restores them from (kept
-# byte-identical), the backups `make reset` keeps, and their notebooks. No course command
+# The learner's files: their exercise answers (git-ignored, created from exercises/source/), the
+# solutions they asked for, the backups `make reset` keeps, and their notebooks. No course command
 # rewrites them: `make format` leaves them out of both the formatter and the lint auto-fix.
-LEARNER_FILES := exercises/ex[0-9][0-9][a-z]_*.py exercises/stubs exercises/.backup lessons/*.ipynb
+LEARNER_FILES := exercises/ex[0-9][0-9][a-z]_*.py exercises/quiz[0-9]_*.py exercises/solutions exercises/.backup lessons/*.ipynb
 NOT_LEARNER_FILES := $(foreach f,$(LEARNER_FILES),--extend-exclude '$(f)')
 
 format: $(STAMP) ## format the course's code with ruff (never your exercise files or notebooks)

@@ -4,12 +4,14 @@
     hint EX          the first hint; the next call gives a second, more specific one
     watch [EX]       re-check an exercise every time its file is saved (Ctrl-C stops)
     reset EX         restore the original stub, after asking, keeping a backup of your file
-    list             the exercises and their files
+    solution EX      the reference solution, to compare with yours (after you pass; asks before)
+    list             the exercises and their files (creates the missing ones: make exercises)
 
 EX is an exercise id (ex03a), a lesson (ex03: all of its exercises), any unique prefix of a file
 name, a word from it (lstm), or a path (exercises/ex03a_masking.py).
-``--dir DIR`` checks the files in DIR instead of exercises/ (the tests use it with
-exercises/stubs and exercises/solutions, so your own files are never touched).
+Your files are created from each exercise's source (exercises/source/) the first time a command
+needs them, and never overwritten. ``--dir DIR`` uses the files in DIR instead of exercises/ (the
+tests use temporary folders, so your own files are never touched).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
 import argparse
-import filecmp
 import json
 import shutil
 import signal
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from course_utils import CourseError
 from course_utils.atomic import write_atomic
-from exercises import LESSONS, PACKAGE_DIR, SOLUTIONS_DIR, STUBS_DIR, Exercise, all_exercises
+from exercises import LESSONS, PACKAGE_DIR, SOURCE_DIR, Exercise, all_exercises
 from exercises.runner import NOT_DONE, PASSED, Outcome, display, run_check
 
 PROG = "python -m exercises"
@@ -80,6 +81,19 @@ def targets(words: list[str], folder: Path) -> dict[Exercise, Path]:
     return chosen
 
 
+def provide(files: dict[Exercise, Path]) -> None:
+    """Create each missing exercise file from its source: the learner's files appear on first use."""
+    created = []
+    for exercise, path in files.items():
+        if not path.exists() and path.parent.resolve() != SOURCE_DIR:
+            write_atomic(path, exercise.stub_text())
+            created.append(path)
+    if len(created) > 3:
+        print(f"Created {len(created)} exercise files in {display(created[0].parent)}/ (yours: git ignores them).")
+    for path in created if len(created) <= 3 else []:
+        print(f"Created {display(path)} from the exercise's source (yours: git ignores it).")
+
+
 def one(words: list[str], what: str) -> Exercise:
     if not words:
         raise CourseError(f"say which exercise, e.g. make {what} EX=ex01a")
@@ -115,8 +129,8 @@ def hints_shown(counts: dict, exercise: Exercise) -> int:
 
 
 def write_state(folder: Path, name: str, values: dict) -> None:
-    if Path(folder).resolve() in (STUBS_DIR, SOLUTIONS_DIR):
-        return  # the reference folders stay exactly as they are in git
+    if Path(folder).resolve() == SOURCE_DIR:
+        return  # the sources stay exactly as they are in git
     path = state_file(folder, name)
     try:
         write_atomic(path, json.dumps(values, indent=1, sort_keys=True) + "\n")
@@ -137,12 +151,14 @@ def remember(folder: Path, outcomes: list[Outcome]) -> None:
 def cmd_check(args) -> int:
     folder = Path(args.dir)
     chosen = targets(args.exercises, folder)
+    provide(chosen)
     if len(chosen) == 1:
         [(exercise, path)] = chosen.items()
         outcome = run_check(exercise, path)
         remember(folder, [outcome])
         print(verdict(outcome))
         if outcome.passed:
+            print(compare_step(exercise))
             print(next_step(folder, after=exercise))
         return 0 if outcome.passed else 1
     outcomes = []
@@ -190,6 +206,10 @@ def verdict(outcome: Outcome) -> str:
     return head + f"{outcome.status.upper()}\n{body}\n  Stuck? make hint EX={exercise.id}"
 
 
+def compare_step(exercise: Exercise) -> str:
+    return f"Compare with the reference solution:  make solution EX={exercise.id}"
+
+
 def next_step(folder: Path, after: Exercise) -> str:
     progress = read_state(folder, "progress.json")
     exercises = all_exercises()
@@ -218,7 +238,7 @@ def cmd_hint(args) -> int:
     if number + 1 < len(hints):
         print(f"(make hint EX={exercise.id} again for a more specific hint)")
     else:
-        print(f"Still stuck after trying? The reference solution is {display(exercise.solution)}")
+        print(f"Still stuck after trying? make solution EX={exercise.id} shows the reference solution.")
     counts[exercise.name] = shown + 1
     write_state(folder, "hints.json", counts)
     return 0
@@ -239,6 +259,7 @@ def format_hint(text: str) -> str:
 def cmd_watch(args) -> int:
     folder = Path(args.dir)
     files = targets(args.exercises, folder)
+    provide(files)
     chosen = list(files)
     seen = {e: stamp(path) for e, path in files.items()}
     what = chosen[0].name if len(chosen) == 1 else f"{len(chosen)} exercises"
@@ -265,6 +286,7 @@ def cmd_watch(args) -> int:
                     remember(folder, [outcome])
                     print(verdict(outcome), flush=True)
                     if outcome.passed:
+                        print(compare_step(exercise), flush=True)
                         print(next_step(folder, after=exercise), flush=True)
     except KeyboardInterrupt:
         print("\nStopped watching.", flush=True)
@@ -284,31 +306,68 @@ def cmd_reset(args) -> int:
     exercise = one(args.exercises, "reset")
     folder = Path(args.dir)
     target = exercise.file_in(folder)
-    if target.is_file() and filecmp.cmp(target, exercise.stub, shallow=False):
+    stub = exercise.stub_text()
+    if target.is_file() and read_text(target) == stub:
         print(f"{display(target)} is already the original stub; nothing to do.")
         return 0
     if target.is_file():
         if not confirmed(
-            f"Replace {display(target)} with the original stub? Your version is kept as a backup. [y/N] ", args.yes
+            f"Replace {display(target)} with the original stub? Your version is kept as a backup. [y/N] ",
+            args.yes,
+            f'make reset EX="{exercise.id} --yes"',
         ):
             return 2 if not sys.stdin.isatty() and not args.yes else 1
         backup = backup_path(folder, exercise)
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, backup)
         print(f"Your version is saved as {display(backup)}")
-    shutil.copyfile(exercise.stub, target)
+    write_atomic(target, stub)
     print(f"{display(target)} is the original stub again.")
     return 0
 
 
-def confirmed(question: str, yes: bool) -> bool:
+def read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+# ---------------------------------------------------------------- solution
+def cmd_solution(args) -> int:
+    """Write the reference solution beside the learner's file and show how theirs differs (rustlings'
+    solutions/ folder): offered after a pass; before one, only after asking."""
+    exercise = one(args.exercises, "solution")
+    folder = Path(args.dir)
+    mine = exercise.file_in(folder)
+    if read_state(folder, "progress.json").get(exercise.name) != PASSED and not confirmed(
+        f"{exercise.id} has not passed yet: see the reference solution anyway? [y/N] ",
+        args.yes,
+        f'make solution EX="{exercise.id} --yes"',
+    ):
+        return 2 if not sys.stdin.isatty() and not args.yes else 1
+    reference = exercise.solution_text()
+    target = folder / "solutions" / f"{exercise.name}.py"
+    if read_text(target) in (None, reference):
+        write_atomic(target, reference)
+        print(f"The reference solution is in {display(target)}")
+    else:  # the learner edited an earlier copy: theirs stays, the reference is shown below
+        print(f"{display(target)} was edited, so it is left as it is; the reference solution follows.\n")
+        print(reference)
+        return 0
+    print("The part you wrote, as the reference writes it:\n")
+    print("\n\n".join(exercise.solution_functions()))
+    if mine.is_file():
+        print(f"\nSide by side with yours:  diff -u {display(mine)} {display(target)}")
+    return 0
+
+
+def confirmed(question: str, yes: bool, without_asking: str) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
-        print(
-            'reset needs a confirmation: run it in a terminal, or add --yes (make reset EX="ex01a --yes")',
-            file=sys.stderr,
-        )
+        command = without_asking.split(" EX=")[0].removeprefix("make ")
+        print(f"{command} needs a confirmation: run it in a terminal, or add --yes ({without_asking})", file=sys.stderr)
         return False
     try:
         answer = input(question)
@@ -333,6 +392,7 @@ def backup_path(folder: Path, exercise: Exercise) -> Path:
 # ---------------------------------------------------------------- list
 def cmd_list(args) -> int:
     folder = Path(args.dir)
+    provide(targets(args.exercises, folder))
     progress = read_state(folder, "progress.json")
     for exercise in select(args.exercises):
         status = {PASSED: "done"}.get(progress.get(exercise.name), "")
@@ -341,7 +401,14 @@ def cmd_list(args) -> int:
 
 
 # ---------------------------------------------------------------- command line
-COMMANDS = {"check": cmd_check, "hint": cmd_hint, "watch": cmd_watch, "reset": cmd_reset, "list": cmd_list}
+COMMANDS = {
+    "check": cmd_check,
+    "hint": cmd_hint,
+    "watch": cmd_watch,
+    "reset": cmd_reset,
+    "solution": cmd_solution,
+    "list": cmd_list,
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -361,14 +428,16 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the folder of exercise files to use (default: exercises/)",
     )
-    p.add_argument("--yes", action="store_true", help="reset without asking (your file is still backed up)")
+    p.add_argument(
+        "--yes", action="store_true", help="reset or show a solution without asking (your file is still backed up)"
+    )
     p.add_argument("--interval", type=float, default=0.5, help=argparse.SUPPRESS)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_intermixed_args(argv)
-    if args.yes and args.command != "reset":
+    if args.yes and args.command not in ("reset", "solution"):
         args.yes = False
     args.exercises = [w for w in args.exercises if w.strip()]
     try:

@@ -351,13 +351,14 @@ def course_copy(tmp_path: Path) -> tuple[Path, dict[Path, bytes]]:
     """A folder laid out like the course (its ruff settings, no git) holding learner files that
     ruff would change, and one course file that it should."""
     root = tmp_path / "course"
-    for folder in ("course_utils", "lessons", "tests", "bench", "exercises/stubs", "exercises/.backup", "runs"):
+    for folder in ("course_utils", "lessons", "tests", "bench", "exercises/solutions", "exercises/.backup", "runs"):
         (root / folder).mkdir(parents=True)
     shutil.copy2(REPO_ROOT / "pyproject.toml", root / "pyproject.toml")
     shutil.copy2(REPO_ROOT / "exercises" / "ruff.toml", root / "exercises" / "ruff.toml")
     learners = {
         root / "exercises" / "ex01a_rnn_step.py": LINT_FIXABLE.encode(),
-        root / "exercises" / "stubs" / "ex01a_rnn_step.py": LINT_FIXABLE.encode(),
+        root / "exercises" / "quiz1_masked_gru.py": LINT_FIXABLE.encode(),
+        root / "exercises" / "solutions" / "ex01a_rnn_step.py": LINT_FIXABLE.encode(),
         root / "exercises" / ".backup" / "ex01a_rnn_step.20250101-120000.py": LINT_FIXABLE.encode(),
         root / "lessons" / "lesson01_rnn_from_scratch.ipynb": json.dumps(NOTEBOOK, indent=1).encode(),
     }

@@ -22,7 +22,7 @@ NAMED = "This is exactly what you get"
 
 def check_variant(tmp_path, ex_id, changes):
     exercise = BY_ID[ex_id]
-    source = exercise.solution.read_text()
+    source = exercise.solution_text()
     for old, new in changes:
         assert old in source, f"the solution of {ex_id} no longer contains {old!r}; update this test"
         before, _, after = source.rpartition(old)  # the last occurrence: the code, not the docstring

@@ -165,7 +165,7 @@ WRONG = [
 
 
 def write_variant(folder, exercise, changes):
-    source = exercise.solution.read_text()
+    source = exercise.solution_text()
     for old, new in changes:
         assert old in source, f"the solution of {exercise.id} no longer contains {old!r}; update this test"
         before, _, after = source.rpartition(old)  # the last occurrence: the code, not the docstring

@@ -1,13 +1,12 @@
 """The exercises: every stub fails, every solution passes, plausible wrong answers are rejected with a
 message that names the problem, and the checker's commands (check, hint, watch, reset) behave.
 
-Nothing here reads or writes the learner's own files in exercises/: checks run against
-exercises/stubs, exercises/solutions or copies in a temporary folder.
+Nothing here reads or writes the learner's own files in exercises/: checks run against stubs and
+solutions generated from exercises/source/ into a temporary folder.
 """
 
 import ast
 import io
-import os
 import shutil
 import signal
 import subprocess
@@ -19,11 +18,28 @@ import pytest
 
 from course_utils import REPO_ROOT, CourseError
 from course_utils.lesson import definitions
-from exercises import PACKAGE_DIR, STUBS_DIR, all_exercises
+from exercises import PACKAGE_DIR, SOURCE_DIR, all_exercises
 from exercises import __main__ as cli
 from exercises.runner import ERROR, FAILED, NOT_DONE, PASSED, run_check
 
 EXERCISES = all_exercises()
+
+
+def stub_file(exercise, folder):
+    """The exercise's stub, generated from its source into ``folder`` (as a learner first gets it)."""
+    path = exercise.file_in(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(exercise.stub_text())
+    return path
+
+
+def solution_file(exercise, folder):
+    path = exercise.file_in(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(exercise.solution_text())
+    return path
+
+
 BY_ID = {e.id: e for e in EXERCISES}
 IDS = [e.name for e in EXERCISES]
 
@@ -36,22 +52,22 @@ def test_there_are_two_or_more_exercises_for_each_built_lesson():
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
-def test_untouched_stub_is_not_done(exercise):
-    outcome = run_check(exercise, exercise.stub)
+def test_untouched_stub_is_not_done(exercise, tmp_path):
+    outcome = run_check(exercise, stub_file(exercise, tmp_path))
     assert outcome.status == NOT_DONE, outcome.message
     assert "TODO" in outcome.message and exercise.name in outcome.message
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
-def test_reference_solution_passes(exercise):
-    outcome = run_check(exercise, exercise.solution)
+def test_reference_solution_passes(exercise, tmp_path):
+    outcome = run_check(exercise, solution_file(exercise, tmp_path))
     assert outcome.status == PASSED, outcome.message
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
 def test_stub_and_solution_have_the_same_interface_docs_and_hints(exercise):
-    def interface(path):
-        tree = ast.parse(path.read_text())
+    def interface(text):
+        tree = ast.parse(text)
         functions = {
             node.name: ([a.arg for a in node.args.args], ast.get_docstring(node))
             for node in tree.body
@@ -60,21 +76,74 @@ def test_stub_and_solution_have_the_same_interface_docs_and_hints(exercise):
         doc = ast.get_docstring(tree).split("\n", 1)[1]  # the first line differs ("Exercise" / "Reference solution")
         return functions, doc
 
-    assert interface(exercise.stub) == interface(exercise.solution)
-    stub_text = exercise.stub.read_text()
+    stub_text = exercise.stub_text()
+    assert interface(stub_text) == interface(exercise.solution_text())
     assert "TODO" in stub_text and f"make check EX={exercise.id}" in stub_text
     assert len(exercise.hints) == 2 and len(exercise.hints[1]) > len(exercise.hints[0]) / 2
     imports = {n.names[0].name.split(".")[0] for n in ast.walk(ast.parse(stub_text)) if isinstance(n, ast.Import)}
     assert imports <= {"numpy", "keras", "course_utils", "re"}, imports
 
 
-@pytest.mark.skipif(
-    not (os.environ.get("CI") or os.environ.get("COURSE_REQUIRE_DATA")),
-    reason="on a learner's machine exercises/ holds their work; CI checks the pristine copies",
-)
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
-def test_learner_file_is_the_stub_in_a_clean_checkout(exercise):
-    assert exercise.file_in(PACKAGE_DIR).read_bytes() == exercise.stub.read_bytes()
+def test_one_source_gives_the_stub_and_the_solution(exercise):
+    source = exercise.source.read_text()
+    stub, solution = exercise.stub_text(), exercise.solution_text()
+    assert "# BEGIN SOLUTION" not in stub + solution and "# END SOLUTION" not in stub + solution
+    assert "# TODO:" not in solution and "NotImplementedError" not in solution
+    assert solution.startswith('"""Reference solution to ') and stub.startswith(source.splitlines()[0])
+    stub_lines = set(code_lines(stub))
+    for region in source.split("# BEGIN SOLUTION")[1:]:  # no line of the answer leaks into the stub
+        for line in region.split("# END SOLUTION")[0].splitlines():
+            assert len(line.strip()) < 12 or line not in stub_lines, line
+    assert exercise.solution_functions()  # make solution has something to show
+
+
+def code_lines(text):
+    """The lines of a module that are not in a docstring (the docstrings may show the formula)."""
+    in_docstring = set()
+    for node in ast.walk(ast.parse(text)):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+        ):
+            in_docstring.update(range(body[0].lineno, body[0].end_lineno + 1))
+    return [line for number, line in enumerate(text.splitlines(), 1) if number not in in_docstring]
+
+
+def test_the_learners_files_are_not_tracked_and_git_ignores_them():
+    if shutil.which("git") is None or not (REPO_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "exercises"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
+    learner_names = {e.file_in(PACKAGE_DIR).relative_to(REPO_ROOT).as_posix() for e in EXERCISES}
+    assert not learner_names & set(tracked.split())
+    ignored = subprocess.run(
+        ["git", "check-ignore", *learner_names, "exercises/solutions/ex01a_rnn_step.py"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert len(ignored) == len(EXERCISES) + 1
+
+
+def test_solution_is_offered_after_a_pass_and_asked_for_before(tmp_path, capsys, monkeypatch):
+    exercise = BY_ID["ex05a"]
+    stub_file(exercise, tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal: not passed yet, so it needs --yes
+    assert cli.main(["solution", "ex05a", "--dir", str(tmp_path)]) == 2
+    assert "needs a confirmation" in capsys.readouterr().err and not (tmp_path / "solutions").exists()
+    solution_file(exercise, tmp_path)
+    assert cli.main(["check", "ex05a", "--dir", str(tmp_path)]) == 0
+    assert "make solution EX=ex05a" in capsys.readouterr().out
+    assert cli.main(["solution", "ex05a", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    written = tmp_path / "solutions" / exercise.solution.name
+    assert written.read_text() == exercise.solution_text() and "def add_start_end" in out and "diff -u" in out
+    written.write_text("# my notes on the reference\n")  # edited: never overwritten
+    assert cli.main(["solution", "ex05a", "--dir", str(tmp_path)]) == 0
+    assert "left as it is" in capsys.readouterr().out and written.read_text() == "# my notes on the reference\n"
 
 
 # ------------------------------------------------------------------ wrong answers are caught
@@ -345,7 +414,7 @@ WRONG = [
 
 
 def write_variant(folder, exercise, old, new):
-    source = exercise.solution.read_text()
+    source = exercise.solution_text()
     assert old in source, f"the solution of {exercise.id} no longer contains {old!r}; update this test"
     path = exercise.file_in(folder)
     before, _, after = source.rpartition(old)  # the last occurrence: the code, not the docstring
@@ -460,7 +529,7 @@ def test_another_correct_answer_passes(tmp_path, ex_id, old, new):
 def check_source(tmp_path, ex_id, body, **options):
     """Check a learner file made of the stub with its TODO replaced by ``body``."""
     exercise = BY_ID[ex_id]
-    stub = exercise.stub.read_text()
+    stub = exercise.stub_text()
     start = stub.index("    # TODO")
     end = stub.index("\n", stub.index("raise NotImplementedError", start)) + 1
     exercise.file_in(tmp_path).write_text(stub[:start] + body + stub[end:])
@@ -513,7 +582,7 @@ def test_syntax_error_none_missing_function_and_endless_loop(tmp_path):
     outcome = check_source(tmp_path, "ex01a", "    h = np.tanh(W_hh @ h_prev + W_xh @ x + b_h)\n")
     assert outcome.status == FAILED and "returned None: did you forget the `return`?" in outcome.message
     exercise = BY_ID["ex01a"]
-    exercise.file_in(tmp_path).write_text(exercise.solution.read_text().replace("def rnn_step(", "def step("))
+    exercise.file_in(tmp_path).write_text(exercise.solution_text().replace("def rnn_step(", "def step("))
     outcome = run_check(exercise, exercise.file_in(tmp_path))
     assert outcome.status == FAILED and "has no function named `rnn_step`" in outcome.message
     outcome = check_source(tmp_path, "ex04b", "    while True:\n        pass\n", time_limit_s=1)
@@ -673,9 +742,10 @@ def test_selection_by_id_lesson_prefix_word_and_path():
 
 def test_check_a_file_given_by_its_path(tmp_path, capsys):
     exercise = BY_ID["ex04b"]
-    assert cli.main(["check", str(exercise.solution), "--dir", str(tmp_path)]) == 0
-    assert "solutions/ex04b_iob_spans.py): PASSED" in capsys.readouterr().out
-    assert cli.main(["check", str(exercise.stub), str(BY_ID["ex04a"].solution), "--dir", str(tmp_path)]) == 1
+    assert cli.main(["check", str(exercise.source), "--dir", str(tmp_path)]) == 0
+    assert "source/ex04b_iob_spans.py): PASSED" in capsys.readouterr().out
+    stub = stub_file(exercise, tmp_path / "elsewhere")
+    assert cli.main(["check", str(stub), str(BY_ID["ex04a"].source), "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "not done yet  ex04b_iob_spans" in out and "done          ex04a_masked_accuracy" in out
     assert (
@@ -684,18 +754,28 @@ def test_check_a_file_given_by_its_path(tmp_path, capsys):
     )  # files outside --dir are not the learner's progress
 
 
-def test_check_all_lists_progress_and_exit_status(capsys):
-    assert cli.main(["check", "--dir", str(STUBS_DIR)]) == 1
+def test_first_check_creates_the_stubs_then_lists_progress_and_exit_status(tmp_path, capsys):
+    assert cli.main(["check", "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
+    assert f"Created {len(EXERCISES)} exercise files in " in out
     assert out.count("not done yet") == len(EXERCISES)
     assert f"0 of {len(EXERCISES)} done. Next: open " in out and "make check EX=ex01a" in out
-    assert not (STUBS_DIR / ".state").exists()
+    assert all(e.file_in(tmp_path).read_text() == e.stub_text() for e in EXERCISES)
+    mine = BY_ID["ex01a"].file_in(tmp_path)
+    mine.write_text("# my work\n")
+    assert cli.main(["check", "--dir", str(tmp_path)]) == 1
+    assert "Created" not in capsys.readouterr().out and mine.read_text() == "# my work\n"
+    mine.unlink()  # deleted: the next command brings the stub back
+    assert cli.main(["check", "ex01a", "--dir", str(tmp_path)]) == 1
+    assert "Created" in capsys.readouterr().out and mine.read_text() == BY_ID["ex01a"].stub_text()
+    assert cli.main(["check", "ex01a", "--dir", str(SOURCE_DIR)]) == 0
+    assert not (SOURCE_DIR / ".state").exists()
 
 
 def test_check_one_passing_and_one_lesson(tmp_path, capsys):
     for exercise in cli.select(["ex04"]):
-        shutil.copy(exercise.solution, exercise.file_in(tmp_path))
-    shutil.copy(BY_ID["ex04b"].stub, BY_ID["ex04b"].file_in(tmp_path))
+        solution_file(exercise, tmp_path)
+    stub_file(BY_ID["ex04b"], tmp_path)
     assert cli.main(["check", "ex04a", "--dir", str(tmp_path)]) == 0
     assert "ex04a_masked_accuracy" in capsys.readouterr().out
     assert cli.main(["check", "ex04", "--dir", str(tmp_path)]) == 1
@@ -707,7 +787,7 @@ def test_check_one_passing_and_one_lesson(tmp_path, capsys):
 
 def test_checking_never_changes_the_learners_files(tmp_path, capsys):
     for exercise in EXERCISES:
-        shutil.copy(exercise.stub, exercise.file_in(tmp_path))
+        stub_file(exercise, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.glob("ex*.py")}
     cli.main(["check", "--dir", str(tmp_path)])
     assert {p.name: p.read_bytes() for p in tmp_path.glob("ex*.py")} == before
@@ -721,7 +801,7 @@ def test_hint_gives_a_second_more_specific_hint_on_the_next_call(tmp_path, capsy
     cli.main(["hint", "ex02c", "--dir", str(tmp_path)])
     second = capsys.readouterr().out
     assert "hint 2 of 2" in second and hints[1] not in first
-    assert hints[1].splitlines()[0].strip() in second and "solutions/ex02c_clip_by_global_norm.py" in second
+    assert hints[1].splitlines()[0].strip() in second and "make solution EX=ex02c" in second
     cli.main(["hint", "ex02", "--dir", str(tmp_path)])  # a lesson: its first exercise not yet passed
     assert "ex02a_lstm_cell, hint 1 of 2" in capsys.readouterr().out
 
@@ -734,7 +814,7 @@ class FakeTerminal(io.StringIO):
 def test_reset_asks_keeps_a_backup_and_restores_the_stub(tmp_path, capsys, monkeypatch):
     exercise = BY_ID["ex01a"]
     mine = exercise.file_in(tmp_path)
-    shutil.copy(exercise.solution, mine)
+    solution_file(exercise, tmp_path)
     work = mine.read_bytes()
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal: refuse without --yes
     assert cli.main(["reset", "ex01a", "--dir", str(tmp_path)]) == 2
@@ -744,7 +824,7 @@ def test_reset_asks_keeps_a_backup_and_restores_the_stub(tmp_path, capsys, monke
     assert mine.read_bytes() == work and not (tmp_path / ".backup").exists()
     monkeypatch.setattr(sys, "stdin", FakeTerminal("y\n"))
     assert cli.main(["reset", "ex01a", "--dir", str(tmp_path)]) == 0
-    assert mine.read_bytes() == exercise.stub.read_bytes()
+    assert mine.read_text() == exercise.stub_text()
     backups = list((tmp_path / ".backup").glob("ex01a_rnn_step.*.py"))
     assert len(backups) == 1 and backups[0].read_bytes() == work
     assert cli.main(["reset", "ex01a", "--dir", str(tmp_path)]) == 0  # already the stub: nothing to ask
@@ -759,7 +839,7 @@ def test_reset_asks_keeps_a_backup_and_restores_the_stub(tmp_path, capsys, monke
 def test_watch_rechecks_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
     exercise = BY_ID["ex04b"]
     mine = exercise.file_in(tmp_path)
-    shutil.copy(exercise.stub, mine)
+    stub_file(exercise, tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "exercises", "watch", "ex04b", "--dir", str(tmp_path), "--interval", "0.1"],
         cwd=REPO_ROOT,
@@ -770,7 +850,7 @@ def test_watch_rechecks_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
     try:
         output = read_until(process, "not done yet")
         time.sleep(0.2)
-        mine.write_text(exercise.solution.read_text())
+        mine.write_text(exercise.solution_text())
         output += read_until(process, "PASSED")
         output += read_until(process, "Next:")  # back in its waiting loop
         process.send_signal(signal.SIGINT)
