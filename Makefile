@@ -25,16 +25,37 @@ EX ?=
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# GPU=1 (make venv GPU=1) installs TensorFlow's GPU build, tensorflow[and-cuda] at the pinned
+# version (Linux with an NVIDIA driver), instead of the CPU build; the venv remembers the choice
+# (GPU=0 switches back). Everything else is the same pinned list.
+ifeq ($(origin GPU), undefined)
+GPU := $(if $(wildcard $(VENV)/.gpu),1,0)
+endif
+TF_VERSION := $(shell sed -n 's/^tensorflow-cpu==\([0-9.]*\).*/\1/p' requirements.txt)
+ifeq ($(GPU),1)
+STAMP := $(VENV)/.installed-gpu
+endif
+PIP := $(PY) -m pip --disable-pip-version-check
+
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
 	@echo "Setting up $(VENV) (first time only, about a minute)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+ifeq ($(GPU),1)
+	@echo "GPU=1: TensorFlow $(TF_VERSION)'s GPU build with its CUDA libraries (a few GB)..."
+	@$(PIP) uninstall --quiet --yes tensorflow-cpu 2>/dev/null || true
+	@grep -vE '^tensorflow(-cpu)?[=;]' requirements.txt > $(VENV)/requirements-gpu.txt
+	@$(PIP) install --quiet -r $(VENV)/requirements-gpu.txt "tensorflow[and-cuda]==$(TF_VERSION)"
+	@touch $(VENV)/.gpu
+else
+	@if test -f $(VENV)/.gpu; then $(PIP) uninstall --quiet --yes tensorflow && rm -f $(VENV)/.gpu $(VENV)/.installed-gpu; fi
+	@$(PIP) install --quiet -r requirements.txt
+endif
 	@# the course itself, editable: lessons import course_utils from any folder (a notebook's kernel starts in lessons/)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@$(PIP) install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-venv: $(STAMP) ## create .venv and install the pinned dependencies
+venv: $(STAMP) ## create .venv and install the pinned dependencies (GPU=1: TensorFlow's GPU build)
 
 notebooks: $(STAMP) ## write every lesson as a notebook, lessons/lessonNN_*.ipynb (kernel: this .venv)
 	@$(PY) -m course_utils.notebooks

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError, in_kernel  # noqa: I001  (sets quiet logs before keras)
 from course_utils.atomic import atomic_target, write_atomic
+from course_utils import device
 
 import keras
 import numpy as np
@@ -122,6 +123,7 @@ class Run:
                 write_atomic(path / "lesson.txt", lesson + "\n")
             run = cls(lesson, path, config=config)
             run._begin_session()
+            print(f"Training on {device.describe()}.")
         except OSError as err:
             raise CourseError(f"cannot use {path} as a run folder: {err.strerror or err}") from None
         return run
@@ -206,19 +208,28 @@ class Run:
             what = "its training had finished" if state["stopped"] else f"continuing after epoch {done} of {epochs}"
             print(f"Restored {name} from its backup: {what}")
         _replay_shuffles(x, done)
+        if device.gpus():
+            for line in device.cudnn_report(model):
+                print(f"On the GPU this layer runs the generic kernel, not cuDNN's: {line}")
         tensorboard = keras.callbacks.TensorBoard(
             log_dir=str(self.log_dir / phase if phase else self.log_dir),
             histogram_freq=1 if histograms else 0,
             write_graph=False,
         )
-        history = model.fit(
-            x,
-            epochs=done if state and state["stopped"] else epochs,
-            initial_epoch=done,
-            callbacks=[EpochTimer(), *callbacks, tensorboard, backup],
-            verbose=fit_verbosity() if verbose is None else verbose,
-            **fit_kwargs,
-        )
+        try:
+            history = model.fit(
+                x,
+                epochs=done if state and state["stopped"] else epochs,
+                initial_epoch=done,
+                callbacks=[EpochTimer(), *callbacks, tensorboard, backup],
+                verbose=fit_verbosity() if verbose is None else verbose,
+                **fit_kwargs,
+            )
+        except Exception as err:
+            message = device.mask_error(err)
+            if message is None:
+                raise
+            raise CourseError(message) from None
         self._trained.add(name)
         return history
 
@@ -310,6 +321,8 @@ class Run:
             "wall_time_s": round(self.earlier_s + time.time() - self.started, 2),
             "sessions": self.sessions,
             "backend": keras.backend.backend(),
+            "device": device.describe(),
+            "deterministic_ops": device.deterministic(),
             "keras": keras.__version__,
             "python": platform.python_version(),
             "cpu_count": os.cpu_count(),
