@@ -37,6 +37,23 @@ STAMP := $(VENV)/.installed-gpu
 endif
 PIP := $(PY) -m pip --disable-pip-version-check
 
+# BACKEND=jax or torch (make lesson07 BACKEND=jax) runs a lesson on that Keras backend, installing it
+# into .venv the first time (pins in requirements-backends.txt); tensorflow is the default.
+BACKEND ?=
+BACKENDS := tensorflow jax torch
+ifneq ($(BACKEND),)
+ifeq ($(filter $(BACKEND),$(BACKENDS)),)
+$(error BACKEND must be one of: $(BACKENDS) (got "$(BACKEND)"))
+endif
+export KERAS_BACKEND := $(BACKEND)
+BACKEND_STAMP := $(if $(filter tensorflow,$(BACKEND)),,$(VENV)/.backend-$(BACKEND))
+endif
+
+$(VENV)/.backend-%: requirements-backends.txt | $(STAMP)
+	@echo "Installing the $* backend into $(VENV) (first time only)..."
+	@$(PIP) install --quiet "$$(grep -E '^$*(\[|==)' requirements-backends.txt)"
+	@touch $@
+
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
 	@echo "Setting up $(VENV) (first time only, about a minute)..."
@@ -64,31 +81,31 @@ lab: notebooks ## open the lessons in JupyterLab (installs it into .venv the fir
 	@$(PY) -c 'import jupyterlab' 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check jupyterlab
 	@$(VENV)/bin/jupyter lab lessons/
 
-lesson01: $(STAMP) ## an RNN from scratch: NumPy step, BPTT, "hello", names
+lesson01: $(STAMP) $(BACKEND_STAMP) ## an RNN from scratch: NumPy step, BPTT, "hello", names
 	@$(PY) -m lessons.lesson01_rnn_from_scratch $(ARGS)
 
-lesson02: $(STAMP) ## LSTM and GRU gates, vanishing gradients, clipping
+lesson02: $(STAMP) $(BACKEND_STAMP) ## LSTM and GRU gates, vanishing gradients, clipping
 	@$(PY) -m lessons.lesson02_gates $(ARGS)
 
-lesson03: $(STAMP) ## many-to-one: IMDB sentiment (--cell rnn|lstm|gru)
+lesson03: $(STAMP) $(BACKEND_STAMP) ## many-to-one: IMDB sentiment (--cell rnn|lstm|gru)
 	@$(PY) -m lessons.lesson03_sentiment $(ARGS)
 
-compare03: $(STAMP) ## lesson03 with rnn, lstm and gru at the same budget, one table
+compare03: $(STAMP) $(BACKEND_STAMP) ## lesson03 with rnn, lstm and gru at the same budget, one table
 	@$(PY) -m lessons.lesson03_sentiment compare $(ARGS)
 
-lesson04: $(STAMP) ## synced many-to-many: part-of-speech tagging and NER
+lesson04: $(STAMP) $(BACKEND_STAMP) ## synced many-to-many: part-of-speech tagging and NER
 	@$(PY) -m lessons.lesson04_tagging $(ARGS)
 
-lesson05: $(STAMP) ## seq2seq: English to French with attention and beam search
+lesson05: $(STAMP) $(BACKEND_STAMP) ## seq2seq: English to French with attention and beam search
 	@$(PY) -m lessons.lesson05_translation $(ARGS)
 
-lesson06: $(STAMP) ## one-to-many: image captioning on Flickr8k
+lesson06: $(STAMP) $(BACKEND_STAMP) ## one-to-many: image captioning on Flickr8k
 	@$(PY) -m lessons.lesson06_captioning $(ARGS)
 
-lesson07: $(STAMP) ## character-level language model and its neurons
+lesson07: $(STAMP) $(BACKEND_STAMP) ## character-level language model and its neurons
 	@$(PY) -m lessons.lesson07_char_lm $(ARGS)
 
-compare07: $(STAMP) ## lesson07 stateless vs stateful, same seed and budget
+compare07: $(STAMP) $(BACKEND_STAMP) ## lesson07 stateless vs stateful, same seed and budget
 	@$(PY) -m lessons.lesson07_char_lm compare $(ARGS)
 
 # When an exercise command fails (a check that does not pass yet), it has already said why: make's
@@ -116,7 +133,7 @@ reset: $(STAMP) ## restore an exercise's stub, after asking, keeping a backup (E
 solution: $(STAMP) ## the reference solution beside yours, once you pass (EX=ex03a)
 	@$(PY) -m exercises solution $(EX) $(QUIET_FAILURE)
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) $(VENV)/.backend-jax ## run the test suite (installs JAX the first time: some tests run on it)
 	@$(PY) -m pytest -q
 
 data: $(STAMP) ## download every dataset into the cache (with progress)

@@ -54,6 +54,9 @@ class LessonConfig:
     )
 
     QUICK = {}  # field -> value for the quick configuration, unless given explicitly
+    # The Keras backends the lesson runs on, and why when not all three (the lesson stops at once on another)
+    BACKENDS = ("tensorflow", "jax", "torch")
+    BACKEND_REASON = ""
 
 
 def quick_requested() -> bool:
@@ -68,6 +71,7 @@ def with_quick(config, explicit: Sequence[str] = ()):
 
 def validate(config) -> None:
     """Check every field against its flag's rules, so a notebook edit gets the same one-line errors."""
+    check_backend(type(config))
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
         choices, convert = field.metadata.get("choices"), field.metadata.get("type")
@@ -81,6 +85,21 @@ def validate(config) -> None:
                 convert(str(value))
             except argparse.ArgumentTypeError as err:
                 raise CourseError(f"{name}: {err}") from None
+
+
+def check_backend(config_class) -> None:
+    """One line, before anything runs, when the lesson cannot run on the Keras backend in use."""
+    import keras
+
+    backend = keras.backend.backend()
+    supported = getattr(config_class, "BACKENDS", LessonConfig.BACKENDS)
+    if backend not in supported:
+        reason = getattr(config_class, "BACKEND_REASON", "")
+        raise CourseError(
+            f"this lesson runs on the {' or '.join(supported)} backend, not {backend}"
+            + (f": {reason}" if reason else "")
+            + "; run it with BACKEND=tensorflow (or KERAS_BACKEND=tensorflow)"
+        )
 
 
 def config_parser(config_class, prog: str, description: str) -> cli.OneLineParser:

@@ -50,7 +50,12 @@ def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
     and is cut, batch by batch, to its longest row there; other arrays (labels) pass through.
     Rows are grouped by their total length. With a ``seed`` the grouping and the batch order
     change every epoch, reproducibly; without one the order is fixed (for evaluation).
+
+    On the JAX backend every new batch shape is compiled anew (XLA), so there each batch is cut
+    to one of a few fixed lengths instead (``padded_length``): a handful of compilations rather
+    than one per batch, for a little more (masked) padding.
     """
+    fixed_sizes = keras.backend.backend() == "jax"
     lengths = [np.maximum((a != 0).sum(axis=1), 1) if a.ndim == 2 else None for a in arrays]
     total = np.sum([n for n in lengths if n is not None], axis=0)
     n_batches = -(-len(total) // batch_size)
@@ -64,8 +69,21 @@ def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         for b in rng.permutation(len(batches)) if seed is not None else range(len(batches)):
             idx = batches[b]
-            yield tuple(a[idx] if n is None else a[idx, : n[idx].max()] for a, n in zip(arrays, lengths))
+            yield tuple(
+                a[idx]
+                if n is None
+                else a[idx, : padded_length(n[idx].max(), a.shape[1]) if fixed_sizes else n[idx].max()]
+                for a, n in zip(arrays, lengths)
+            )
 
     signature = tuple(tf.TensorSpec(shape=(None,) * a.ndim, dtype=tf.as_dtype(a.dtype)) for a in arrays)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(tf.data.AUTOTUNE)
+
+
+def padded_length(longest: int, width: int) -> int:
+    """The smallest of 16, 32, 64, 128... (times 1 or 1.5) that holds ``longest``, at most ``width``."""
+    size = 16
+    while size < longest:
+        size = size * 3 // 2 if size & (size - 1) == 0 else size * 4 // 3
+    return min(size, width)
