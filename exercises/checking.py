@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -58,6 +59,17 @@ class Learner:
             if change is not None:
                 raise CheckFailed(in_place_message(name, param, change, case))
         return result
+
+    def call_fresh(self, name: str, *args, case: str = "", **kwargs):
+        """``call`` on a freshly loaded copy of the learner's file: what a first call gives, whatever earlier
+        calls left behind (in a default argument or a global)."""
+        from exercises.runner import load_module
+
+        module, self.module = self.module, load_module(self.path)
+        try:
+            return self.call(name, *args, case=case, **kwargs)
+        finally:
+            self.module = module
 
 
 # Arguments a learner's function may change in place, by function name. Empty: every exercise's
@@ -198,11 +210,21 @@ def in_place_message(function: str, param: str, change: tuple[str, str, str], ca
             f"copy, `{x}.copy()`): the caller still needs its array as it was."
         )
     else:
-        lines.append(
-            f"Build a new {kind} instead (e.g. `list(tags)` before changing items, `+` rather than `.append` or "
-            "`.insert` on the caller's list): the caller still needs it as it was."
-        )
+        lines.append(f"Build a new {kind} instead ({copy_advice(kind, label)}): the caller still needs it as it was.")
     return "\n".join(lines)
+
+
+def copy_advice(kind: str, label: str) -> str:
+    """How to leave the caller's ``kind`` ``label`` (an argument, or an item inside one) alone, in its own name."""
+    name = label if re.fullmatch(r"[A-Za-z_]\w*(\[[^\[\]]+\])*", label) else "..."
+    maker = {"list": "list", "dict": "dict", "set": "set"}.get(kind, "copy.deepcopy")
+    inner = f"a copy of each inner {kind} you change, " if "[" in name else ""
+    if kind == "list":
+        return (
+            f"e.g. {inner}`list({name})`, before changing items; `+` rather than `.append` or `.insert` on the "
+            "caller's list"
+        )
+    return f"e.g. {inner}`{maker}({name})`, before changing it"
 
 
 def shape_str(shape) -> str:
@@ -377,11 +399,15 @@ def expect_equal(
     case: str = "",
     mistakes: Mapping[str, object] | None = None,
     axes: Sequence[str] | str | None = None,
+    again: Callable[[], object] | None = None,
 ):
     """Raise ``CheckFailed`` unless ``got == expected`` (lists are compared item by item).
 
     ``axes`` names the list's levels in the learner's terms (``("sentence", "tag")``): the first
     difference is then located by them, and the verdict says which items of the outer list differ.
+    ``again`` calls the learner's function once more with the same arguments, in a freshly loaded copy of its
+    file (``Learner.call_fresh``): when a wrong answer comes out differently there, the verdict says that the
+    function keeps state between calls.
     """
     if got is None and expected is not None:
         raise CheckFailed(f"{what} returned None: did you forget the `return`?")
@@ -411,7 +437,31 @@ def expect_equal(
         if result == normalised:
             lines.append(f"This is exactly what you get {description}.")
             break
+    state = carried_state(got, again)
+    if state:
+        lines.append(state)
     raise CheckFailed("\n".join(lines))
+
+
+def carried_state(got, again: Callable[[], object] | None) -> str | None:
+    """A verdict line when calling the learner's function again in a fresh copy of its file (``again()``) with
+    the same arguments gives another result than ``got``: the function keeps something from one call to the next."""
+    if again is None:
+        return None
+    try:
+        second = again()
+    except CheckFailed:
+        raise
+    except Exception:  # noqa: BLE001  (the first call's answer is what the verdict is about)
+        return None
+    if same_answer(second, got):
+        return None
+    return (
+        f"A freshly loaded copy of your file, given the same arguments, answers {short_repr(second, 100)}: your "
+        "function keeps something from one call to the next (a list or dict given as a default argument, "
+        "`def f(x, found=[])`, or a global), so what earlier calls found leaks into later answers. Make it new "
+        "inside the function, on every call."
+    )
 
 
 def axis_names(axes: Sequence[str] | str | None) -> tuple[str, ...]:
@@ -452,6 +502,17 @@ def inner_difference(i: int, want, have, axes: Sequence[str] | str | None):
         index.append(j)
         want, have = want[j], have[j]
     return named_index(index, names), want, have
+
+
+def same_answer(a, b) -> bool:
+    """Whether two answers of the learner's function are the same (lists and tuples alike; arrays by value)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except (TypeError, ValueError):
+            return False
+    a, b = (list(v) if isinstance(v, tuple) else v for v in (a, b))
+    return not differ(a, b)
 
 
 def differ(want, have) -> bool:

@@ -6,11 +6,14 @@ import importlib.util
 import itertools
 import re
 import signal
-
+import sys
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from exercises import Exercise
 from exercises.checking import CheckFailed, Learner
@@ -62,7 +65,7 @@ def run_check(exercise: Exercise, path: Path, time_limit_s: int = TIME_LIMIT_S) 
         )
     learner = None
     status, message = PASSED, ""
-    with time_limit(time_limit_s):
+    with time_limit(time_limit_s), numpy_warnings(path) as warned:
         try:
             learner = Learner(load_module(path), path)
             message = exercise.check_module.check(learner) or "all checks passed"
@@ -82,7 +85,90 @@ def run_check(exercise: Exercise, path: Path, time_limit_s: int = TIME_LIMIT_S) 
             status, message = ERROR, syntax_error_message(err, path)
         except Exception as err:  # noqa: BLE001  (anything the learner's code raises becomes a verdict)
             status, message = classify_exception(err, path, learner)
+    if status in (FAILED, ERROR) and warned.first is not None:
+        message = message.rstrip() + "\n" + warned.line()
     return Outcome(exercise, path, status, message.rstrip(), time.perf_counter() - start)
+
+
+WARNING_CAUSES = (  # (words in NumPy's warning, the likely cause)
+    ("overflow encountered in exp", "exp of a large number: a softmax without subtracting the max?"),
+    ("divide by zero encountered in log", "the log of 0?"),
+    ("invalid value encountered in cast", "-inf, inf or NaN put into an int array?"),
+    ("divide by zero", "a division by zero?"),
+    ("invalid value encountered", "0/0, inf - inf or 0 * inf gives NaN"),
+    ("overflow encountered", "a number too large for its type"),
+)
+
+
+class numpy_warnings:
+    """Keep NumPy's RuntimeWarnings (overflow, division by zero, NaN) off the screen while a check runs, and
+    remember the first one the learner's code raised: a failed verdict mentions it in one line.
+
+    Other warnings (Keras', TensorFlow's) are shown as usual."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        self.first: tuple[str, str, int] | None = None
+        self._sources: dict[str, str] = {}
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        self._errstate = np.errstate(over="warn", divide="warn", invalid="warn", under="ignore")
+        self._errstate.__enter__()
+        warnings.simplefilter("always", RuntimeWarning)
+        self._show = warnings.showwarning
+        warnings.showwarning = self._record
+        return self
+
+    def __exit__(self, *exc):
+        self._errstate.__exit__(*exc)
+        self._catch.__exit__(*exc)
+        return False
+
+    def _record(self, message, category, filename, lineno, file=None, line=None):
+        source = self._source(filename) if issubclass(category, RuntimeWarning) else "other"
+        if source == "other":  # Keras', TensorFlow's...: shown as usual
+            self._show(message, category, filename, lineno, file, line)
+        elif source == "checker" or self.first is not None:  # the check's own arithmetic (on -inf, say)
+            return
+        elif source == "learner":
+            self.first = (str(message), filename, lineno)
+        else:  # raised inside NumPy: the learner's line that called it, if any
+            frame = sys._getframe()
+            while frame is not None and not same_file(frame.f_code.co_filename, self.path):
+                frame = frame.f_back
+            if frame is not None:
+                self.first = (str(message), frame.f_code.co_filename, frame.f_lineno)
+
+    def _source(self, filename: str) -> str:
+        """Where a RuntimeWarning comes from: "learner", "numpy", "checker" or "other" (remembered per file)."""
+        if filename not in self._sources:
+            if same_file(filename, self.path):
+                self._sources[filename] = "learner"
+            elif inside(filename, CHECKER_FILES):
+                self._sources[filename] = "checker"
+            else:
+                self._sources[filename] = "numpy" if inside(filename, (NUMPY_DIR,)) else "other"
+        return self._sources[filename]
+
+    def line(self) -> str:
+        text, filename, lineno = self.first
+        place = f", at line {lineno} of {display(self.path)}" if same_file(filename, self.path) else ""
+        cause = next((f" ({cause})" for words, cause in WARNING_CAUSES if words in text), "")
+        return f"NumPy warned while running your code{place}: {text}{cause}"
+
+
+NUMPY_DIR = Path(np.__file__).resolve().parent
+CHECKER_FILES = (Path(__file__).resolve().parent / "checks", Path(__file__).resolve().parent / "checking.py")
+
+
+def inside(filename: str, places) -> bool:
+    try:
+        file = Path(filename).resolve()
+    except OSError:
+        return False
+    return any(file == place or place in file.parents for place in places)
 
 
 def where(learner: Learner | None) -> str:

@@ -38,6 +38,16 @@ def weights(rng, batch, features, units):
             rng.normal(scale=0.5, size=(units, 4 * units)), rng.normal(scale=0.5, size=4 * units))
 
 
+def swapped(got, h, c):
+    """Whether the learner's pair is exactly (c, h), and not also right (h and c differ)."""
+    try:
+        first, second = (np.asarray(v, dtype=np.float64) for v in got)
+    except (TypeError, ValueError):
+        return False
+    return (first.shape == c.shape and second.shape == h.shape and not np.allclose(h, c)
+            and np.allclose(first, c, atol=1e-6) and np.allclose(second, h, atol=1e-6))
+
+
 def check(learner):
     rng = np.random.default_rng(4)
     suspects = Suspects()  # a mistake ruled out by c stays ruled out for h
@@ -49,6 +59,10 @@ def check(learner):
             raise CheckFailed(f"lstm_step should return the pair (h, c); it returned {type(got).__name__}"
                               + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
         h, c = reference(*args)
+        if swapped(got, h, c):
+            raise CheckFailed(f"case: {case}\nlstm_step returned (c, h): its first result equals the new cell state c "
+                              "and its second the new output h. Return them in the order (h, c), as Keras' LSTM "
+                              "cell gives them (h is the output; c is the memory carried to the next step).")
         variants = {
             "with the input gate i and the forget gate f swapped": dict(order="figo"),
             "with the gates in the order i, f, o, g (Keras uses i, f, g, o)": dict(order="ifog"),

@@ -23,6 +23,8 @@ HINTS = (
 
 CASES = [
     ("two entities", "B-PER I-PER O O B-LOC I-LOC O", [("PER", 0, 2), ("LOC", 4, 6)]),
+    ("the same tags a second time: a new call starts afresh", "B-PER I-PER O O B-LOC I-LOC O",
+     [("PER", 0, 2), ("LOC", 4, 6)]),
     ("an entity that runs to the end of the sentence", "O B-ORG I-ORG I-ORG", [("ORG", 1, 4)]),
     ("one-word entities next to each other", "B-PER B-PER O B-LOC", [("PER", 0, 1), ("PER", 1, 2), ("LOC", 3, 4)]),
     ("I- with nothing to continue starts an entity", "I-MISC I-MISC O I-LOC", [("MISC", 0, 2), ("LOC", 3, 4)]),
@@ -31,12 +33,15 @@ CASES = [
     ("the same type on both sides of an O", "B-LOC I-LOC O I-LOC I-LOC O B-LOC",
      [("LOC", 0, 2), ("LOC", 3, 5), ("LOC", 6, 7)]),
     ("a single tag", "B-LOC", [("LOC", 0, 1)]),
+    ("types other than CoNLL's four (OntoNotes has GPE, DATE, WORK_OF_ART...)", "I-GPE O B-DATE I-DATE B-WORK_OF_ART",
+     [("GPE", 0, 1), ("DATE", 2, 4), ("WORK_OF_ART", 4, 5)]),
     ("no entities", "O O O", []),
     ("an empty sentence", "", []),
 ]
 
 
 TYPES = ("PER", "LOC", "ORG", "MISC")
+OTHER_TYPES = ("GPE", "DATE", "NORP", "WORK_OF_ART")  # OntoNotes': a tagger may use any type names
 
 
 def reference(tags):
@@ -57,7 +62,7 @@ def random_cases(count=40, seed=5):
     rng = np.random.default_rng(seed)
     cases = []
     for number in range(count):
-        kinds = TYPES[: 2 if number % 2 else 4]
+        kinds = (OTHER_TYPES if number % 4 == 3 else TYPES)[: 2 if number % 2 else 4]
         choices = ["O", "O"] + [p + k for k in kinds for p in ("B-", "I-", "I-")]
         tags = [choices[int(i)] for i in rng.integers(0, len(choices), size=int(rng.integers(1, 13)))]
         cases.append((f"random sentence {number + 1}", " ".join(tags), reference(tags)))
@@ -98,6 +103,8 @@ def check(learner):
     for (case, text, expected), got in zip(cases, results):
         tags = text.split()
         mistakes = {fits[0]: MISTAKES[fits[0]](tags, expected)} if len(fits) == 1 else {}
-        expect_equal(got, expected, f"iob_to_spans({tags})", case=case, mistakes=mistakes, axes="span")
+        again = lambda tags=tags, case=case: normalise(
+            learner.call_fresh("iob_to_spans", list(tags), case=repr(tags)), case)
+        expect_equal(got, expected, f"iob_to_spans({tags})", case=case, mistakes=mistakes, axes="span", again=again)
     return (f"iob_to_spans is right on {len(CASES)} tag sequences (adjacent B-, stray I-, type changes, I-X O I-X, "
-            f"the end) and {len(cases) - len(CASES)} random ones.")
+            f"the end, any type name, a second call) and {len(cases) - len(CASES)} random ones.")

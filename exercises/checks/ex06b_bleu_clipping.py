@@ -40,6 +40,9 @@ CASES = [  # (description, hypothesis, references, n)
     ("\"man runs\" is not in \"woman runs\"", "a man runs on the sand",
      ["a woman runs on the sand", "the human runs"], 2),
     ("\"the cat\" is not in \"the catamaran\"", "the cat sat on the boat", ["the catamaran sat on the water"], 2),
+    ("extra spaces between and around words: they make no words", " a dog  runs on the   grass ",
+     ["a dog runs  in the grass ", "  the dog is on the grass"], 1),
+    ("extra spaces, bigrams", "a  dog runs ", [" a dog runs", "the  dog  runs"], 2),
 ]
 NGRAM_CASES = [("a dog runs in the grass", 1), ("a dog runs in the grass", 2), ("a dog runs in the grass", 6),
                ("a dog", 3), ("", 1)]
@@ -60,19 +63,32 @@ def counts_of(words, n):
     return counts
 
 
-def reference(hypothesis, references, n, *, clip=True, combine=max, first_only=False, unique=False):
-    counts = counts_of(hypothesis.split(), n)
+def shown(text):
+    """A caption in a message: as it is, or quoted when its spaces matter."""
+    return repr(text) if "  " in text or text != text.strip() else text
+
+
+def reference(hypothesis, references, n, *, clip=True, combine=max, first_only=False, unique=False, sep=None):
+    counts = counts_of(hypothesis.split(sep), n)
     if unique:
         counts = {gram: 1 for gram in counts}
     most = {}
     for ref in references[:1] if first_only else references:
-        for gram, count in counts_of(ref.split(), n).items():
+        for gram, count in counts_of(ref.split(sep), n).items():
             most[gram] = combine(most.get(gram, 0), count) if combine is max else most.get(gram, 0) + count
     if clip:
         matches = sum(min(count, most.get(gram, 0)) for gram, count in counts.items())
     else:
         matches = sum(count for gram, count in counts.items() if gram in most)
     return matches, sum(counts.values())
+
+
+def as_pair(got):
+    """The learner's (matches, total) as a tuple of ints, or something that shows what it was."""
+    try:
+        return tuple(int(v) for v in got)
+    except (TypeError, ValueError):
+        return got if got is None else repr(got)
 
 
 def check(learner):
@@ -93,12 +109,8 @@ def check(learner):
                      mistakes=mistakes)
     suspects = Suspects(atol=None)  # a cause is named only when the evidence singles it out
     for case, hypothesis, references, n in CASES:
-        got = learner.call("clipped_matches", hypothesis, list(references), n,
-                           case=f"{case}: {hypothesis!r}, {len(references)} references, n={n}")
-        try:
-            got = tuple(int(v) for v in got)
-        except (TypeError, ValueError):
-            got = got if got is None else repr(got)
+        label = f"{case}: {hypothesis!r}, {len(references)} references, n={n}"
+        got = as_pair(learner.call("clipped_matches", hypothesis, list(references), n, case=label))
         if got is None:
             raise CheckFailed(f"case: {case}\nclipped_matches returned None: did you forget the `return`?")
         mistakes = {
@@ -108,11 +120,16 @@ def check(learner):
                 reference(hypothesis, references, n, combine=sum),
             "by looking at the first reference only": reference(hypothesis, references, n, first_only=True),
             "by counting each different n-gram only once": reference(hypothesis, references, n, unique=True),
+            "by splitting on single spaces, split(\" \"): extra spaces then make empty words \"\"":
+                reference(hypothesis, references, n, sep=" "),
         }
         expected = reference(hypothesis, references, n)
-        refs = "\n".join(f"  reference: {r}" for r in references)
+        refs = "\n".join(f"  reference: {shown(r)}" for r in references)
         expect_equal(got, expected, f"clipped_matches(..., n={n}) as (matches, total)",
-                     case=f"{case}\n  hypothesis: {hypothesis}\n{refs}",
-                     mistakes=suspects.named(got, expected, mistakes))
+                     case=f"{case}\n  hypothesis: {shown(hypothesis)}\n{refs}",
+                     mistakes=suspects.named(got, expected, mistakes),
+                     again=lambda h=hypothesis, r=references, n=n, label=label: as_pair(
+                         learner.call_fresh("clipped_matches", h, list(r), n, case=label)))
     return (f"ngrams is right on {len(NGRAM_CASES)} cases and clipped_matches counts BLEU's clipped matches on "
-            f"{len(CASES)} captions (n = 1 to 4, repeats, one reference, too short, words inside words).")
+            f"{len(CASES)} captions (n = 1 to 4, repeats, one reference, too short, words inside words, extra "
+            "spaces).")

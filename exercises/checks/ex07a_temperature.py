@@ -27,16 +27,23 @@ def softmax(v):
 
 def check(learner):
     logits = np.array([2.0, 1.0, 0.1, -1.0, 0.5])
+    close = np.array([1.0, 0.99, 0.97, 0.9])  # nearly tied: a small temperature still leaves several choices
+    integers = np.array([3, 1, 0, 2])  # integer scores are scores too
     cases = [(logits, 1.0), (logits, 0.5), (logits, 2.0), (np.array([1000.0, 999.0, 990.0]), 0.7),
-             (logits, 0.0)]
+             (logits, 0.0), (close, 0.01), (integers, 0.5), (integers, 0.0)]
     suspects = Suspects()
     for values, temperature in cases:
-        case = f"logits={values.tolist()}, temperature={temperature}"
+        kind = " (an int array)" if values.dtype.kind == "i" else ""
+        case = f"logits={values.tolist()}{kind}, temperature={temperature}"
         got = learner.call("temperature_probs", values.copy(), temperature, case=case)
-        expected = np.eye(len(values))[np.argmax(values)] if temperature == 0 else softmax(values / temperature)
+        argmax = np.eye(len(values))[np.argmax(values)]
+        expected = argmax if temperature == 0 else softmax(values / temperature)
         mistakes = {} if temperature == 0 else {
             "by multiplying by the temperature instead of dividing": softmax(values * temperature),
             "by ignoring the temperature": softmax(values),
+            # (at the larger temperatures that mistake gives the right answer: it cannot be ruled out there)
+            "by treating a small temperature as 0: only temperature == 0 means always the argmax":
+                argmax if temperature < 0.1 else expected,
         }
         expect_close(got, expected, "temperature_probs", case=case, axes="index",
                      mistakes=suspects.named(got, expected, mistakes))
@@ -66,5 +73,5 @@ def check(learner):
     if greedy != {int(np.argmax(logits))}:
         raise CheckFailed(f"with temperature 0, sample should always return the argmax {int(np.argmax(logits))}; "
                           f"got {sorted(greedy)}")
-    return "temperature_probs is exact (and safe with logits of 1000); sample draws with the right frequencies " \
-        "from the given rng."
+    return "temperature_probs is exact (also with logits of 1000, a temperature of 0.01 and int logits); sample " \
+        "draws with the right frequencies from the given rng."

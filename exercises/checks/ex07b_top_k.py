@@ -53,5 +53,10 @@ def check(learner):
     big = np.array([1000.0, 998.0, 10.0, 999.0])
     expect_close(learner.call("top_k_probs", big.copy(), 2, case="logits [1000, 998, 10, 999], k=2"),
                  top_k(big, 2), "top_k_probs with logits of about 1000 (overflow?)", case="large logits, k=2")
+    integers = np.array([1, 5, 3, 2, 4])
+    for k in (2, 5):
+        case = f"int logits {integers.tolist()} (an int array), k={k}"
+        got = learner.call("top_k_probs", integers.copy(), k, case=case)
+        expect_close(got, top_k(integers, k), "top_k_probs", case=case, axes="index")
     return "top_k_probs keeps exactly the k largest (k = 1, 3, all, more than all), renormalises, is safe with " \
-        "large logits and leaves its input alone."
+        "large logits and int logits, and leaves its input alone."

@@ -17,7 +17,9 @@ from sacreBLEU; the course's tests check that this exercise's counts are the one
 
     words       a list of words
     n           the n-gram length, >= 1
-    hypothesis  the model's caption, a string of words separated by spaces
+    hypothesis  the model's caption, a string of words separated by whitespace (there may be
+                more than one space between words, or spaces before and after them: none of
+                that makes a word; str.split() with no argument splits such a string)
     references  a list of reference captions, strings of the same kind
 
 Your tasks: write `ngrams` (the list of n-grams of `words`, in order, each a tuple of n words)

@@ -1,0 +1,11 @@
+# WRONG: gate order i, f, o, g instead of Keras' i, f, g, o. Distinguishing: random weights, units=3.
+
+import numpy as np
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+def lstm_step(x, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    z = x @ kernel + h_prev @ recurrent_kernel + bias
+    zi, zf, zo, zg = np.split(z, 4, axis=-1)
+    c = sigmoid(zf) * c_prev + sigmoid(zi) * np.tanh(zg)
+    return sigmoid(zo) * np.tanh(c), c

@@ -1,0 +1,16 @@
+# WRONG: skips standardize (only lower + split): punctuation sticks to words. Distinguishing: 'The movie was great!', vocab ["", "[UNK]", "the", "movie", "was", "great", "!"], length 5.
+
+import re
+
+
+def standardize(text):
+    """Lower case, '<br />' to a space, ! and ? kept as words, other punctuation to spaces."""
+    text = re.sub(r"<br\s*/?>", " ", text.lower())
+    text = re.sub(r"([!?])", r" \1 ", text)
+    text = re.sub(r"[^a-z0-9!?' ]", " ", text)
+    return re.sub(r"'(\s|$)|(^|\s)'", " ", text)  # quotes go, the apostrophe in "don't" stays
+
+def vectorize(text, vocabulary, length):
+    index = {w: i for i, w in enumerate(vocabulary)}
+    ids = [index.get(w, 1) for w in text.lower().split()][:length]
+    return ids + [0] * (length - len(ids))

@@ -1,0 +1,19 @@
+# WRONG: counts the [start] input as one of the max_length steps (range(max_length - 1)). Distinguishing: a model that never ends, max_length=3 -> 2 words instead of 3.
+import numpy as np
+def greedy_decode(step, state, batch_size, start_id, end_id, max_length):
+    tokens = np.full(batch_size, start_id)
+    written = [[] for _ in range(batch_size)]
+    finished = np.zeros(batch_size, dtype=bool)
+    for _ in range(max_length - 1):
+        log_probs, state = step(tokens, state)
+        tokens = np.argmax(log_probs, axis=-1)
+        for row, token in enumerate(tokens):
+            if finished[row]:
+                continue
+            if token == end_id:
+                finished[row] = True
+            else:
+                written[row].append(int(token))
+        if finished.all():
+            break
+    return written
