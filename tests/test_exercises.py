@@ -53,7 +53,7 @@ def test_three_or_more_exercises_for_each_lesson_and_two_quizzes():
     assert [(e.id, e.lesson) for e in EXERCISES if e.is_quiz] == [("quiz1", 3), ("quiz2", 7)]
     assert len({e.id for e in EXERCISES}) == len(EXERCISES)
     order = [e.id for e in EXERCISES]
-    assert order.index("quiz1") == order.index("ex03b") + 1 and order[-1] == "quiz2"  # each after its lesson
+    assert order.index("quiz1") == order.index("ex03c") + 1 and order[-1] == "quiz2"  # each after its lesson
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
@@ -740,7 +740,7 @@ def test_selection_by_id_lesson_prefix_word_and_path():
     assert [e.id for e in cli.select(["ex01"])] == ["ex01a", "ex01b", "ex01c"]
     assert [e.id for e in cli.select(["ex02b"])] == ["ex02b"]
     assert [e.id for e in cli.select(["lstm"])] == ["ex02a"]
-    assert [e.id for e in cli.select(["3"])] == ["ex03a", "ex03b", "quiz1"]  # a quiz comes after its lesson
+    assert [e.id for e in cli.select(["3"])] == ["ex03a", "ex03b", "ex03c", "quiz1"]  # a quiz comes after its lesson
     assert [e.id for e in cli.select(["exercises/ex04b_iob_spans.py"])] == ["ex04b"]
     assert len(cli.select([])) == len(EXERCISES)
     with pytest.raises(CourseError, match="no exercise matches 'ex99'"):
