@@ -31,7 +31,7 @@ import types
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_utils import REPO_ROOT, CourseError, cli, in_kernel
+from course_utils import REPO_ROOT, CourseError, cli, distributed, in_kernel
 
 LESSONS_DIR = REPO_ROOT / "lessons"
 _active_config = None  # the configuration of the lesson ``run_lesson`` is executing
@@ -242,7 +242,12 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
         elif argv and argv[0] == "predict":
             cli.OneLineParser(prog=prog).error("this lesson has no predict command")
         else:
-            run_lesson(lesson, parse_config(defs.Config, prog, argv, description))
+            config = parse_config(defs.Config, prog, argv, description)
+            if getattr(config, "workers", 1) > 1 and distributed.worker_index() is None:
+                return launch_workers(lesson, argv, config)
+            if distributed.worker_index() is not None:
+                distributed.strategy()  # before TensorFlow runs its first op
+            run_lesson(lesson, config)
     except CourseError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
@@ -255,6 +260,38 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
         )
         return 130
     return 0
+
+
+def launch_workers(lesson: str, argv: list[str], config) -> int:
+    """``--workers N``: the same command as N worker processes (course_utils.distributed); worker 0 writes
+    the run folder, the others a scratch folder each."""
+    from course_utils.runs import new_run_path
+
+    distributed.require_tensorflow()
+    run_dir = Path(config.run_dir).expanduser() if config.run_dir else new_run_path(lesson, f"workers{config.workers}")
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise CourseError(
+            f"{run_dir} is not empty: a --workers run starts in a new folder (resuming one is not supported); "
+            "leave out --run-dir"
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "lesson.txt").write_text(lesson + "\n", encoding="utf-8")  # worker 0's run folder, for the logs now
+    plain = _without_run_dir(argv)
+    argvs = [[*plain, "--run-dir", str(run_dir)]]
+    argvs += [[*plain, "--run-dir", distributed.scratch_run_dir()] for _ in range(1, config.workers)]
+    return distributed.launch(f"lessons.{lesson}", argvs, run_dir)
+
+
+def _without_run_dir(argv: list[str]) -> list[str]:
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--run-dir":
+            skip = True
+        elif not arg.startswith("--run-dir="):
+            kept.append(arg)
+    return kept
 
 
 def show(value) -> None:

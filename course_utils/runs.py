@@ -37,7 +37,7 @@ from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError, in_kernel  # noqa: I001  (sets quiet logs before keras)
 from course_utils.atomic import atomic_target, write_atomic
-from course_utils import device
+from course_utils import device, distributed
 
 import keras
 import numpy as np
@@ -70,6 +70,18 @@ def to_jsonable(value):
 def is_finished(path: str | Path) -> bool:
     """Whether ``path`` holds a finished run (its metrics.json is written)."""
     return (Path(path) / "metrics.json").is_file()
+
+
+def new_run_path(lesson: str, label: str | None = None) -> Path:
+    """A folder name not yet used under ``runs/<lesson>/``: the time, and ``label`` (the cell, say)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"{stamp}-{label}" if label else stamp
+    path = runs_root() / lesson / name
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = runs_root() / lesson / f"{name}-{suffix}"
+    return path
 
 
 def fit_verbosity():
@@ -108,13 +120,7 @@ class Run:
                 )
             path = Path(run_dir).expanduser()
         else:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            name = f"{stamp}-{cell}" if cell else stamp
-            path = runs_root() / lesson / name
-            suffix = 1
-            while path.exists():
-                suffix += 1
-                path = runs_root() / lesson / f"{name}-{suffix}"
+            path = new_run_path(lesson, cell)
         try:
             if run_dir is not None:
                 _check_folder(lesson, path)
@@ -322,6 +328,8 @@ class Run:
             "sessions": self.sessions,
             "backend": keras.backend.backend(),
             "device": device.describe(),
+            "strategy": type(distributed.strategy()).__name__ if distributed.worker_index() is not None else None,
+            "workers": distributed.worker_count() if distributed.worker_index() is not None else 1,
             "deterministic_ops": device.deterministic(),
             "keras": keras.__version__,
             "python": platform.python_version(),

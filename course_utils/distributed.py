@@ -1,0 +1,156 @@
+"""Data-parallel training on several worker processes: ``--workers N``.
+
+``tf.distribute.MultiWorkerMirroredStrategy`` keeps one copy of the model in every worker; each
+step, every worker takes its share of the global batch, computes gradients, and the workers add
+them up (an all-reduce) before each applies the same update, so the copies stay identical. A
+cluster is described to each process by the ``TF_CONFIG`` environment variable::
+
+    {"cluster": {"worker": ["host0:port", "host1:port"]}, "task": {"type": "worker", "index": 0}}
+
+On a cluster you start the same command on every machine, each with its own index. Here
+``--workers N`` does that on this machine: it starts N copies of the command on localhost
+ports and waits for them. Worker 0 (the chief) writes the run folder and prints; the others
+write their logs (``worker-<i>.log``) there and their own files to a scratch folder. If a
+worker dies, the others are stopped and the run ends with one line, instead of waiting forever
+for the dead worker's share of the all-reduce.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from course_utils import CourseError
+
+WORKER_ENV = "COURSE_WORKER"  # set in each worker process: its index
+_strategy = None
+
+
+def worker_index() -> int | None:
+    """This process's index among the workers, or None when it was not started by ``launch``."""
+    value = os.environ.get(WORKER_ENV)
+    return int(value) if value is not None else None
+
+
+def is_chief() -> bool:
+    return worker_index() in (None, 0)
+
+
+def worker_count() -> int:
+    config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    return len(config.get("cluster", {}).get("worker", [])) or 1
+
+
+def strategy():
+    """The strategy to build and train models under: MultiWorkerMirroredStrategy in a worker process, the
+    default (one process, no distribution) otherwise. A worker must call it before TensorFlow runs any op."""
+    global _strategy
+    if _strategy is None:
+        import tensorflow as tf
+
+        if worker_index() is None:
+            _strategy = tf.distribute.get_strategy()
+        else:
+            _strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    return _strategy
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("localhost", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def launch(module: str, argvs: list[list[str]], log_dir: Path, poll_s: float = 0.2) -> int:
+    """Run ``python -m module argvs[i]`` as worker i on localhost, one process each; return the exit status.
+
+    Worker 0's output goes to this terminal, the others' to ``log_dir/worker-<i>.log``. When one
+    worker fails, the others are stopped and a CourseError names it.
+    """
+    workers = len(argvs)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    cluster = [f"localhost:{port}" for port in free_ports(workers)]
+    processes, logs = [], []
+    print(f"Starting {workers} workers on {', '.join(cluster)}; worker 0 prints, the others log to {log_dir}/")
+    try:
+        for index, argv in enumerate(argvs):
+            env = {
+                **os.environ,
+                WORKER_ENV: str(index),
+                "TF_CONFIG": json.dumps({"cluster": {"worker": cluster}, "task": {"type": "worker", "index": index}}),
+            }
+            log = None if index == 0 else open(log_dir / f"worker-{index}.log", "w", encoding="utf-8")  # noqa: SIM115
+            logs.append(log)
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", module, *argv],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT if log else None,
+                    start_new_session=True,  # stopped together by _stop, whatever happens here
+                )
+            )
+        return _wait(processes, log_dir, poll_s)
+    finally:
+        _stop(processes)
+        for log in logs:
+            if log:
+                log.close()
+
+
+def require_tensorflow() -> None:
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise CourseError(
+            "--workers trains with TensorFlow's MultiWorkerMirroredStrategy: run it on the tensorflow backend, "
+            f"not {keras.backend.backend()}"
+        )
+
+
+def _wait(processes, log_dir: Path, poll_s: float) -> int:
+    while True:
+        codes = [p.poll() for p in processes]
+        failed = [(i, c) for i, c in enumerate(codes) if c not in (None, 0)]
+        if failed:
+            index, code = failed[0]
+            where = "above" if index == 0 else f"in {log_dir / f'worker-{index}.log'}"
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            raise CourseError(
+                f"worker {index} of {len(processes)} {how} (its output is {where}); the other workers were stopped"
+            )
+        if all(c == 0 for c in codes):
+            return 0
+        time.sleep(poll_s)
+
+
+def _stop(processes, grace_s: float = 5.0) -> None:
+    for p in processes:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    deadline = time.time() + grace_s
+    for p in processes:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def scratch_run_dir() -> str:
+    """Where a worker other than the chief writes its copy of the run's files (thrown away)."""
+    return tempfile.mkdtemp(prefix=f"course-worker{worker_index()}-")
