@@ -35,7 +35,9 @@ LESSON = "lesson02_gates"
 # Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
 # the lesson again; as a script every field is a flag (`--length 100`, `--epochs 30`).
 # `--quick` (or `COURSE_QUICK=1` in the environment, for a notebook) makes every part small
-# enough to run in seconds: shorter sequences, fewer of them, fewer epochs.
+# enough to run in seconds: shorter sequences, fewer of them, fewer epochs. This lesson needs
+# Keras' TensorFlow backend (the default): its gradient measurements use TensorFlow's
+# GradientTape, and on another backend it stops at once and says so.
 
 
 # %%
@@ -56,6 +58,13 @@ class Config(LessonConfig):
     clipnorm: float = flag(1.0, "clipping threshold", type=cli.positive_float)
 
     QUICK = {"epochs": 4, "length": 20, "train_size": 3000, "grad_length": 30, "clip_steps": 60}
+    # Sections 6, 10 and 12 take gradients through Keras' cells with TensorFlow's GradientTape.
+    # (Sections 1-4, the NumPy cells against Keras' layers, and `predict` work on every backend.)
+    BACKENDS = ("tensorflow",)
+    BACKEND_REASON = (
+        "it measures gradients (sections 6, 10 and 12) with tf.GradientTape around Keras' cells, "
+        "and Keras 3 has no backend-neutral gradient"
+    )
 
 
 config = configure(Config, LESSON)

@@ -8,6 +8,8 @@ Run it:   make lesson03                       (GRU, about 3 minutes on two cores
           make lesson03 ARGS="--bidirectional --pooling max --word-dropout 0.2"   (about 5 minutes)
           make lesson03 ARGS="--cell rnn"     (the plain RNN)
           make compare03                      (rnn vs lstm vs gru at the same budget)
+          make lesson03 BACKEND=jax           (Keras' JAX backend; BACKEND=torch is much slower on a CPU,
+                                               where its recurrent layers step through time in Python)
 Predict:  python -m lessons.lesson03_sentiment predict "A wonderful, moving film."
 Notebook: make notebooks, then open lessons/lesson03_sentiment.ipynb
 """
@@ -31,7 +33,7 @@ from course_utils.inputs import read_json, text_inputs
 from course_utils.lesson import LessonConfig, configure, flag, run_lesson, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, is_finished, load_model, newest_model, runs_root, write_atomic
-from course_utils.text import bucketed_batches, fit_vectorizer, vectorize
+from course_utils.text import bucketed_batches, clean_text, fit_vectorizer, padded_length, vectorize
 
 LESSON = "lesson03_sentiment"
 
@@ -177,7 +179,7 @@ def batches(split, shuffle):
     return bucketed_batches((tokens[split], labels), config.batch_size, seed=config.seed if shuffle else None)
 
 
-batch_tokens, batch_labels = next(iter(batches("train", shuffle=True)))
+batch_tokens, batch_labels = next(batches("train", shuffle=True).as_numpy_iterator())
 mask = keras.layers.Embedding(len(vocabulary), 2, mask_zero=True).compute_mask(batch_tokens)
 print(f"One training batch: tokens {tuple(batch_tokens.shape)}, labels {tuple(batch_labels.shape)}")
 print(
@@ -298,27 +300,41 @@ print("Untrained, it knows nothing: P(positive) for four reviews =", ", ".join(f
 # Logistic regression on which words and word pairs a review contains ignores word order
 # beyond two words, yet on long reviews it is very hard to beat: a handful of sentiment
 # words carry most of the signal. It is the yardstick the RNN has to be measured against.
+#
+# Each review becomes a row of zeros and ones, one per word or word pair kept (4 x `vocab_size`,
+# 80,000 by default), of which a few hundred are 1, so the rows are stored sparse. On the
+# TensorFlow backend the model reads them sparse too; on JAX and PyTorch each batch is made
+# dense just before the model (the same model, several times slower).
 
 
 # %%
 def bigram_baseline(splits, max_tokens, seed, run):
     """Test accuracy of logistic regression on which words and word pairs occur (multi-hot)."""
-    features = fit_vectorizer(
-        splits["train"][0], max_tokens=max_tokens, sequence_length=None, ngrams=2, output_mode="multi_hot", sparse=True
+    sparse = keras.backend.backend() == "tensorflow"  # Keras' TextVectorization(sparse=True) exists only there
+    # clean_text runs before the layer rather than inside it (standardize=None): on the other backends
+    # Keras hands a standardize function a NumPy array, which a tf.data pipeline cannot give it
+    features = keras.layers.TextVectorization(
+        max_tokens, standardize=None, ngrams=2, output_mode="multi_hot", sparse=sparse
     )
+    features.adapt(tf.data.Dataset.from_tensor_slices(list(splits["train"][0])).batch(1024).map(clean_text))
+
+    def multi_hot(texts):
+        rows = features(clean_text(texts))
+        return rows if sparse else tf.sparse.from_dense(tf.cast(rows, "float32"))
 
     def dataset(split):
         texts, labels = splits[split]
-        return (
+        data = (
             tf.data.Dataset.from_tensor_slices((texts, labels))
             .batch(256)
-            .map(lambda t, y: (features(t), y), num_parallel_calls=tf.data.AUTOTUNE)
+            .map(lambda t, y: (multi_hot(t), y), num_parallel_calls=tf.data.AUTOTUNE)
             .cache()
         )
+        return data if sparse else data.map(lambda x, y: (tf.sparse.to_dense(x), y))
 
     keras.utils.set_random_seed(seed)
     classifier = keras.Sequential(
-        [keras.Input((features.vocabulary_size(),), sparse=True), keras.layers.Dense(1, activation="sigmoid")]
+        [keras.Input((features.vocabulary_size(),), sparse=sparse), keras.layers.Dense(1, activation="sigmoid")]
     )
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True)
@@ -372,13 +388,19 @@ print(
 
 # %%
 def predict_probabilities(model, tokens, batch_size=256):
-    """P(positive) for every row of ``tokens``, in batches of similar length cut to their longest."""
+    """P(positive) for every row of ``tokens``, in batches of similar length cut to their longest.
+
+    On JAX, where every new shape is compiled anew, to one of a few fixed lengths instead (as in training).
+    """
     lengths = np.maximum((tokens != 0).sum(axis=1), 1)
     order = np.argsort(lengths, kind="stable")
     result = np.empty(len(tokens), dtype="float32")
     for start in range(0, len(order), batch_size):
         rows = order[start : start + batch_size]
-        result[rows] = model.predict_on_batch(tokens[rows, : lengths[rows].max()])[:, 0]
+        width = lengths[rows].max()
+        if keras.backend.backend() == "jax":
+            width = padded_length(width, tokens.shape[1])
+        result[rows] = model.predict_on_batch(tokens[rows, :width])[:, 0]
     return result
 
 
@@ -461,17 +483,31 @@ run.finish()
 
 # %% [markdown]
 # ## 10. Using the model
-# The reloaded model reads reviews it has never seen. The same thing from the command line:
+# The reloaded model reads reviews it has never seen. On the TensorFlow backend it can be called
+# on strings directly (`reloaded(tf.constant([[review]]))`); Keras' JAX and PyTorch backends have
+# no string tensors, so `review_probabilities` calls its two parts in turn, the vectorizer and then
+# the network, which works on every backend. The same thing from the command line:
 # `python -m lessons.lesson03_sentiment predict "A wonderful, moving film."`
 
+
 # %%
+def review_probabilities(model, texts, batch_size=256):
+    """P(positive) for each raw review, from a saved end-to-end model (layers: input, vectorizer, network)."""
+    vectorizer, network = model.layers[1], model.layers[-1]
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        tokens = keras.ops.convert_to_numpy(vectorizer(tf.constant(texts[start : start + batch_size])))
+        parts.append(keras.ops.convert_to_numpy(network(tokens))[:, 0])
+    return np.concatenate(parts)
+
+
 reloaded = load_model(model_file, LESSON)
 new_reviews = [
     "A wonderful, moving film. I loved every minute of it.",
     "Terrible and boring, a complete waste of time.",
     "Not bad at all, though the ending drags.",
 ]
-for review, p in zip(new_reviews, keras.ops.convert_to_numpy(reloaded(tf.constant([[r] for r in new_reviews])))[:, 0]):
+for review, p in zip(new_reviews, review_probabilities(reloaded, new_reviews)):
     print(f"{p:.3f}  {'positive' if p > 0.5 else 'negative':<8}  {review}")
 print(
     '\nNext: try `make lesson03 ARGS="--cell rnn"`, then the exercises: make check EX=ex03'
@@ -546,10 +582,7 @@ def predict(args):
     model = load_model(path, LESSON)
     if model.inputs[0].dtype != "string":
         raise CourseError(f"{path} does not take text; is it a lesson03 model?")
-    batches = [texts[i : i + 256] for i in range(0, len(texts), 256)]
-    probabilities = np.concatenate(
-        [keras.ops.convert_to_numpy(model(tf.constant([[t] for t in b])))[:, 0] for b in batches]
-    )
+    probabilities = review_probabilities(model, texts)
     for text, p in zip(texts, probabilities):
         print(f"{p:.3f}  {'positive' if p > 0.5 else 'negative':<8}  {text[:100]}")
     return probabilities

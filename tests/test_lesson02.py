@@ -14,6 +14,10 @@ from tests.notebook import assert_every_code_cell_shows_something, execute_lesso
 LESSON = "lesson02_gates"
 lesson = definitions(LESSON)
 CELLS = ("rnn", "lstm", "gru")
+# The lesson itself and its gradient measurement need TensorFlow; the NumPy-equals-Keras tests run on every backend
+needs_tensorflow = pytest.mark.skipif(
+    keras.backend.backend() not in lesson.Config.BACKENDS, reason=f"lesson 02 {lesson.Config.BACKEND_REASON}"
+)
 
 
 def run(argv):
@@ -22,6 +26,8 @@ def run(argv):
 
 @pytest.fixture(scope="module")
 def notebook_run(tmp_path_factory):
+    if keras.backend.backend() not in lesson.Config.BACKENDS:
+        pytest.skip(f"lesson 02 {lesson.Config.BACKEND_REASON}")
     return execute_lesson(LESSON, tmp_path_factory.mktemp("lesson02"))
 
 
@@ -88,6 +94,7 @@ def finite_difference_norms(cell, weights, xs, eps=1e-6):
     return np.array(norms)
 
 
+@needs_tensorflow
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_gradient_norms_match_finite_differences(cell):
     xs = lesson.adding_problem(1, 12, np.random.default_rng(0))[0]
@@ -107,6 +114,7 @@ def test_adding_problem_targets():
     np.testing.assert_allclose(y, (x[..., 0] * markers).sum(axis=1), rtol=1e-6)
 
 
+@needs_tensorflow
 def test_quick_values_yield_to_explicit_flags(monkeypatch):
     monkeypatch.delenv("COURSE_QUICK", raising=False)
     config = parse_config(lesson.Config, "prog", ["--quick", "--epochs", "2"])
@@ -230,6 +238,12 @@ def test_predict_answers_like_the_trained_model(quick_run, capsys):
     assert np.mean(np.abs(answers - truths)) < np.mean(np.abs(truths - 1.0)) / 2
 
 
+def test_the_lesson_stops_at_once_on_another_backend(monkeypatch, capsys, private_runs):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    assert_one_line_error(run, ["--quick"], capsys, "runs on the tensorflow backend, not jax: it measures gradients")
+    assert not private_runs.exists(), "nothing is written"
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -245,6 +259,8 @@ def test_predict_answers_like_the_trained_model(quick_run, capsys):
     ],
 )
 def test_bad_input_gives_one_line_error(argv, message, capsys, tmp_path):
+    if argv[0] != "predict" and keras.backend.backend() not in lesson.Config.BACKENDS:
+        pytest.skip("on this backend the lesson stops first, for the backend (the test above)")
     if "--quick" in argv:
         argv = [*argv, "--run-dir", str(tmp_path / "run")]
     assert_one_line_error(run, argv, capsys, message)
