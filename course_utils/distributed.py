@@ -59,7 +59,52 @@ def strategy():
             _strategy = tf.distribute.get_strategy()
         else:
             _strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            _fix_keras_for_multi_worker()
     return _strategy
+
+
+def _fix_keras_for_multi_worker() -> None:
+    """Two places where Keras 3 (3.15) fails in ``fit`` under MultiWorkerMirroredStrategy; fixed here until it
+    is fixed there.
+
+    1. Before the first step, ``_maybe_symbolic_build`` averages the first batch over the workers with
+       ``strategy.reduce("MEAN", (x, y))``; tf.distribute reduces one value, not a tuple ("Attempt to convert
+       a value (PerReplica...) to a Tensor"). The batch only gives shapes and dtypes to build the model with:
+       this worker's part does that, with no collective step.
+    2. Each step's logs (one number per worker: loss, accuracy) are averaged with ``strategy.reduce("MEAN",
+       v, axis=0)``, and a number has no axis 0 ("Invalid reduction dimension 0 for input with 0
+       dimensions"): averaged over the workers with ``axis=None`` instead.
+    """
+    import tensorflow as tf
+    from keras.src import tree
+    from keras.src.backend.tensorflow import trainer
+
+    build = trainer.TensorFlowTrainer._maybe_symbolic_build
+    if getattr(build, "course_fix", False):
+        return
+
+    def local_part(strategy, value):
+        if isinstance(value, tf.distribute.DistributedValues):
+            return strategy.experimental_local_results(value)[0]
+        return value
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        if iterator is not None and self._distribute_strategy is not None:
+            for _, _, it in iterator:
+                data_batch = tree.map_structure(lambda v: local_part(self._distribute_strategy, v), next(it))
+                break
+        return build(self, data_batch=data_batch)
+
+    reduce = trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
+            return tree.map_structure(lambda v: strategy.reduce("MEAN", v, axis=None), values)
+        return reduce(values, strategy, reduction)
+
+    _maybe_symbolic_build.course_fix = True
+    trainer.TensorFlowTrainer._maybe_symbolic_build = _maybe_symbolic_build
+    trainer.reduce_per_replica = reduce_per_replica
 
 
 def free_ports(count: int) -> list[int]:

@@ -328,7 +328,7 @@ class Run:
             "sessions": self.sessions,
             "backend": keras.backend.backend(),
             "device": device.describe(),
-            "strategy": type(distributed.strategy()).__name__ if distributed.worker_index() is not None else None,
+            "strategy": "MultiWorkerMirroredStrategy" if distributed.worker_index() is not None else None,
             "workers": distributed.worker_count() if distributed.worker_index() is not None else 1,
             "deterministic_ops": device.deterministic(),
             "keras": keras.__version__,

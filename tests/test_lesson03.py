@@ -128,6 +128,28 @@ def test_masked_max_pooling_ignores_padding():
     np.testing.assert_allclose(pooled, [[3.0, -1.0]])
 
 
+def test_source_tfds_trains_with_a_random_validation_split(real_data, tmp_path, capsys):
+    run_dir = tmp_path / "tfds"
+    assert run(["--quick", "--source", "tfds", "--epochs", "1", "--run-dir", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "tfds gives no movie ids: the validation reviews are drawn at random" in out
+    assert "not comparable" in out and "| NBSVM-bigrams (Wang & Manning 2012) | 0.9122 |" in out
+    metrics = read_metrics(run_dir)
+    assert metrics["source"] == "tfds" and metrics["epochs_run"] == 1
+    assert metrics["train_size"] + metrics["val_size"] == 3000 and metrics["test_size"] == 1000
+    assert 250 <= metrics["val_size"] <= 350, "a tenth of the training reviews, drawn at random"
+    assert metrics["test_accuracy"] > 0.6, "one quick epoch already beats chance (0.5)"
+
+
+def test_a_tfds_subset_is_shuffled_and_class_balanced():
+    texts, labels = [str(i) for i in range(100)], [0] * 80 + [1] * 20
+    subset, subset_labels = lesson.shuffled_subset(texts, labels, 30, seed=1)
+    assert len(subset) == 30 and subset_labels.sum() == 15
+    assert all(labels[int(text)] == label for text, label in zip(subset, subset_labels))
+    everything, _ = lesson.shuffled_subset(texts, labels, None, seed=1)
+    assert sorted(everything) == sorted(texts) and everything != texts
+
+
 def test_validation_holds_out_whole_movies(real_data):
     from course_utils.corpora import load_imdb
 
