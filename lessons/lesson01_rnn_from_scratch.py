@@ -607,11 +607,11 @@ model.summary()
 def keras_dev_loss(model, dataset):
     """Mean cross-entropy per real character, computed the same way as for the NumPy model."""
     total, count = 0.0, 0.0
-    for x, y, w in dataset:
-        logits = model(x, training=False)
-        nll = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
-        total += float(keras.ops.sum(nll * w))
-        count += float(keras.ops.sum(w))
+    for x, y, w in dataset.as_numpy_iterator():  # NumPy batches: the same on every Keras backend
+        logits = model.predict_on_batch(x)
+        nll = keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+        total += float(np.sum(nll * w))
+        count += float(np.sum(w))
     return total / count
 
 
@@ -624,10 +624,15 @@ def complete(model, vocab, prefix, max_len=20):
             f"{shorten(prefix)} has characters the model never saw: {shorten(''.join(unknown))} (use a-z)"
         )
     seq = [0] + [index[c] for c in prefix]
+    # Every step reads one input of the same width, the name so far and then padding (all-zero rows,
+    # which Masking hides), so the compiled predict step is reused (JAX compiles each new shape anew).
+    # The RNN reads left to right, so the output at the last real character ignores the padding.
+    width = len(seq) + max_len
     first = None
     for _ in range(max_len):
-        x = np.eye(len(vocab), dtype="float32")[seq][None]
-        probs = softmax(keras.ops.convert_to_numpy(model(x))[0, -1].astype("float64"))
+        x = np.zeros((1, width, len(vocab)), dtype="float32")
+        x[0, np.arange(len(seq)), seq] = 1.0
+        probs = softmax(np.asarray(model.predict_on_batch(x))[0, len(seq) - 1].astype("float64"))
         if first is None:
             first = probs
         nxt = int(np.argmax(probs))

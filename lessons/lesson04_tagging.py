@@ -569,10 +569,12 @@ def predict_tags(model, encoder, inputs, batch_size=256):
     lengths = (words != 0).sum(axis=1)
     predicted = [None] * len(words)
     batches = bucketed_batches((words, chars, case, np.arange(len(words))), batch_size, seed=None)
-    for batch_words, batch_chars, batch_case, rows in batches:  # rows: which sentences the batch holds
-        batch, _, _ = model_batch(batch_words, batch_chars, batch_case, tf.zeros_like(batch_words))
-        best = keras.ops.convert_to_numpy(model(batch, training=False)).argmax(-1)
-        for row, i in enumerate(rows.numpy()):
+    # NumPy batches, read by one compiled predict step per batch shape (on any Keras backend)
+    for batch_words, batch_chars, batch_case, rows in batches.as_numpy_iterator():  # rows: which sentences
+        batch_chars = batch_chars[:, : batch_words.shape[1]].astype("int32")  # cut like the words, as in model_batch
+        batch = {"words": batch_words, "chars": batch_chars, "case": batch_case}
+        best = np.asarray(model.predict_on_batch(batch)).argmax(-1)
+        for row, i in enumerate(rows):
             predicted[i] = [encoder.vocab["tags"][t] for t in best[row, : lengths[i]]]
     return predicted
 

@@ -97,7 +97,37 @@ class Config(LessonConfig):
         return "stateful (state carried across windows)" if self.stateful else "stateless (zero state per window)"
 
 
+# Stateful training needs Keras's stateful RNN layers to keep their state from one batch to the next.
+# In Keras 3 that works on TensorFlow for every cell and on torch for the plain RNN only; everything
+# else in this lesson runs on every backend. Per backend: the cells that cannot train statefully, and why.
+STATEFUL_TRAINING_FAILS = {
+    "jax": (
+        ("rnn", "lstm", "gru"),
+        "Keras's stateful RNN layers do not carry their state from batch to batch on jax "
+        "(the state is not part of the compiled training step)",
+    ),
+    "torch": (
+        ("lstm", "gru"),
+        "Keras's stateful LSTM and GRU layers cannot train on torch (updating the state in place breaks the "
+        "backward pass)",
+    ),
+}
+
+
+def check_stateful_backend(config, what: str = "stateful training") -> None:
+    """One line, before anything runs, when ``config`` trains statefully where that cannot work."""
+    backend = keras.backend.backend()
+    cells, reason = STATEFUL_TRAINING_FAILS.get(backend, ((), ""))
+    if config.stateful and config.cell in cells:
+        other = " (or --cell rnn)" if "rnn" not in cells else ""
+        raise CourseError(
+            f"{what} with --cell {config.cell} runs on the tensorflow backend, not {backend}: {reason}; "
+            f"run it with BACKEND=tensorflow{other}"
+        )
+
+
 config = configure(Config, LESSON)
+check_stateful_backend(config)
 set_seed(config.seed)
 tf.get_logger().setLevel("ERROR")  # each twin model below traces its own predict step; the warning is noise here
 print(
@@ -203,6 +233,9 @@ print(f"and back: {''.join(corpus.vocab[i] for i in corpus.train_ids[:40])!r}")
 # into the next (gradients still stop at the window edge). Row r of batch k+1 continues row r
 # of batch k, so nothing may be shuffled, and the state is reset at each epoch's start.
 # On the very first window both variants see a zero state and compute the same loss.
+# (Stateful training needs the TensorFlow backend: Keras's stateful layers keep their state
+# between batches there, and on PyTorch only for `--cell rnn`. Stateless training runs on
+# TensorFlow, JAX and PyTorch alike.)
 
 
 # %%
@@ -268,9 +301,12 @@ print(f"batch 2: {decode(stream_x[1, 1], corpus.vocab)!r}   (continues batch 1's
 # ## 3. The model
 # Embedding (a learned vector per character) -> `layers` recurrent layers -> a Dense layer
 # giving one score (logit) per character; softmax turns the scores into probabilities.
-# The same weights can be loaded into a *stateful* twin with a fixed batch size: that twin
-# trains statefully, reads the validation text continuously, and generates one character
-# at a time (batch 1) without re-reading its whole past at each step.
+# The same weights can be loaded into twins of the network. A *stateful* twin with a fixed
+# batch size keeps its hidden state from one batch to the next: it is what stateful training
+# trains. A *state-passing* twin (`stepper`) takes the hidden state as an extra input and
+# returns the state it ends in, so the caller carries the state from one call to the next:
+# that is how the validation text is read continuously and how text is generated one
+# character at a time (batch 1) without re-reading its whole past at each step.
 
 
 # %%
@@ -325,6 +361,43 @@ def reset_states(model: keras.Model) -> None:
             layer.reset_state()
 
 
+def stepper(model: keras.Model, spec: ModelSpec, batch_size: int) -> keras.Model:
+    """A state-passing twin with ``model``'s weights: (chars, *states) in, (logits, *states) out.
+
+    Each recurrent layer starts from the states it is given (h, and c for an LSTM) and returns
+    the states it ends in; the caller passes them to the next call (``read_on``).
+    """
+    chars = keras.Input(batch_shape=(batch_size, None), dtype="int32", name="chars")
+    x = keras.layers.Embedding(spec.vocab_size, spec.embed_dim, name="embedding")(chars)
+    state_inputs, state_outputs = [], []
+    for i in range(1, spec.layers + 1):
+        initial = [
+            keras.Input(batch_shape=(batch_size, spec.units), name=f"state_{i}_{k}")
+            for k in range(2 if spec.cell == "lstm" else 1)
+        ]
+        layer = recurrent_layer(
+            spec.cell, spec.units, return_sequences=True, return_state=True, name=recurrent_name(spec, i)
+        )
+        x, *final = layer(x, initial_state=initial)
+        state_inputs += initial
+        state_outputs += final
+    logits = keras.layers.Dense(spec.vocab_size, name="next_char_logits")(x)
+    copy = keras.Model([chars, *state_inputs], [logits, *state_outputs], name=f"char_{spec.cell}_stepper")
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def zero_states(stepper_model: keras.Model) -> list:
+    """The zero states a state-passing twin starts from, one array per state input."""
+    return [np.zeros(tuple(state.shape), dtype="float32") for state in stepper_model.inputs[1:]]
+
+
+def read_on(stepper_model: keras.Model, ids: np.ndarray, states: list) -> tuple:
+    """Read ``ids`` (batch, time) on from ``states``: the logits and the states it ends in."""
+    logits, *states = stepper_model.predict_on_batch([ids, *states])
+    return logits, states
+
+
 spec = ModelSpec(len(corpus.vocab), config.cell, config.units, config.layers, config.embed_dim, config.dropout)
 model = build_model(spec, stateful=config.stateful, batch_size=config.batch_size if config.stateful else None)
 model.summary()
@@ -354,13 +427,18 @@ def eval_streams(n_chars: int, most: int = 16) -> int:
     return max(1, min(most, (n_chars - 1) // 100))
 
 
-def carried_state_loss(stateful_model: keras.Model, ids: np.ndarray, chunk: int = 250) -> float:
-    """Mean loss reading ``ids`` as parallel streams with the state carried (char-rnn's evaluation)."""
-    streams = stateful_model.inputs[0].shape[0]
+def carried_state_loss(stepper_model: keras.Model, ids: np.ndarray, chunk: int = 250) -> float:
+    """Mean loss reading ``ids`` as parallel streams with the state carried (char-rnn's evaluation).
+
+    ``stepper_model`` is a state-passing twin (``stepper``); its batch size is the number of streams.
+    """
+    streams = stepper_model.inputs[0].shape[0]
     chunk = max(1, min(chunk, (len(ids) - 1) // streams))
     x, y = stream_batches(ids, chunk, streams)
-    reset_states(stateful_model)
-    total = sum(nll_sum(stateful_model.predict_on_batch(xb), yb) for xb, yb in zip(x, y))
+    states, total = zero_states(stepper_model), 0.0
+    for xb, yb in zip(x, y):
+        logits, states = read_on(stepper_model, xb, states)
+        total += nll_sum(logits, yb)
     return total / y.size
 
 
@@ -410,20 +488,26 @@ show(
 
 # %%
 class Generator:
-    """Character-at-a-time sampling from a batch-1 stateful twin of a trained model."""
+    """Character-at-a-time sampling from a batch-1 state-passing twin of a trained model."""
 
     def __init__(self, model: keras.Model, spec: ModelSpec, vocab: list):
-        self.model = twin(model, spec, stateful=True, batch_size=1)
+        self.model = stepper(model, spec, batch_size=1)
         self.vocab = vocab
         self.index = {c: i for i, c in enumerate(vocab)}
+        self.states = zero_states(self.model)
 
     def read(self, prime: str) -> np.ndarray:
         """Start afresh, read ``prime`` and return the scores for the character after it."""
         if not prime:
             raise CourseError("the priming string is empty; give at least one character")
         ids = encode(prime, self.index)
-        reset_states(self.model)
-        return self.model.predict_on_batch(ids[None])[0, -1]
+        logits, self.states = read_on(self.model, ids[None], zero_states(self.model))
+        return logits[0, -1]
+
+    def step(self, char_id: int) -> np.ndarray:
+        """Read one more character from the state the last one left; the scores for the next."""
+        logits, self.states = read_on(self.model, np.array([[char_id]], dtype=np.int32), self.states)
+        return logits[0, -1]
 
     def generate(
         self, prime: str, length: int, *, temperature: float = 1.0, top_k: int | None = None, seed: int = 0
@@ -435,7 +519,7 @@ class Generator:
         for _ in range(length):
             nxt = sampling.sample(logits, rng, temperature, top_k)
             out.append(self.vocab[nxt])
-            logits = self.model.predict_on_batch(np.array([[nxt]], dtype=np.int32))[0, -1]
+            logits = self.step(nxt)
         return "".join(out)
 
 
@@ -460,16 +544,34 @@ class EpochReport(keras.callbacks.Callback):
     def __init__(self, spec, corpus, config, run):
         super().__init__()
         self.spec, self.corpus, self.config, self.run = spec, corpus, config, run
+        self.twins = None
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.config.stateful:
             reset_states(self.model)  # each epoch reads every stream again from its start
 
+    def current_twins(self):
+        """The evaluation twins with the weights trained so far: built once, then given the new weights
+        each epoch, so their compiled predict steps are reused."""
+        if self.twins is None:
+            streams = eval_streams(len(self.corpus.val_ids))
+            stateless = twin(self.model, self.spec, stateful=False)
+            self.twins = (
+                stateless,
+                stepper(self.model, self.spec, streams),
+                Generator(stateless, self.spec, self.corpus.vocab),
+            )
+        else:
+            weights = self.model.get_weights()
+            for network in (self.twins[0], self.twins[1], self.twins[2].model):
+                network.set_weights(weights)
+        return self.twins
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         config, val_ids = self.config, self.corpus.val_ids
-        stateless = twin(self.model, self.spec, stateful=False)
-        carried = in_units(carried_state_loss(twin(self.model, self.spec, True, eval_streams(len(val_ids))), val_ids))
+        stateless, carrier, generator = self.current_twins()
+        carried = in_units(carried_state_loss(carrier, val_ids))
         windows = windowed_loss(stateless, val_ids, config.seq_len)
         logs.update(
             {
@@ -480,7 +582,7 @@ class EpochReport(keras.callbacks.Callback):
             }
         )
         prime = config.prime_text()
-        sample = Generator(stateless, self.spec, self.corpus.vocab).generate(
+        sample = generator.generate(
             prime, config.sample_length, temperature=config.temperature, top_k=config.top_k, seed=config.seed + epoch
         )
         print(
@@ -810,6 +912,8 @@ print(
 # suffers when each window starts from zeros ("fresh windows"); read continuously, as it was
 # trained, it can use context from long before the current window. Whether that beats the
 # shuffled stateless windows depends on the budget: measure it rather than assume it.
+# Like `--stateful`, the comparison needs the TensorFlow backend (section 2); on another it
+# stops at once, before training either variant.
 
 # %%
 COMMANDS = {"compare": "Train stateless and stateful at the same seed and budget."}
@@ -817,6 +921,7 @@ COMPARED = ("val_loss_nats", "val_bpc", "val_loss_windows_nats", "train_loss_nat
 
 
 def compare(config):
+    check_stateful_backend(dataclasses.replace(config, stateful=True), "compare (it trains statefully too)")
     parent = Run.start(LESSON, config, cell=f"{config.cell}-compare")
     results, histories = {}, {}
     for stateful in (False, True):

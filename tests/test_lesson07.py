@@ -98,13 +98,17 @@ def test_predict_continues_each_prime_reproducibly(quick_run, capsys):
     assert other.startswith("ROMEO:") and other != out[: len(other)], "another seed, another text"
 
 
-def test_compare_runs_both_variants(real_data, tmp_path):
+def test_compare_runs_both_variants(real_data, tmp_path, capsys):
     from course_utils import data
 
     text = tmp_path / "shakespeare_30k.txt"
     text.write_text(data.read_text("tinyshakespeare")[:30_000])
     folder = tmp_path / "cmp"
     argv = ["compare", "--quick", "--epochs", "1", "--units", "32", "--neuron-chars", "500", "--sample-length", "20"]
+    if keras.backend.backend() in lesson.STATEFUL_TRAINING_FAILS:  # a stateful GRU: one line, before any training
+        assert_one_line_error(run, argv + ["--text", str(text), "--run-dir", str(folder)], capsys, "compare (it")
+        assert not folder.exists()
+        return
     assert run(argv + ["--text", str(text), "--run-dir", str(folder)]) == 0
     metrics = read_metrics(folder)
     children = {name: read_metrics(folder / name) for name in ("stateless", "stateful")}
@@ -164,6 +168,8 @@ def test_temperature_to_zero_equals_greedy():
 
 
 def test_stateful_and_stateless_give_the_same_loss_on_the_first_window():
+    if keras.backend.backend() == "jax":  # what check_stateful_backend stops stateful training for
+        pytest.skip(lesson.STATEFUL_TRAINING_FAILS["jax"][1])
     rng = np.random.default_rng(0)
     ids = rng.integers(0, len(VOCAB), size=5_000).astype(np.int32)
     stateless, spec = small_model(seed=1, cell="lstm")
@@ -185,11 +191,54 @@ def test_stateful_and_stateless_give_the_same_loss_on_the_first_window():
     assert second_stateful == pytest.approx(lesson.nll_sum(whole, y[1]), rel=1e-4)
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_the_state_passing_twin_carries_the_state_like_one_long_read(cell):
+    """What the generator and the carried-state evaluation rely on, on every Keras backend."""
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, len(VOCAB), size=(3, 30)).astype(np.int32)
+    stateless, spec = small_model(seed=4, cell=cell)  # two layers: each passes its own states
+    stepper = lesson.stepper(stateless, spec, batch_size=3)
+    assert len(lesson.zero_states(stepper)) == spec.layers * (2 if cell == "lstm" else 1)
+    first, states = lesson.read_on(stepper, ids[:, :12], lesson.zero_states(stepper))
+    second, _ = lesson.read_on(stepper, ids[:, 12:], states)
+    whole = stateless.predict_on_batch(ids)
+    np.testing.assert_allclose(np.concatenate([first, second], axis=1), whole, atol=1e-5)
+    fresh, _ = lesson.read_on(stepper, ids[:, 12:], lesson.zero_states(stepper))
+    assert not np.allclose(fresh, whole[:, 12:], atol=1e-3), "a zero state is not the carried one"
+    generator = lesson.Generator(stateless, spec, VOCAB)
+    text = "To be, or not"
+    np.testing.assert_allclose(generator.read(text[:5]), whole_logits(stateless, text[:5]), atol=1e-5)
+    for i in range(5, len(text)):
+        np.testing.assert_allclose(
+            generator.step(VOCAB.index(text[i])), whole_logits(stateless, text[: i + 1]), atol=1e-5
+        )
+
+
+def whole_logits(model, text):
+    return model.predict_on_batch(np.array([[VOCAB.index(c) for c in text]], dtype=np.int32))[0, -1]
+
+
+def test_stateful_training_stops_in_one_line_where_keras_cannot_carry_the_state(monkeypatch):
+    import dataclasses
+
+    config = lesson.Config(stateful=True)
+    for backend, cell, stops in [("jax", "rnn", True), ("torch", "gru", True), ("torch", "rnn", False)]:
+        monkeypatch.setattr(keras.backend, "backend", lambda backend=backend: backend)
+        if not stops:
+            lesson.check_stateful_backend(dataclasses.replace(config, cell=cell))
+            continue
+        with pytest.raises(CourseError) as error:
+            lesson.check_stateful_backend(dataclasses.replace(config, cell=cell))
+        message = str(error.value)
+        assert f"runs on the tensorflow backend, not {backend}" in message and "\n" not in message
+    lesson.check_stateful_backend(dataclasses.replace(config, stateful=False))  # stateless: every backend
+
+
 def test_carried_state_evaluation_equals_reading_the_text_in_one_go():
     rng = np.random.default_rng(1)
     ids = rng.integers(0, len(VOCAB), size=601).astype(np.int32)  # a short text: 600 (input, target) pairs
     stateless, spec = small_model(seed=2)
-    carried = lesson.carried_state_loss(lesson.twin(stateless, spec, stateful=True, batch_size=1), ids, chunk=50)
+    carried = lesson.carried_state_loss(lesson.stepper(stateless, spec, batch_size=1), ids, chunk=50)
     whole = lesson.nll_sum(stateless.predict_on_batch(ids[None, :-1]), ids[None, 1:]) / 600
     assert carried == pytest.approx(whole, rel=1e-4)
     assert lesson.eval_streams(600) == 5
