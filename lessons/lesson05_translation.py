@@ -279,7 +279,9 @@ class Vocab:
 
 
 def _ids(layer, texts, batch: int = 4096) -> np.ndarray:
-    parts = [layer(tf.constant(texts[i : i + batch])).numpy() for i in range(0, len(texts), batch)]
+    # convert_to_numpy: on the JAX and PyTorch backends TextVectorization returns that backend's arrays
+    parts = [layer(tf.constant(texts[i : i + batch])) for i in range(0, len(texts), batch)]
+    parts = [keras.ops.convert_to_numpy(p) for p in parts]
     width = max(p.shape[1] for p in parts)
     return np.concatenate([np.pad(p, ((0, 0), (0, width - p.shape[1]))) for p in parts]).astype("int32")
 
@@ -325,16 +327,18 @@ def training_data(split: Split, vocab: Vocab, batch_size: int, seed: int | None)
 train_ds, n_train = training_data(train, vocab, config.batch_size, seed=config.seed)
 val_ds, _ = training_data(val, vocab, 512, seed=None)
 (batch_source, batch_target_in), batch_target_out = next(iter(train_ds))
+# NumPy arrays from here on: a model on any Keras backend takes them (tf.data's tensors are TensorFlow's own)
+batch_source, batch_target_in, batch_target_out = map(np.asarray, (batch_source, batch_target_in, batch_target_out))
 print(
     f"One training batch: English {tuple(batch_source.shape)}, decoder input {tuple(batch_target_in.shape)}, "
     f"decoder target {tuple(batch_target_out.shape)}; {len(train_ds)} batches an epoch"
 )
 print(
-    f"Padding (masked) is {np.mean(batch_source.numpy() == 0):.0%} of the English and "
-    f"{np.mean(batch_target_out.numpy() == 0):.0%} of the French targets in this batch"
+    f"Padding (masked) is {np.mean(batch_source == 0):.0%} of the English and "
+    f"{np.mean(batch_target_out == 0):.0%} of the French targets in this batch"
 )
-print("First row, decoder input: ", vocab.words(batch_target_in[0].numpy()))
-print("First row, decoder target:", vocab.words(batch_target_out[0].numpy()))
+print("First row, decoder input: ", vocab.words(batch_target_in[0]))
+print("First row, decoder target:", vocab.words(batch_target_out[0]))
 
 
 # %% [markdown]
@@ -507,8 +511,6 @@ class Translator:
         logits, new_states, _ = decoder(layers, token, state_in, enc_in, source)
         step_inputs = [token, *state_in] + ([enc_in, source] if self.attends else [])
         self.step_model = keras.Model(step_inputs, [logits, *new_states])
-        self._step = tf.function(self.step_model, reduce_retracing=True)
-        self._encode = tf.function(self.encoder, reduce_retracing=True)
         self.scores_model = None
         if self.attends:
             target_in = keras.Input((None,), dtype="int32", name="target_in")
@@ -519,16 +521,18 @@ class Translator:
         inputs = [tokens[:, None].astype("int32"), *state["rnn"]]
         if self.attends:
             inputs += [state["encoder_outputs"], state["source"]]
-        logits, *states = self._step(inputs)
+        # predict_on_batch: NumPy in, NumPy out, compiled once per input shape on every backend
+        # (a tf.function on TensorFlow, jax.jit on JAX); the shapes stay the same for a whole search
+        logits, *states = self.step_model.predict_on_batch(inputs)
         # Padding and [start] are never written, and neither is [UNK]: a rare word the vocabulary
         # lacks is better guessed than written as [UNK], which matches no reference.
-        log_probs = next_token_log_probs(logits.numpy()[:, 0, :], banned=[0, 1, self.vocab.start_id])
-        return log_probs, {**state, "rnn": [s.numpy() for s in states]}
+        log_probs = next_token_log_probs(logits[:, 0, :], banned=[0, 1, self.vocab.start_id])
+        return log_probs, {**state, "rnn": states}
 
     def search(self, source: np.ndarray, beam: int = 1, alpha: float = 0.6, max_length: int | None = None):
         """The best French ids for each row of English ids (greedy when ``beam`` is 1), and their log-probabilities."""
-        encoder_outputs, *states = self._encode(tf.constant(source))
-        state = {"rnn": [s.numpy() for s in states], "encoder_outputs": encoder_outputs.numpy(), "source": source}
+        encoder_outputs, *states = self.encoder.predict_on_batch(source)
+        state = {"rnn": states, "encoder_outputs": encoder_outputs, "source": source}
         longest = int((source != 0).sum(1).max())
         return decode(
             self.step,

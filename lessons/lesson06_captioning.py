@@ -574,12 +574,22 @@ def decode_words(layers: dict, spec: Spec, words, states, vector, keys):
     return layers["logits"](hidden), new_states, weights
 
 
+# The three layers below say what they return (compute_output_spec). Otherwise Keras runs them on
+# stand-ins for the sizes unknown when the model is built (photos, words): fine on TensorFlow, but
+# JAX's symbolic sizes and PyTorch's made-up ones cannot be divided into groups of CAPTIONS.
+def times(n: int | None, k: int) -> int | None:
+    return None if n is None else n * k
+
+
 @keras.saving.register_keras_serializable(package="lesson06")
 class PerCaption(keras.layers.Layer):
     """Copy each photo's tensor once per caption: (photos, ...) -> (photos * CAPTIONS, ...)."""
 
     def call(self, x):
         return keras.ops.repeat(x, CAPTIONS, axis=0)
+
+    def compute_output_spec(self, x):
+        return keras.KerasTensor((times(x.shape[0], CAPTIONS), *x.shape[1:]), dtype=x.dtype)
 
 
 @keras.saving.register_keras_serializable(package="lesson06")
@@ -589,6 +599,9 @@ class FlattenCaptions(keras.layers.Layer):
     def call(self, words):
         return keras.ops.reshape(words, (-1, keras.ops.shape(words)[2]))
 
+    def compute_output_spec(self, words):
+        return keras.KerasTensor((times(words.shape[0], CAPTIONS), words.shape[2]), dtype=words.dtype)
+
 
 @keras.saving.register_keras_serializable(package="lesson06")
 class GroupCaptions(keras.layers.Layer):
@@ -597,6 +610,10 @@ class GroupCaptions(keras.layers.Layer):
     def call(self, logits):
         shape = keras.ops.shape(logits)
         return keras.ops.reshape(logits, (-1, CAPTIONS, shape[1], shape[2]))
+
+    def compute_output_spec(self, logits):
+        photos = None if logits.shape[0] is None else logits.shape[0] // CAPTIONS
+        return keras.KerasTensor((photos, CAPTIONS, *logits.shape[1:]), dtype=logits.dtype)
 
 
 def training_model(spec: Spec, layers: dict | None = None) -> keras.Model:
@@ -659,10 +676,11 @@ class Captioner:
         keys_in = keras.Input((None, spec.units), name="keys") if spec.attention else None
         logits, new_states, _ = decode_words(layers, spec, token, state_in, vector_in, keys_in)
         step_in = [token, *state_in, vector_in, *([keys_in] if spec.attention else [])]
-        step_model = keras.Model(step_in, [logits, *new_states])
-        # training=False: no random flips of the photo and no dropout while writing captions
-        self._encode = tf.function(lambda x: self.encoder(x, training=False), reduce_retracing=True)
-        self._step = tf.function(lambda x: step_model(x, training=False), reduce_retracing=True)
+        self.step_model = keras.Model(step_in, [logits, *new_states])
+        # Both are run with predict_on_batch: NumPy in, NumPy out, on any backend; it runs the model with
+        # training=False (no random flips of the photo, no dropout while writing captions) and compiles it
+        # once per input shape (a tf.function on TensorFlow, jax.jit on JAX), a shape that stays the same
+        # for a whole search
         self.weights_model = None
         if spec.attention:
             words = keras.Input((None,), dtype="int32", name="words")
@@ -670,9 +688,8 @@ class Captioner:
             self.weights_model = keras.Model([image, words], weights)
 
     def start(self, visual: np.ndarray) -> dict:
-        outputs = self._encode(tf.constant(visual, dtype="float32"))
-        outputs = [o.numpy() for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
-        vector, *rest = outputs
+        outputs = self.encoder.predict_on_batch(np.asarray(visual, dtype="float32"))
+        vector, *rest = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         keys = rest.pop(0) if self.spec.attention else None
         states = rest or [np.zeros((len(visual), self.spec.units), "float32")] * self.spec.states
         return {"rnn": list(states), "vector": vector, "keys": keys}
@@ -681,10 +698,10 @@ class Captioner:
         inputs = [tokens[:, None].astype("int32"), *state["rnn"], state["vector"]]
         if self.spec.attention:
             inputs.append(state["keys"])
-        logits, *states = self._step(inputs)
+        logits, *states = self.step_model.predict_on_batch(inputs)
         never = [0, 1, self.vocab.start_id]  # padding, [unk] and [start]
-        log_probs = next_token_log_probs(logits.numpy()[:, 0, :], banned=never)
-        return log_probs, {**state, "rnn": [s.numpy() for s in states]}
+        log_probs = next_token_log_probs(logits[:, 0, :], banned=never)
+        return log_probs, {**state, "rnn": states}
 
     def decoded(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0):
         """course_utils.decoding's result for a batch of photos: token ids and their log-probabilities."""

@@ -97,8 +97,8 @@ def test_quick_models_learn_something(quick_run):
 def test_beam_search_finds_translations_the_model_scores_higher(quick_run):
     """What beam search is for: on the same model, its translations score at least as high as greedy's."""
     metrics = read_metrics(quick_run)
-    for kind in KINDS:
-        assert metrics[f"score_{kind}_beam"] >= metrics[f"score_{kind}_greedy"], kind
+    for kind in KINDS:  # (1e-6: the same translation scores a few ulps apart in batches of different sizes)
+        assert metrics[f"score_{kind}_beam"] >= metrics[f"score_{kind}_greedy"] - 1e-6, kind
         assert metrics[f"score_{kind}_greedy"] < 0
 
 
