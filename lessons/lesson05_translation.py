@@ -425,7 +425,8 @@ def encoder(layers: dict, source):
 def decoder(layers: dict, target_in, states, encoder_outputs=None, source=None):
     """Previous French ids + state -> (next-word logits, new states, attention weights or None)."""
     words = layers["dropout"](layers["target_embedding"](target_in))
-    outputs, *states = layers["decoder_rnn"](words, initial_state=states)
+    mask = layers["target_embedding"].compute_mask(target_in)  # with initial_state, Keras would not pass it on
+    outputs, *states = layers["decoder_rnn"](words, initial_state=states, mask=mask)
     weights = None
     if "attention" in layers:
         source_mask = keras.ops.not_equal(source, 0)  # never attend to padding

