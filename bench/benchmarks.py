@@ -52,6 +52,19 @@ BENCHMARKS = {
             "report": ["test_accuracy"],
             "target": "shows what unmasked padding costs",
         },
+        {
+            "name": "compare",
+            "args": ["compare"],
+            "report": [
+                "rnn_test_accuracy",
+                "lstm_test_accuracy",
+                "gru_test_accuracy",
+                "rnn_seconds_per_epoch",
+                "lstm_seconds_per_epoch",
+                "gru_seconds_per_epoch",
+            ],
+            "target": "measured, no target: rnn, lstm and gru with the default settings and budget",
+        },
     ],
     "lesson04_tagging": [
         {
@@ -93,6 +106,23 @@ BENCHMARKS = {
             "target": "bleu_attention_beam >= 35 (trained in <= 20 min), > plain, beam >= greedy",
         },
         {
+            "name": "max10-attention",
+            "args": ["--models", "attention", "--max-words", "10", *LESSON05_FULL],
+            "report": [
+                "bleu_attention_beam",
+                "bleu_attention_greedy",
+                "epochs_attention",
+                "bleu_attention_beam_by_length",
+            ],
+            "target": "sentences of up to 10 words, same budget as max10-plain: attention's lead grows with length",
+        },
+        {
+            "name": "max10-plain",
+            "args": ["--models", "plain", "--max-words", "10", *LESSON05_FULL],
+            "report": ["bleu_plain_beam", "bleu_plain_greedy", "epochs_plain", "bleu_plain_beam_by_length"],
+            "target": "the same budget without attention",
+        },
+        {
             "name": "full-plain",
             "args": ["--models", "plain", *LESSON05_FULL],
             "report": ["bleu_plain_beam", "bleu_plain_greedy", "epochs_plain", "train_seconds_plain"],
@@ -105,6 +135,12 @@ BENCHMARKS = {
             "args": [],
             "report": ["bleu4", "bleu1", "baseline_bleu4", "baseline_bleu1", "train_seconds"],
             "target": "make lesson06 <= 600 s on 2 CPU cores (1,000-image subset); bleu4 > baseline_bleu4",
+        },
+        {
+            "name": "pretrained-subset",
+            "args": ["--encoder", "pretrained"],
+            "report": ["bleu4", "bleu1", "baseline_bleu4", "baseline_bleu1", "train_seconds"],
+            "target": "the default run with ImageNet features (EfficientNet-Lite0 where Keras cannot download B0's)",
         },
         {
             "name": "pretrained-full",

@@ -20,6 +20,7 @@ Notebook: make notebooks, then open lessons/lesson03_sentiment.ipynb
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
 import dataclasses
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -662,6 +663,8 @@ def compare(config):
             f"| {r['epochs_run']} |"
         )
     write_atomic(folder / "compare.md", "\n".join(table) + "\n")
+    summary = {f"{cell}_{key}": r[key] for cell, r in results.items() for key in ("test_accuracy", "seconds_per_epoch")}
+    write_atomic(folder / "metrics.json", json.dumps({"lesson": LESSON, "command": "compare", **summary}, indent=2))
     print("\n" + "\n".join(table) + f"\n\nComparison written to {display_path(folder)}")
 
 
