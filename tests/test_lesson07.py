@@ -46,6 +46,8 @@ def test_the_notebook_shows_each_step(notebook_run):
     assert f"Validation loss (state carried): {metrics['val_loss_nats']:.4f} nats/char" in text
     assert "Vocabulary: 65 characters" in text and "One stateless batch: inputs (32, 64), targets (32, 64)" in text
     assert "(continues batch 1's row)" in text
+    assert f"| validation, fresh windows of 256 (nanoGPT's protocol) | {metrics['val_loss_fresh_256']:.3f} |" in text
+    assert f"Fresh windows of 256: {metrics['val_loss_fresh_256']:.4f} nats/char." in text
     assert "Total params" in text, "model.summary() is shown"
     assert "The untrained model, primed with" in text
     assert "--- epoch 1:" in text and "--- epoch 2:" in text, "a sample after every epoch"
@@ -64,6 +66,10 @@ def test_quick_run_writes_every_output(quick_run):
     assert metrics["val_bpc"] == pytest.approx(metrics["val_loss_nats"] / np.log(2))
     assert metrics["val_perplexity"] == pytest.approx(np.exp(metrics["val_loss_nats"]))
     assert metrics["val_loss_windows_nats"] < 0.7 * np.log(65)
+    # nanoGPT's protocol: fresh state, windows of 256; on a 2-epoch model close to the 64-character windows
+    assert np.isfinite(metrics["val_loss_fresh_256"]) and metrics["val_loss_fresh_256"] < 0.7 * np.log(65)
+    assert metrics["val_loss_fresh_256"] == pytest.approx(metrics["val_loss_windows_nats"], abs=0.1)
+    assert metrics["source"] == "course" and metrics["workers"] == 1 and metrics["strategy"] is None
     assert metrics["epochs"] == metrics["epochs_run"] == 2 and metrics["chars_per_second"] > 0
     assert metrics["train_chars"] == 108_000 and metrics["val_chars"] == 12_000 and metrics["vocab_size"] == 65
     assert len(metrics["samples"]["0.5"]) == 120
@@ -248,6 +254,38 @@ def test_carried_state_evaluation_equals_reading_the_text_in_one_go():
     assert windows == pytest.approx(lesson.nll_sum(stateless.predict_on_batch(x), y) / y.size, rel=1e-4)
 
 
+def test_fresh_windows_of_256_are_nanogpts_loss_computed_directly():
+    """Every character of each non-overlapping 256-window, predicted from a zero state: the tiled exact loss."""
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, len(VOCAB), size=700).astype(np.int32)  # 699 pairs: two whole windows, 187 left out
+    stateless, spec = small_model(seed=6)
+    fresh = lesson.windowed_loss(stateless, ids, lesson.NANOGPT_CONTEXT)
+    # Directly: each window read alone by the state-passing twin from zeros, Keras' cross-entropy, averaged.
+    reader = lesson.stepper(stateless, spec, batch_size=1)
+    losses = []
+    for start in (0, 256):
+        logits, _ = lesson.read_on(reader, ids[None, start : start + 256], lesson.zero_states(reader))
+        targets = ids[None, start + 1 : start + 257]
+        losses.append(keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(targets, logits, True)))
+    assert np.isfinite(fresh)
+    assert fresh == pytest.approx(float(np.mean(losses)), rel=1e-4)
+
+
+def test_published_table_states_each_protocol():
+    config = lesson.Config()
+    table = lesson.published_table(config, 1.51, 1.55, 1.53)
+    assert "| this run: 1 x GRU(256), stateless | 1.5300 | fresh windows of 256, last 10% held out" in table
+    assert "| 1.4697 | fresh windows of 256, last 10% held out, 200 random batches |" in table
+    assert "| 1.8800 |" in table and "lm_lstm_epoch30.00_1.3950.t7" in table and "last 5% of its minibatch" in table
+
+
+def test_source_tfds_reads_the_identical_text(real_data):
+    course = lesson.load_corpus(None, quick=True, source="course")
+    through_tfds = lesson.load_corpus(None, quick=True, source="tfds")
+    assert through_tfds.text == course.text and through_tfds.vocab == course.vocab
+    assert np.array_equal(through_tfds.val_ids, course.val_ids)
+
+
 def test_neuron_search_finds_a_planted_unit():
     rng = np.random.default_rng(0)
     speakers, words = ["First Citizen", "All", "MENENIUS", "KING RICHARD III"], "the a speak of me hear thee".split()
@@ -299,6 +337,9 @@ def bad_inputs(tmp_path, quick_run):
         (["--prime", "héllo"], "never saw"),
         (["--temperature", "-1"], "expected 0 or more"),
         (["--epochs", "0"], "expected a number above 0"),
+        (["--stateful", "--workers", "2"], "--stateful trains with --workers 1 only"),
+        (["--source", "tfds", "--text", "{dir}/tiny.txt"], "--source tfds reads tiny Shakespeare"),
+        (["--source", "hf"], "invalid choice"),
         (["compare", "--units", "0"], "expected a number above 0"),
         (["predict", "--model", "nope.keras", "ROMEO:"], "does not exist"),
         (["predict", "--model", "{quick}", "--temperature", "0", "héllo"], "never saw"),

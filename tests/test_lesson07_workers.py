@@ -1,0 +1,86 @@
+"""Lesson 07 with --workers 2: two MultiWorkerMirroredStrategy workers train the one-worker (stateless) model.
+
+Also a worker program (``python -m tests.test_lesson07_workers shards``): each worker prints which windows
+of the lesson's training batches it gets, to check that they split every batch between them.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from course_utils import REPO_ROOT, distributed
+from tests.helpers import read_metrics
+
+LESSON = "lesson07_char_lm"
+
+
+def train(folder, *flags):
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    command = [sys.executable, "-m", f"lessons.{LESSON}", "--quick", *flags, "--run-dir", str(folder)]
+    done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, f"{' '.join(command[2:])} failed:\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def runs(real_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("workers")
+    train(folder / "one")
+    out = train(folder / "two", "--workers", "2")
+    return folder / "one", folder / "two", out
+
+
+def test_two_workers_train_the_one_worker_model_within_noise(runs):
+    one, two, out = runs
+    assert "Starting 2 workers" in out
+    single, double = read_metrics(one), read_metrics(two)
+    assert single["strategy"] is None and single["workers"] == 1
+    assert double["strategy"] == "MultiWorkerMirroredStrategy" and double["workers"] == 2
+    assert double["batch_size"] == single["batch_size"] == 32, "the global batch stays --batch-size"
+    assert double["steps_per_epoch"] == single["steps_per_epoch"]
+    for key in ("val_loss_nats", "val_loss_windows_nats", "val_loss_fresh_256"):
+        assert abs(double[key] - single[key]) < 0.05, key
+    assert abs(double["history"]["val_loss"][0] - single["history"]["val_loss"][0]) < 0.05
+
+
+def test_every_worker_ran_the_same_steps(runs):
+    _, two, _ = runs
+    log = (two / "worker-1.log").read_text()
+    history = read_metrics(two)["history"]
+    for loss in history["val_loss"]:  # the workers' copies agree: the same validation loss each epoch
+        assert f"val_loss: {loss:.4f}" in log
+    assert "Fresh windows of 256:" in log, "worker 1 evaluated too, on its own copy"
+
+
+def test_the_workers_split_every_batch(tmp_path, capfd):
+    assert distributed.launch("tests.test_lesson07_workers", [["shards"], ["shards"]], tmp_path) == 0
+    seen = {0: capfd.readouterr().out, 1: (tmp_path / "worker-1.log").read_text()}
+    steps = {
+        w: [json.loads(line[6:]) for line in text.splitlines() if line.startswith("SHARD ")] for w, text in seen.items()
+    }
+    assert len(steps[0]) == len(steps[1]) == 10
+    for mine, theirs in zip(steps[0], steps[1]):
+        assert len(mine) == len(theirs) == 32, "each worker computes half of the global batch of 64"
+        assert not set(mine) & set(theirs), "and not the same half"
+
+
+def _print_shards():
+    """As a worker: the window numbers in this worker's part of the lesson's first training batches."""
+    strategy = distributed.strategy()
+    from course_utils.lesson import definitions
+
+    lesson = definitions(LESSON)
+    seq_len, windows = 4, 640
+    ids = np.arange(windows * seq_len + 1, dtype="int32")  # window i starts with id i * seq_len
+    dataset = lesson.stateless_windows(ids, seq_len, batch_size=64, seed=0)
+    for x, _ in strategy.experimental_distribute_dataset(dataset):
+        local = strategy.experimental_local_results(x)[0].numpy()
+        print("SHARD " + json.dumps((local[:, 0] // seq_len).tolist()), flush=True)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["shards"]:
+    _print_shards()
