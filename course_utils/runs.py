@@ -415,6 +415,12 @@ class TimeBudget(keras.callbacks.Callback):
     def __init__(self, max_minutes: float, mid_epoch: bool = False):
         super().__init__()
         self.limit_s = 60 * max_minutes
+        if self.limit_s and distributed.worker_index() is not None:
+            # each worker would judge on its own clock, and one that stopped first would leave the others
+            # waiting for it in the next all-reduce: with --workers the number of epochs decides alone
+            if distributed.is_chief():
+                print(f"With --workers, --max-minutes {max_minutes:g} is not applied: --epochs decides.")
+            self.limit_s = 0
         self.mid_epoch = mid_epoch
         self.epochs_here = 0
 
