@@ -13,9 +13,13 @@ What you will see:
 4. With --task ner: the same network finds people, places, organisations and other names in
    CoNLL-2003 Reuters news, scored the standard (conlleval) way: an entity counts only when
    its type and its exact span are both right.
+5. With --output crf: a CRF output layer that scores whole tag sequences (transition scores
+   between neighbouring tags, the forward algorithm for the loss, Viterbi for decoding),
+   checked against brute force, and the transition scores it learned.
 
 Run it:  make lesson04                     (part of speech, about 4 minutes on 2 cores)
          make lesson04 ARGS="--task ner"   (named entities)
+         make lesson04 ARGS="--task ner --output crf --tags iobes"   (a CRF on IOBES tags)
          make lesson04 ARGS="--train my.train --dev my.dev --test my.test --columns 1,2"
 Predict: python -m lessons.lesson04_tagging predict "The quick brown fox jumped over the lazy dog."
          (then try made-up words: "the blorptastic flurbs wuzzled quickly" -- the characters decide)
@@ -96,6 +100,16 @@ class Config(LessonConfig):
     char_filters: int = flag(64, "character CNN filters; 0 turns the character view off", type=cli.int_between(0, 4096))
     min_count: int = flag(2, "a word needs this many training occurrences to get its own vector", type=cli.positive_int)
     dropout: float = flag(0.33, "dropout rate", type=cli.fraction)
+    output: str = flag(
+        "softmax",
+        "softmax: each word's tag on its own; crf: a CRF scores whole tag sequences (Viterbi decoding)",
+        choices=("softmax", "crf"),
+    )
+    tags: str = flag(
+        "iob2",
+        "NER tags the model learns: iob2, or iobes (S- a one-word entity, E- an entity's last word); scored as IOB2",
+        choices=("iob2", "iobes"),
+    )
     word_dropout: float = flag(
         0.25,
         "hide a training word as <unk> with chance ALPHA/(ALPHA+its count); 0: off",
@@ -142,6 +156,8 @@ def conll2003_file(split: str) -> Path:
 
 def load_corpus(config):
     """{"train", "dev", "test"} -> lists of (tokens, tags), and a description of the source."""
+    if config.tags == "iobes" and config.task != "ner":
+        raise CourseError("--tags iobes is a scheme for named entities: add --task ner")
     own = [config.train, config.dev, config.test]
     if any(own):
         if not all(own):
@@ -307,6 +323,9 @@ print(score_line(base))
 #   which matters a lot for names.
 #
 # Every id 0 is padding. Tags are stored as id + 1 for the same reason: 0 marks "no word here".
+# With `tags = "iobes"` (NER only) the model learns IOBES tags instead of IOB2: S-X marks a
+# one-word entity and E-X an entity's last word, so every tag also says where its entity ends.
+# Its predictions are turned back into IOB2 before they are scored.
 
 
 # %%
@@ -340,6 +359,18 @@ def word_chars(word: str) -> list[str]:
 
 
 VOCAB_KEYS = ("task", "words", "chars", "tags")  # what vocab.json holds, for predict
+
+
+def iob2_to_iobes(tags: list[str]) -> list[str]:
+    """IOB2 to IOBES: B-X alone is S-X, and the I-X that ends an entity is E-X."""
+    following = [*tags[1:], "O"]
+    ends = [after != f"I-{tag[2:]}" for tag, after in zip(tags, following)]
+    return [{"B-": "S-", "I-": "E-"}.get(tag[:2], tag[:2]) + tag[2:] if end else tag for tag, end in zip(tags, ends)]
+
+
+def iobes_to_iob2(tags: list[str]) -> list[str]:
+    """IOBES back to IOB2: S-X is B-X and E-X is I-X."""
+    return [{"S-": "B-", "E-": "I-"}.get(tag[:2], tag[:2]) + tag[2:] for tag in tags]
 
 
 def build_vocab(train, task, min_count=2):
@@ -389,9 +420,14 @@ class Encoder:
         return (*self.inputs([tokens for tokens, _ in sentences]), self.tag_ids([tags for _, tags in sentences]))
 
 
-vocab = build_vocab(train_set, config.task, config.min_count)
+if config.tags == "iobes":  # what the model learns; scores stay in IOB2
+    learned_splits = {name: [(w, iob2_to_iobes(t)) for w, t in sents] for name, sents in splits.items()}
+else:
+    learned_splits = splits
+vocab = build_vocab(learned_splits["train"], config.task, config.min_count)
+vocab["scheme"] = config.tags  # predict turns IOBES predictions back into IOB2
 encoder = Encoder(vocab)
-encoded = {name: encoder.encode(sentences) for name, sentences in splits.items()}
+encoded = {name: encoder.encode(sentences) for name, sentences in learned_splits.items()}
 print(
     f"{len(vocab['words']):,} words (seen at least {config.min_count}x), {len(vocab['chars'])} characters, "
     f"{len(vocab['tags'])} tags: {' '.join(vocab['tags'])}"
@@ -401,7 +437,8 @@ print(
     + ", ".join(f"{name} {a.shape}" for name, a in zip(("words", "chars", "case", "tags"), encoded["train"]))
 )
 ex_words, ex_chars, ex_case = encoder.inputs([example[0]])
-ex_tags = encoder.tag_ids([example[1]])
+ex_learned = iob2_to_iobes(example[1]) if config.tags == "iobes" else example[1]
+ex_tags = encoder.tag_ids([ex_learned])
 print("\nThe example sentence as ids (the word vocabulary, the casing classes, the tags + 1):")
 as_ids = [
     ("word", example[0]),
@@ -409,6 +446,7 @@ as_ids = [
     ("seen", [vocab["words"][i] for i in ex_words[0]]),
     ("case", [str(i) for i in ex_case[0]]),
     ("", [CASES[i] for i in ex_case[0]]),
+    *([("tags", ex_learned)] if config.tags == "iobes" else []),
     ("tag", [str(i) for i in ex_tags[0]]),
 ]
 print(aligned(as_ids))
@@ -523,7 +561,179 @@ else:
 # not survive here: `Concatenate` treats an input without a mask (the char and case vectors) as
 # all real words, so the backward RNN would read the padding first and a sentence's tags would
 # depend on how long its batch-mates are. The `not_equal` row of the summary is that mask; the
-# non-trainable parameters are the word-hiding rates of section 5.
+# non-trainable parameters are the word-hiding rates of section 5. With `output = "crf"` the
+# Dense layer gives raw scores instead of probabilities, and a CRF (next) picks the whole sequence.
+
+
+# %% [markdown]
+# ### A CRF output layer (`output = "crf"`)
+# The softmax picks each word's tag on its own, so nothing stops it from writing `B-LOC I-PER`,
+# an entity that changes type halfway. A linear-chain CRF adds a score for every pair of
+# neighbouring tags (a `tags x tags` transition matrix, plus a score for the first and the last
+# tag) and scores whole tag sequences: the sum of the per-word scores the network gives
+# (emissions) and the transitions along the path. Training maximises the gold path's share of
+# all paths: loss = log Z - score(gold), where log Z, the log of the summed exp-scores of every
+# possible path (17^20 for a 20-word POS sentence), comes from the forward algorithm in
+# length x tags^2 steps, in log space (logsumexp) so that nothing overflows. A padded step leaves the running sums as
+# they are, so a sentence's score stops at its last real word. Predicting, Viterbi finds the
+# single best path (the same recursion with max in place of logsumexp, then backtracking).
+# Below, on a tiny case (3 tags, 4 words: 81 paths) both are checked against brute force.
+
+
+# %%
+@keras.saving.register_keras_serializable(package="course_lesson04")
+class CRF(keras.layers.Layer):
+    """Holds the transition scores (``transitions[i, j]``: tag i followed by tag j) and the
+    start and end scores. It passes the emission scores through unchanged: the CRF acts in the
+    loss (``CRFLoss``) and in decoding (``viterbi``).
+
+    The scores are stored divided by ``speed``: Adam moves every weight by about the learning
+    rate per step, so without it these few numbers would creep (after a quick NER run's 94 steps
+    they stayed within +-0.1; with speed 10 they reach about +-0.8)."""
+
+    def __init__(self, num_tags, speed=10.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_tags, self.speed = int(num_tags), float(speed)
+        self.supports_masking = True  # the padding mask passes through, as it does through the softmax
+        square, row = (self.num_tags, self.num_tags), (self.num_tags,)
+        self.transitions = self.add_weight(shape=square, initializer="zeros", name="transitions")
+        self.start = self.add_weight(shape=row, initializer="zeros", name="start")
+        self.end = self.add_weight(shape=row, initializer="zeros", name="end")
+
+    def scores(self):
+        """(transitions, start, end), the scores the CRF uses."""
+        return tuple(self.speed * w for w in (self.transitions, self.start, self.end))
+
+    def call(self, emissions):
+        return emissions
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "num_tags": self.num_tags, "speed": self.speed}
+
+
+def crf_path_score(emissions, tags, mask, transitions, start, end):
+    """Score of the given tag paths: (batch, steps, tags) emissions, (batch, steps) tag ids and
+    0/1 mask (real words first) -> (batch,). Padded steps add nothing."""
+    ops = keras.ops
+    mask = ops.cast(mask, emissions.dtype)
+    tags = ops.cast(tags, "int32")
+    num_tags = ops.shape(transitions)[0]
+    emitted = ops.squeeze(ops.take_along_axis(emissions, tags[..., None], axis=-1), -1)  # (batch, steps)
+    pairs = tags[:, :-1] * num_tags + tags[:, 1:]  # transition i -> j as one index into the flat matrix
+    moved = ops.take(ops.reshape(transitions, (-1,)), pairs)  # (batch, steps - 1)
+    last = ops.cast(ops.sum(mask, axis=1), "int32") - 1  # the index of each sentence's last real word
+    last_tag = ops.squeeze(ops.take_along_axis(tags, last[:, None], axis=1), 1)
+    return (
+        ops.sum(emitted * mask, axis=1)
+        + ops.sum(moved * mask[:, 1:], axis=1)
+        + ops.take(start, tags[:, 0])
+        + ops.take(end, last_tag)
+    )
+
+
+def crf_log_partition(emissions, mask, transitions, start, end):
+    """log Z: the logsumexp of the scores of every tag path (the forward algorithm) -> (batch,)."""
+    ops = keras.ops
+    mask = ops.cast(mask, emissions.dtype)
+
+    def step(alpha, inputs):  # alpha[b, j]: logsumexp of the scores of all paths so far ending in tag j
+        emission, real = inputs[:, :-1], inputs[:, -1]
+        scores = alpha[:, :, None] + transitions[None] + emission[:, None, :]  # (batch, from, to)
+        new = ops.logsumexp(scores, axis=1)
+        alpha = real[:, None] * new + (1 - real[:, None]) * alpha  # a padded step changes nothing
+        return alpha, alpha
+
+    alpha = start[None] + emissions[:, 0]
+    # one tensor to scan over, (steps, batch, tags + 1): each step's emissions and its mask bit
+    steps = ops.transpose(ops.concatenate([emissions, mask[..., None]], axis=-1)[:, 1:], (1, 0, 2))
+    alpha, _ = ops.scan(step, alpha, steps)
+    return ops.logsumexp(alpha + end[None], axis=1)
+
+
+@keras.saving.register_keras_serializable(package="course_lesson04")
+class CRFLoss(keras.losses.Loss):
+    """The CRF negative log-likelihood, log Z - score(gold), per real word. It reads the
+    transitions of ``crf`` (a CRF layer), and the sample weights (1 for a word, 0 for padding)
+    as the mask."""
+
+    def __init__(self, crf=None, name="crf_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.crf = crf  # not saved: a reloaded model predicts; to train it again, compile it with CRFLoss(its crf)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if self.crf is None:
+            raise ValueError("CRFLoss needs the model's CRF layer: compile with CRFLoss(model.get_layer('crf'))")
+        ops = keras.ops
+        y_pred = ops.cast(y_pred, "float32")
+        mask = ops.ones(ops.shape(y_true), "float32") if sample_weight is None else ops.cast(sample_weight, "float32")
+        weights = self.crf.scores()
+        nll = crf_log_partition(y_pred, mask, *weights) - crf_path_score(y_pred, y_true, mask, *weights)
+        return ops.sum(nll) / ops.maximum(ops.sum(mask), 1.0)
+
+    def call(self, y_true, y_pred):  # unused (__call__ needs the mask), but Loss requires it
+        return self(y_true, y_pred)
+
+    def get_config(self):
+        return {"name": self.name}
+
+
+def viterbi(emissions, transitions, start, end):
+    """The best tag path (a list of tag ids) for one sentence's (length, tags) emission scores (NumPy)."""
+    score = start + emissions[0]
+    back = []
+    for emission in emissions[1:]:
+        candidates = score[:, None] + transitions  # (from, to)
+        back.append(candidates.argmax(axis=0))
+        score = candidates.max(axis=0) + emission
+    best = [int((score + end).argmax())]
+    for pointers in reversed(back):
+        best.append(int(pointers[best[-1]]))
+    return best[::-1]
+
+
+def crf_weights(model):
+    """(transitions, start, end) as NumPy arrays if ``model`` has a CRF layer, else None."""
+    # by class name: the lesson run and the definitions predict uses each define their own CRF class
+    layer = next((layer for layer in model.layers if type(layer).__name__ == "CRF"), None)
+    if layer is None:
+        return None
+    return tuple(keras.ops.convert_to_numpy(w) for w in layer.scores())
+
+
+def brute_force_check(num_tags=3, length=4, seed=0):
+    """Every path of a tiny random CRF, scored one by one, against the forward algorithm and Viterbi."""
+    import itertools
+
+    rng = np.random.default_rng(seed)
+    emissions = rng.normal(size=(1, length, num_tags)).astype("float32")
+    transitions, start, end = (rng.normal(size=s).astype("float32") for s in ((num_tags, num_tags), num_tags, num_tags))
+    mask = np.ones((1, length), "float32")
+    paths = np.array(list(itertools.product(range(num_tags), repeat=length)), "int32")
+    many = np.repeat(emissions, len(paths), axis=0)
+    scores = keras.ops.convert_to_numpy(
+        crf_path_score(many, paths, np.repeat(mask, len(paths), axis=0), transitions, start, end)
+    )
+    log_z = float(keras.ops.convert_to_numpy(crf_log_partition(emissions, mask, transitions, start, end))[0])
+    brute_log_z = float(np.log(np.exp(scores.astype("float64")).sum()))
+    best = viterbi(emissions[0], transitions, start, end)
+    return {
+        "paths": len(paths),
+        "log_z": log_z,
+        "brute_log_z": brute_log_z,
+        "viterbi": best,
+        "brute_best": paths[scores.argmax()].tolist(),
+    }
+
+
+check = brute_force_check()
+print(
+    f"A random CRF with 3 tags on 4 words: {check['paths']} paths. log Z by the forward algorithm "
+    f"{check['log_z']:.5f}, by summing all paths {check['brute_log_z']:.5f}"
+)
+print(f"Viterbi's best path {check['viterbi']}, the best of all {check['paths']} paths {check['brute_best']}")
 
 
 # %%
@@ -549,7 +759,13 @@ def build_model(vocab, config, total_steps, hide_rates=None):
         rnn = recurrent_layer(config.cell, config.hidden, return_sequences=True, name=f"{config.cell}_{layer}")
         x = keras.layers.Bidirectional(rnn, name=f"bidirectional_{config.cell}_{layer}")(x, mask=real_words)
         x = keras.layers.Dropout(config.dropout)(x)
-    tags = keras.layers.Dense(len(vocab["tags"]), activation="softmax", name="tag_softmax")(x)
+    if config.output == "crf":  # raw per-word scores (emissions); the CRF layer holds the transitions
+        crf = CRF(len(vocab["tags"]), name="crf")
+        tags = crf(keras.layers.Dense(len(vocab["tags"]), name="tag_scores")(x))
+        loss = CRFLoss(crf)  # reads the transitions, and the per-word weights as the mask
+    else:
+        tags = keras.layers.Dense(len(vocab["tags"]), activation="softmax", name="tag_softmax")(x)
+        loss = keras.losses.SparseCategoricalCrossentropy()
     model = keras.Model({"words": words, "chars": chars, "case": case}, tags, name=f"tagger_{config.cell}")
     model.compile(
         # The learning rate glides from 2e-3 down to 1e-4 over the run (cosine): big steps while the
@@ -557,15 +773,19 @@ def build_model(vocab, config, total_steps, hide_rates=None):
         optimizer=keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(2e-3, total_steps, alpha=0.05), clipnorm=5.0
         ),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        weighted_metrics=["accuracy"],  # the per-token weights are 0 on padding: real words only
+        loss=loss,
+        # the per-token weights are 0 on padding: real words only (with a CRF: the argmax of the word scores)
+        weighted_metrics=["accuracy"],
     )
     return model
 
 
 def predict_tags(model, encoder, inputs, batch_size=256):
-    """Predicted tag lists for many sentences given as padded (words, chars, case) arrays."""
+    """Predicted tag lists for many sentences given as padded (words, chars, case) arrays.
+
+    With a CRF the best whole sequence (Viterbi), otherwise the likeliest tag of each word."""
     words, chars, case = inputs
+    crf = crf_weights(model)
     lengths = (words != 0).sum(axis=1)
     predicted = [None] * len(words)
     batches = bucketed_batches((words, chars, case, np.arange(len(words))), batch_size, seed=None)
@@ -573,9 +793,12 @@ def predict_tags(model, encoder, inputs, batch_size=256):
     for batch_words, batch_chars, batch_case, rows in batches.as_numpy_iterator():  # rows: which sentences
         batch_chars = batch_chars[:, : batch_words.shape[1]].astype("int32")  # cut like the words, as in model_batch
         batch = {"words": batch_words, "chars": batch_chars, "case": batch_case}
-        best = np.asarray(model.predict_on_batch(batch)).argmax(-1)
+        scores = np.asarray(model.predict_on_batch(batch))
         for row, i in enumerate(rows):
-            predicted[i] = [encoder.vocab["tags"][t] for t in best[row, : lengths[i]]]
+            best = viterbi(scores[row, : lengths[i]], *crf) if crf else scores[row, : lengths[i]].argmax(-1)
+            predicted[i] = [encoder.vocab["tags"][t] for t in best]
+    if encoder.vocab.get("scheme") == "iobes":
+        predicted = [iobes_to_iob2(tags) for tags in predicted]
     return predicted
 
 
@@ -651,7 +874,7 @@ def per_tag_table(scores, baseline, heading="tag"):
 
 
 predicted = predict_tags(model, encoder, encoded["test"][:3])
-scores = evaluate(test_set, predicted, vocab["tags"], seen_words)
+scores = evaluate(test_set, predicted, all_tags, seen_words)
 print(f"Test set ({sum(len(t) for t, _ in test_set):,} words, {scores['unseen_tokens']:,} unseen in training):")
 print(score_line(scores, base))
 for name in ("accuracy", "accuracy_unseen"):
@@ -712,7 +935,7 @@ def plot_f1(model_scores, baseline_scores, title):
 
 
 confusion_png = show_figure(
-    plot_confusion(scores["confusion"], vocab["tags"], f"{kind} confusion on the test set"), run, "confusion_matrix.png"
+    plot_confusion(scores["confusion"], all_tags, f"{kind} confusion on the test set"), run, "confusion_matrix.png"
 )
 what = "per tag" if "entities" not in scores else "per entity type (exact spans)"
 f1_png = show_figure(plot_f1(f1_scores, base_f1, f"Test F1 {what}"), run, "f1_per_tag.png")
@@ -743,7 +966,69 @@ for i in pick_examples(test_set, predicted, np.random.default_rng(config.seed)):
 run.log_text("test/examples", "\n\n".join(f"```\n{e}\n```" for e in examples), config.epochs)
 
 # %% [markdown]
-# ## 10. Saving the results
+# ## 10. What a CRF learns about neighbouring tags
+# A softmax tagger can predict `I-PER` right after `O` or `B-LOC`, a sequence no gold file
+# contains; we count such broken entities in its test predictions. With `output = "crf"` the
+# transition scores are trained with everything else: below, row = a tag, column = the tag that
+# follows it (and the scores for starting and ending a sentence). Pairs that never occur in
+# the training data, such as `O` or `B-LOC` then `I-PER`, get the lowest scores, the pairs that
+# open and continue an entity the highest: Viterbi then has to have strong evidence from the
+# words to write a broken entity.
+
+
+# %%
+def broken_entities(tag_lists):
+    """How many I-X tags follow neither B-X nor I-X: entities that could not exist in IOB2."""
+    return sum(
+        1
+        for tags in tag_lists
+        for before, tag in zip(["O", *tags], tags)
+        if tag.startswith("I-") and before[2:] != tag[2:]
+    )
+
+
+def transition_table(transitions, start, end, tags):
+    """A Markdown table of the CRF's scores: row = a tag, column = the tag after it; start and end."""
+    rows = ["| tag, then: | " + " | ".join(tags) + " | (end) |", "|---" * (len(tags) + 2) + "|"]
+    rows.append("| (start) | " + " | ".join(f"{v:+.1f}" for v in start) + " | |")
+    for i, tag in enumerate(tags):
+        rows.append(f"| {tag} | " + " | ".join(f"{v:+.1f}" for v in transitions[i]) + f" | {end[i]:+.1f} |")
+    return "\n".join(rows)
+
+
+if config.task == "ner":
+    print(
+        f"Broken entities (I-X after neither B-X nor I-X) in the {config.output} tagger's test predictions: "
+        f"{broken_entities(predicted)} (gold: {broken_entities(t for _, t in test_set)})"
+    )
+learned = crf_weights(model)
+if learned is None:
+    print(
+        f"This run's output is {config.output}: each word's tag is chosen alone, so there are no transition "
+        'scores to show. Train with --output crf (in a notebook: output = "crf" in section 0) to see them.'
+    )
+else:
+    transitions, start_scores, end_scores = learned
+    show(transition_table(transitions, start_scores, end_scores, vocab["tags"]))
+    order = np.argsort(transitions, axis=None)
+    pair = lambda k: f"{vocab['tags'][k // len(transitions)]} -> {vocab['tags'][k % len(transitions)]}"  # noqa: E731
+    print("Lowest-scored neighbours: " + ", ".join(f"{pair(k)} {transitions.flat[k]:+.1f}" for k in order[:5]))
+    print("Highest-scored neighbours: " + ", ".join(f"{pair(k)} {transitions.flat[k]:+.1f}" for k in order[::-1][:5]))
+    fig = plots.heatmap(
+        transitions,
+        row_labels=vocab["tags"],
+        col_labels=vocab["tags"],
+        title="CRF transition scores (row: a tag, column: the next tag)",
+        xlabel="next tag",
+        ylabel="tag",
+        fmt="{:.1f}",
+        cmap="RdBu",
+        annotate=len(transitions) <= 12,
+    )
+    print(f"Saved {show_figure(fig, run, 'crf_transitions.png').name} in the run folder")
+
+# %% [markdown]
+# ## 11. Saving the results
 # `model.keras` is the trained tagger and `vocab.json` beside it the vocabularies that turn words
 # into its numbers. `metrics.json` records the scores and the whole configuration above.
 
@@ -770,12 +1055,13 @@ if "entities" in scores:
         baseline_entity_f1=base_ent["f1"],
         per_entity_type=ent["per_type"],
         dev_entity_f1=history.history["val_entity_f1"][-1],
+        test_broken_entities=broken_entities(predicted),
     )
 run.write_metrics(metrics, config, train_sentences=len(train_set), test_sentences=len(test_set))
 run.finish()
 
 # %% [markdown]
-# ## 11. Tagging your own sentences
+# ## 12. Tagging your own sentences
 # The reloaded model with its vocab.json tags sentences it has never seen. The tokenizer is
 # deliberately simple: it splits off punctuation and the clitics "n't" and "'s" the way the
 # treebank does. Made-up words get their tags from their spelling and their neighbours.
@@ -838,7 +1124,7 @@ print(f'\nTry it: python -m lessons.{LESSON} predict --model {display_path(model
 print("Next: the exercises for this lesson: make check EX=ex04   (stuck? make hint EX=ex04a)")
 
 # %% [markdown]
-# ## 12. Predicting from the command line
+# ## 13. Predicting from the command line
 # `predict` loads a saved model (the newest run's, or `--model PATH`) and tags each sentence
 # given as an argument. It uses only the definitions in this file, so it never trains.
 

@@ -149,6 +149,36 @@ def test_quick_ner_run_scores_entities(real_data, tmp_path, capsys):
     assert all(t == "O" or t[:2] in ("B-", "I-") for t in (p.rsplit("/", 1)[1] for p in first.split()))
 
 
+def test_quick_ner_crf_run_on_iobes_tags(real_data, tmp_path, capsys):
+    """--output crf --tags iobes: the CRF trains on IOBES tags, Viterbi decodes, scores are IOB2."""
+    run_dir = tmp_path / "ner_crf"
+    run_ok(["--task", "ner", "--quick", "--output", "crf", "--tags", "iobes", "--run-dir", str(run_dir)])
+    metrics = read_metrics(run_dir)
+    assert metrics["output"] == "crf" and metrics["tags"] == "iobes"
+    assert set(metrics["per_tag"]) == {"O"} | {f"{p}-{k}" for p in "BI" for k in ENTITY_TYPES}, "scored as IOB2"
+    assert metrics["test_entity_f1"] > 0.3 and metrics["test_entity_f1"] > metrics["baseline_entity_f1"]
+    assert metrics["history"]["loss"][-1] < metrics["history"]["loss"][0]
+    vocab = json.loads((run_dir / "vocab.json").read_text())
+    assert vocab["scheme"] == "iobes" and {"S-PER", "E-PER", "B-PER", "I-PER"} <= set(vocab["tags"])
+    assert_png(run_dir / "crf_transitions.png")
+    model, encoder = lesson.load_tagger(run_dir / "model.keras")
+    transitions, start, end = lesson.crf_weights(model)
+    index = {t: i for i, t in enumerate(vocab["tags"])}
+    # learned from the data: an entity's B- is followed by its I- or E-, never by O
+    assert transitions[index["B-PER"], index["E-PER"]] > 0 > transitions[index["B-PER"], index["O"]]
+    assert start[index["E-PER"]] < start[index["B-PER"]], "a sentence does not open with an entity's last word"
+    capsys.readouterr()
+    assert run(["predict", "--model", str(run_dir / "model.keras"), "Angela Merkel met Emmanuel Macron."]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert all(t == "O" or t[:2] in ("B-", "I-") for t in (p.rsplit("/", 1)[1] for p in first.split()))
+
+
+def test_iobes_round_trip():
+    iob2 = ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-LOC", "I-LOC", "O", "B-MISC"]
+    iobes = ["B-PER", "E-PER", "O", "S-LOC", "B-LOC", "I-LOC", "E-LOC", "O", "S-MISC"]
+    assert lesson.iob2_to_iobes(iob2) == iobes and lesson.iobes_to_iob2(iobes) == iob2
+
+
 def write_columns(path, sentences):
     path.write_text("".join("".join(f"{w}\tx\t{t}\n" for w, t in zip(*s)) + "\n" for s in sentences))
 
@@ -222,6 +252,8 @@ def test_missing_conll2003_says_where_to_put_it(tmp_path, monkeypatch, capsys, p
         (["--columns", "0,2"], "column numbers start at 1"),
         (["--columns", "a"], "expected TOKEN,TAG"),
         (["--task", "chunk"], "invalid choice"),
+        (["--tags", "iobes"], "add --task ner"),
+        (["--output", "hmm"], "invalid choice"),
         (["--word-dropout", "1"], "expected a value in [0, 1)"),
         (["--seed", "4294967296"], "below 2**32"),
         (["predict", "--model", "nope.keras", "Hi"], "does not exist"),
