@@ -104,6 +104,19 @@ BENCHMARKS = {
             ],
             "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17)",
         },
+        {
+            "name": "ner-crf-16",
+            "args": ["--task", "ner", "--layers", "2", "--epochs", "16", "--output", "crf"],
+            "report": [
+                "test_entity_f1",
+                "test_entity_precision",
+                "test_entity_recall",
+                "test_broken_entities",
+                "baseline_entity_f1",
+                "train_seconds",
+            ],
+            "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17)",
+        },
     ],
     "lesson05_translation": [
         {
