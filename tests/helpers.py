@@ -68,3 +68,15 @@ class InterruptAt(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == self.epoch:
             raise KeyboardInterrupt
+
+
+def assert_two_workers_split_every_batch(worker0_output: str, worker1_log: Path, steps: int = 10, half: int = 32):
+    """Each of two workers printed ``SHARD [ids...]`` for its part of each batch: halves, never the same."""
+    seen = {0: worker0_output, 1: worker1_log.read_text()}
+    shards = {
+        w: [json.loads(line[6:]) for line in text.splitlines() if line.startswith("SHARD ")] for w, text in seen.items()
+    }
+    assert len(shards[0]) == len(shards[1]) == steps
+    for mine, theirs in zip(shards[0], shards[1]):
+        assert len(mine) == len(theirs) == half, f"each worker computes half of the global batch of {2 * half}"
+        assert not set(mine) & set(theirs), "and not the same half"

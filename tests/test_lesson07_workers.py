@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from course_utils import REPO_ROOT, distributed
-from tests.helpers import read_metrics
+from tests.helpers import assert_two_workers_split_every_batch, read_metrics
 
 LESSON = "lesson07_char_lm"
 
@@ -58,14 +58,7 @@ def test_every_worker_ran_the_same_steps(runs):
 
 def test_the_workers_split_every_batch(tmp_path, capfd):
     assert distributed.launch("tests.test_lesson07_workers", [["shards"], ["shards"]], tmp_path) == 0
-    seen = {0: capfd.readouterr().out, 1: (tmp_path / "worker-1.log").read_text()}
-    steps = {
-        w: [json.loads(line[6:]) for line in text.splitlines() if line.startswith("SHARD ")] for w, text in seen.items()
-    }
-    assert len(steps[0]) == len(steps[1]) == 10
-    for mine, theirs in zip(steps[0], steps[1]):
-        assert len(mine) == len(theirs) == 32, "each worker computes half of the global batch of 64"
-        assert not set(mine) & set(theirs), "and not the same half"
+    assert_two_workers_split_every_batch(capfd.readouterr().out, tmp_path / "worker-1.log")
 
 
 def _print_shards():
