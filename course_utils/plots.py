@@ -114,10 +114,10 @@ def heatmap(
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if annotate and rows * cols <= 400:
-        threshold = (np.nanmax(matrix) + np.nanmin(matrix)) / 2
         for i in range(rows):
             for j in range(cols):
-                color = "white" if matrix[i, j] > threshold else "black"
+                red, green, blue, _ = image.cmap(image.norm(matrix[i, j]))  # the cell's own colour: dark or light
+                color = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
                 ax.text(j, i, fmt.format(matrix[i, j]), ha="center", va="center", color=color, fontsize=8)
     for i, j in highlight:
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#d62728", linewidth=2.5))
