@@ -9,7 +9,8 @@ download for minutes before failing).
 
 What the course's own loaders add, and tfds does not give: the sha256 of the official file, and
 for IMDB the movie each review belongs to (tfds keeps text and label only), which the course uses
-to hold out whole movies for validation.
+to hold out whole movies for validation. For CoNLL-2003 (no official download; tfds' builder
+fetches a copy from data.deepai.org) tfds reads the course's official ``eng.*`` files instead.
 """
 
 from __future__ import annotations
@@ -70,21 +71,40 @@ def imdb_reviews(split: str) -> tuple[list[str], list[int]]:
     archive = data.fetch("imdb")
     builder = _local_imdb_builder(tfds, archive)
     texts, labels = [], []
-    for example in (
-        builder.as_dataset(split=split).as_numpy_iterator() if _prepared(builder) else _prepare(builder, split)
-    ):
+    for example in _examples(builder, split):
         texts.append(example["text"].decode("utf-8"))
         labels.append(int(example["label"]))
     return texts, labels
 
 
+CONLL2003_FILES = {"train": "train", "dev": "testa", "test": "testb"}  # tfds' split -> the official eng.* file
+
+
+def conll2003(split: str) -> list[tuple[list[str], list[str]]]:
+    """CoNLL-2003's ``train``, ``dev`` (eng.testa) or ``test`` (eng.testb) sentences as (tokens, NER tags),
+    read by tfds' conll2003 builder from the course's local files, in the files' order. The tags are the
+    files' own, IOB1 (tfds names its classes B-PER, I-PER, ... whichever scheme the file uses)."""
+    if split not in CONLL2003_FILES:
+        raise ValueError(f"split must be one of {', '.join(CONLL2003_FILES)}, not {split!r}")
+    tfds = _tfds()
+    files = {name: data.fetch(f"conll2003_{file}") for name, file in CONLL2003_FILES.items()}
+    builder = _local_conll2003_builder(tfds, files)
+    tags = builder.info.features["ner"].feature.names  # tfds gives each tag as its class number
+    return [
+        ([token.decode("utf-8") for token in example["tokens"]], [tags[number] for number in example["ner"]])
+        for example in _examples(builder, split)
+        if len(example["tokens"])  # tfds' reader ends each file with an empty sentence (they end in -DOCSTART-)
+    ]
+
+
+def _examples(builder, split):
+    if not _prepared(builder):
+        builder.download_and_prepare()
+    return builder.as_dataset(split=split).as_numpy_iterator()
+
+
 def _prepared(builder) -> bool:
     return builder.info.splits.total_num_examples > 0 and Path(builder.data_dir).is_dir()
-
-
-def _prepare(builder, split):
-    builder.download_and_prepare()
-    return builder.as_dataset(split=split).as_numpy_iterator()
 
 
 def _local_imdb_builder(tfds, archive: Path):
@@ -105,3 +125,22 @@ def _local_imdb_builder(tfds, archive: Path):
             ]
 
     return ImdbReviewsLocal(data_dir=str(tfds_dir()))
+
+
+def _local_conll2003_builder(tfds, files: dict[str, Path]):
+    """tfds' own CoNLL-2003 builder (its reader, features and splits), reading the local ``files`` instead of
+    downloading, and keeping their sentence order (tfds otherwise shuffles examples as it writes them)."""
+    from tensorflow_datasets.text.conll2003 import conll2003
+
+    class Conll2003Local(conll2003.Conll2003, skip_registration=True):  # a new class at every call: not registered
+        name = "conll2003_local"
+
+        def _info(self):
+            info = super()._info()
+            info.as_proto.disable_shuffling = True
+            return info
+
+        def _split_generators(self, dl_manager):
+            return {split: self._generate_examples(path) for split, path in files.items()}
+
+    return Conll2003Local(data_dir=str(tfds_dir()))

@@ -20,6 +20,7 @@ What you will see:
 Run it:  make lesson04                     (part of speech, about 4 minutes on 2 cores)
          make lesson04 ARGS="--task ner"   (named entities)
          make lesson04 ARGS="--task ner --output crf --tags iobes"   (a CRF on IOBES tags)
+         make lesson04 ARGS="--task ner --source tfds"   (CoNLL-2003 through tensorflow-datasets: the same data)
          make lesson04 ARGS="--train my.train --dev my.dev --test my.test --columns 1,2"
 Predict: python -m lessons.lesson04_tagging predict "The quick brown fox jumped over the lazy dog."
          (then try made-up words: "the blorptastic flurbs wuzzled quickly" -- the characters decide)
@@ -41,7 +42,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_utils import CourseError, cli, conll, data, plots
+from course_utils import CourseError, cli, conll, data, plots, tfds_source
 from course_utils.inputs import read_json, shorten, text_inputs
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
@@ -116,6 +117,11 @@ class Config(LessonConfig):
         type=cli.fraction,
         metavar="ALPHA",
     )
+    source: str = flag(
+        "course",
+        "read CoNLL-2003 (--task ner) with the course's loader or with tensorflow-datasets",
+        choices=("course", "tfds"),
+    )
 
     QUICK = {"epochs": 2}
 
@@ -138,6 +144,16 @@ show(config)
 # are empty nodes: both are skipped (course_utils/conll.py). CoNLL-2003 has four
 # space-separated columns and IOB1 entity tags, which we turn into IOB2 (every entity starts
 # with B-) before training, so that the model learns one clear rule.
+#
+# Many tutorials get CoNLL-2003 with one call, `tfds.load("conll2003", split="train")` from
+# tensorflow-datasets: a tf.data pipeline of sentences, their tags as class numbers.
+# `--task ner --source tfds` reads it that way, with tfds' own conll2003 builder pointed at
+# the course's copy of the official files (offline; it would otherwise download a copy from
+# data.deepai.org), and turns the numbers back into tags: the same sentences in the same
+# order with the same tags, so every number below is the same. What the course's loader
+# adds: the sha256 of the official files, checked before use, and their order (tfds shuffles
+# the sentences as it prepares them, so here its builder is told not to). UD EWT has no tfds
+# builder: `--source tfds` is for `--task ner` only.
 
 
 # %%
@@ -159,6 +175,11 @@ def load_corpus(config):
     if config.tags == "iobes" and config.task != "ner":
         raise CourseError("--tags iobes is a scheme for named entities: add --task ner")
     own = [config.train, config.dev, config.test]
+    if config.source == "tfds" and (config.task != "ner" or any(own)):
+        raise CourseError(
+            "--source tfds reads CoNLL-2003 for --task ner only (UD EWT has no tensorflow-datasets builder, "
+            "and your own files are read by the course); leave out --source"
+        )
     if any(own):
         if not all(own):
             raise CourseError("give --train, --dev and --test together (three files of your own)")
@@ -171,9 +192,13 @@ def load_corpus(config):
         splits = {s: conll.read_conllu(data.fetch(f"ud_english_ewt_{s}")) for s in ("train", "dev", "test")}
         source = "UD English EWT r2.16 (UPOS)"
     else:
-        files = {"train": "train", "dev": "testa", "test": "testb"}
-        splits = {s: conll.read_columns(conll2003_file(f), 1, 4) for s, f in files.items()}
-        source = "CoNLL-2003 English (dev = testa, test = testb)"
+        files = {s: conll2003_file(f) for s, f in tfds_source.CONLL2003_FILES.items()}  # sha256 checked
+        if config.source == "tfds":
+            splits = {s: tfds_source.conll2003(s) for s in files}  # tfds.load("conll2003", split=s), as tags
+            source = "CoNLL-2003 English through tensorflow-datasets (dev = testa, test = testb)"
+        else:
+            splits = {s: conll.read_columns(path, 1, 4) for s, path in files.items()}
+            source = "CoNLL-2003 English (dev = testa, test = testb)"
     for name, sentences in splits.items():
         if not sentences:
             raise CourseError(f"the {name} data has no sentences")
@@ -211,6 +236,7 @@ def aligned(rows, width=110):
 
 
 splits, source = load_corpus(config)  # first: a data problem should not leave an empty run folder
+set_seed(config.seed)  # tfds draws random numbers while it prepares its copy: the model starts from the same seed
 train_set, dev_set, test_set = splits["train"], splits["dev"], splits["test"]
 run = Run.start(LESSON, config, cell=f"{config.task}-{config.cell}")
 print(f"Outputs go to {display_path(run.path)}\n")
@@ -1034,7 +1060,7 @@ else:
 
 # %%
 metrics = {
-    "source": source,
+    "data": source,
     "test_accuracy": scores["accuracy"],
     "test_accuracy_unseen": scores["accuracy_unseen"],
     "unseen_test_tokens": scores["unseen_tokens"],

@@ -209,7 +209,7 @@ def test_a_learners_own_column_files(real_data, tmp_path):
         ]
     )
     metrics = read_metrics(run_dir)
-    assert "your files" in metrics["source"] and metrics["train_sentences"] == 600
+    assert "your files" in metrics["data"] and metrics["train_sentences"] == 600
     assert metrics["columns"] == "1,3"
     assert {"NN", "VBZ", "DT"} <= set(metrics["per_tag"])  # Penn tags from column 3, not UPOS
 
