@@ -18,7 +18,7 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench clean \
+.PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench bench-readme clean \
 	format lint exercises check hint watch reset solution
 EX ?=
 
@@ -143,8 +143,11 @@ tensorboard: $(STAMP) ## serve runs/ in TensorBoard (http://localhost:6006)
 	@mkdir -p runs
 	@$(VENV)/bin/tensorboard --logdir runs
 
-bench: $(STAMP) ## full-size runs; writes bench/results.md
+bench: $(STAMP) ## full-size runs; writes bench/results.md and README's results tables
 	@$(PY) -m bench $(ARGS)
+
+bench-readme: $(STAMP) ## rewrite README.md's results tables from bench/results.json (runs nothing)
+	@$(PY) -m bench --readme
 
 clean: ## remove caches and runs (never your exercise files or notebooks)
 	rm -rf .cache runs .pytest_cache .ruff_cache

@@ -8,13 +8,19 @@ Each entry is run in a fresh process (``python -m lessons.<lesson> <args> --run-
 its metrics.json is read back and the row is stored in bench/results.json and rendered to
 bench/results.md. ``make bench ARGS="lesson03"`` runs only the lessons whose name contains
 lesson03; ``ARGS="lesson03 default"`` only that entry.
+
+After every run the results tables in README.md (between ``<!-- bench:NAME -->`` and
+``<!-- /bench:NAME -->``, laid out by ``README_TABLES`` in bench/benchmarks.py) are rewritten from
+results.json; ``python -m bench --readme`` (``make bench-readme``) rewrites them without running anything.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -22,12 +28,16 @@ from datetime import date
 from pathlib import Path
 
 import course_utils  # noqa: F401
-from bench.benchmarks import BENCHMARKS
+from bench.benchmarks import BENCHMARKS, README_TABLES
 from course_utils import REPO_ROOT, CourseError
 from course_utils.atomic import write_atomic
 
 RESULTS_JSON = REPO_ROOT / "bench" / "results.json"
 RESULTS_MD = REPO_ROOT / "bench" / "results.md"
+README = REPO_ROOT / "README.md"
+README_REGION = re.compile(r"(<!-- bench:([\w-]+) -->\n)(.*?)(<!-- /bench:\2 -->)", re.DOTALL)
+NOT_MEASURED = "not measured yet"
+ENV_WORD = re.compile(r"[A-Z][A-Z0-9_]*=")
 
 
 def cpu_name() -> str:
@@ -47,14 +57,16 @@ def lessons_with_benchmarks():
 def run_one(lesson: str, entry: dict) -> dict:
     run_dir = REPO_ROOT / "runs" / "bench" / f"{lesson}-{entry['name']}-{int(time.time())}"
     command = [sys.executable, "-m", f"lessons.{lesson}", *entry["args"], "--run-dir", str(run_dir)]
-    print(f"\n=== {lesson} / {entry['name']}: {' '.join(command[2:])}", flush=True)
+    settings = entry.get("env", {})  # e.g. {"KERAS_BACKEND": "jax"}: the row runs on another Keras backend
+    shown = " ".join([*(f"{k}={v}" for k, v in settings.items()), *command[2:]])
+    print(f"\n=== {lesson} / {entry['name']}: {shown}", flush=True)
     started = time.time()
-    result = subprocess.run(command, cwd=REPO_ROOT)
+    result = subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **settings})
     wall = time.time() - started
     row = {
         "lesson": lesson,
         "name": entry["name"],
-        "args": " ".join(entry["args"]),
+        "args": " ".join([*(f"{k}={v}" for k, v in settings.items()), *entry["args"]]),
         "target": entry.get("target", ""),
         "wall_time_s": round(wall, 1),
         "date": date.today().isoformat(),
@@ -110,7 +122,120 @@ def render(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def make_command(lesson: str, args: str) -> str:
+    """The make command for a row's args; leading NAME=value words are its environment (see run_one)."""
+    words = args.split()
+    settings = list(itertools.takewhile(ENV_WORD.match, words))
+    flags = " ".join(words[len(settings) :])
+    backend = [w for w in settings if w.startswith("KERAS_BACKEND=")]  # the Makefile's BACKEND=
+    others = [w for w in settings if w not in backend]
+    command = " ".join([*others, "make", lesson.split("_")[0], *(w.removeprefix("KERAS_") for w in backend)])
+    return f'{command} ARGS="{flags}"' if flags else command
+
+
+def planned_args(entry: dict) -> str:
+    """An entry's args as run_one stores them in its row: environment settings first, then the flags."""
+    return " ".join([*(f"{k}={v}" for k, v in entry.get("env", {}).items()), *entry.get("args", [])])
+
+
+def format_wall_time(seconds: float) -> str:
+    if seconds < 600:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def metric_cells(row: dict | None, metrics: list[str], formats: list[str]) -> list[str]:
+    if row is None:
+        return [NOT_MEASURED] + ["—"] * (len(metrics) - 1)
+    if row.get("exit_code"):
+        return [f"failed (exit {row['exit_code']})"] + ["—"] * (len(metrics) - 1)
+    measured = row.get("metrics") or {}
+    cells = []
+    for name, spec in zip(metrics, formats):
+        value = measured.get(name) if name else None
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        cells.append(format(value, spec) if is_number else "—" if value is None else str(value))
+    return cells
+
+
+def measured_on(found: dict[str, dict | None]) -> str:
+    """The line under a table: which entries were measured on which machine and date, and which not yet."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for entry, row in found.items():
+        if row is not None:
+            key = (row.get("machine", "an unrecorded machine"), row.get("date", "no date"))
+            groups.setdefault(key, []).append(entry)
+    names = lambda entries: ", ".join(f"`{entry}`" for entry in entries)
+    parts = [f"{names(entries)} on {machine}, {day}" for (machine, day), entries in groups.items()]
+    missing = [entry for entry, row in found.items() if row is None]
+    if missing:
+        parts.append(f"{NOT_MEASURED}: {names(missing)}")
+    return (
+        f"Measured with `make bench` (entries in bench/benchmarks.py, rows in bench/results.json): {'; '.join(parts)}."
+    )
+
+
+def render_table(table: dict, rows: list[dict]) -> str:
+    stored = {r["name"]: r for r in rows if r["lesson"] == table["lesson"]}
+    planned = {e["name"]: e for e in BENCHMARKS.get(table["lesson"], [])}
+    headers = [table["label"], *(header for header, _ in table["columns"]), "wall time"]
+    formats = [spec for _, spec in table["columns"]]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    found: dict[str, dict | None] = {}
+    for spec in table["rows"]:
+        row = found[spec["entry"]] = stored.get(spec["entry"])
+        args = row["args"] if row else planned_args(planned.get(spec["entry"], {}))
+        label = spec["label"].replace("{command}", make_command(table["lesson"], args))
+        wall = spec.get("wall") or (format_wall_time(row["wall_time_s"]) if row and "wall_time_s" in row else "—")
+        lines.append("| " + " | ".join([label, *metric_cells(row, spec["metrics"], formats), wall]) + " |")
+    return "\n".join(lines) + "\n\n" + measured_on(found) + "\n"
+
+
+def render_readme(text: str, rows: list[dict], tables: dict | None = None) -> str:
+    """``text`` with every bench region rewritten from ``rows``; everything outside the markers is kept as it is."""
+    tables = README_TABLES if tables is None else tables
+    paired = [m.group(2) for m in README_REGION.finditer(text)]
+    if not (re.findall(r"<!-- bench:([\w-]+) -->", text) == paired == re.findall(r"<!-- /bench:([\w-]+) -->", text)):
+        raise CourseError(
+            "README.md's bench markers do not pair up: each <!-- bench:NAME --> ends its line and has its own "
+            "<!-- /bench:NAME --> after it, not nested"
+        )
+    unknown = sorted(set(paired) - set(tables))
+    if unknown:
+        raise CourseError(f"README.md has a bench table {unknown[0]!r} that bench/benchmarks.py's README_TABLES lacks")
+    return README_REGION.sub(lambda m: m.group(1) + render_table(tables[m.group(2)], rows) + m.group(4), text)
+
+
+def write_readme_tables(rows: list[dict], path: Path | None = None) -> list[str]:
+    """Rewrite README's bench regions (atomically, only when they changed); returns the tables' names."""
+    path = Path(path or README)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CourseError(f"{path} cannot be read ({type(err).__name__})") from None
+    new = render_readme(text, rows)
+    if new != text:
+        write_atomic(path, new.encode("utf-8"))
+    return [m.group(2) for m in README_REGION.finditer(text)]
+
+
+def update_readme_only() -> int:
+    try:
+        names = write_readme_tables(read_results())
+    except CourseError as err:
+        print(f"bench: error: {err}", file=sys.stderr)
+        return 2
+    print(f"README.md: tables {', '.join(names) or '(none)'} written from bench/results.json")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--readme" in argv:
+        if len(argv) > 1:
+            print("bench: error: --readme takes nothing else (it runs no benchmark)", file=sys.stderr)
+            return 2
+        return update_readme_only()
     lesson_filter = argv[0] if argv else ""
     name_filter = argv[1] if len(argv) > 1 else ""
     try:
@@ -130,6 +255,10 @@ def main(argv: list[str]) -> int:
             stored.sort(key=lambda r: (r["lesson"], r["name"]))
             write_atomic(RESULTS_JSON, json.dumps(stored, indent=2) + "\n")
             write_atomic(RESULTS_MD, render(stored))
+            try:
+                write_readme_tables(stored)
+            except CourseError as err:
+                print(f"bench: README.md's tables not rewritten: {err}", file=sys.stderr)
             ran += 1
     if not ran:
         print(f"no benchmark matched {' '.join(argv)!r}", file=sys.stderr)

@@ -35,6 +35,15 @@ BENCHMARKS = {
             "target": "test_accuracy >= 0.89 in <= 600 s",
         },
         {
+            "name": "best-15min",
+            "args": (
+                "--bidirectional --pooling max --word-dropout 0.3 --embedding-dim 128 --vocab-size 40000 "
+                "--epochs 7 --lr-decay"
+            ).split(),
+            "report": ["test_accuracy", "baseline_test_accuracy", "seconds_per_epoch", "epochs_run"],
+            "target": "test_accuracy >= 0.91 (NBSVM with bigrams: 0.9122) in <= 900 s (issue #17)",
+        },
+        {
             "name": "rnn",
             "args": ["--cell", "rnn"],
             "report": ["test_accuracy", "seconds_per_epoch"],
@@ -103,6 +112,19 @@ BENCHMARKS = {
                 "train_seconds",
             ],
             "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17)",
+        },
+        {
+            "name": "ner-crf-iobes",
+            "args": ["--task", "ner", "--layers", "2", "--epochs", "8", "--output", "crf", "--tags", "iobes"],
+            "report": [
+                "test_entity_f1",
+                "test_entity_precision",
+                "test_entity_recall",
+                "test_broken_entities",
+                "baseline_entity_f1",
+                "train_seconds",
+            ],
+            "target": "ner-crf trained on IOBES tags (scored as IOB2): does the richer scheme help? (issue #17)",
         },
         {
             "name": "ner-crf-16",
@@ -208,4 +230,115 @@ BENCHMARKS = {
             "target": "measured, no target: same seed, same number of updates",
         },
     ],
+}
+
+
+def backend_entries(report: list[str]) -> list[dict]:
+    """The lesson's --quick run on each Keras backend, for its epoch times (issue #16): the first epoch
+    includes building (on JAX, compiling) the training step; the later ones show the backend's speed."""
+    return [
+        {
+            "name": f"quick-{backend}",
+            "args": ["--quick"],
+            "env": {"KERAS_BACKEND": backend},
+            "report": [*report, "first_epoch_seconds", "later_epoch_seconds"],
+            "target": "measured, no target: the same quick run on tensorflow, jax and torch",
+        }
+        for backend in ("tensorflow", "jax", "torch")
+    ]
+
+
+BENCHMARKS["lesson03_sentiment"] += backend_entries(["test_accuracy"])
+BENCHMARKS["lesson04_tagging"] += backend_entries(["test_accuracy"])
+BENCHMARKS["lesson07_char_lm"] += backend_entries(["val_loss_nats"])
+
+
+# README.md's results tables, each written between <!-- bench:NAME --> and <!-- /bench:NAME --> by `make bench`
+# and `make bench-readme` from bench/results.json. A row is one bench entry of the table's lesson: "metrics" fill
+# the columns in order (formatted with the column's format spec; None: an empty cell), "{command}" in a label
+# becomes the make command the entry runs, "wall" replaces the measured wall time with a text. Keep the names in
+# step with BENCHMARKS (tests/test_bench.py checks them).
+README_TABLES = {
+    "lesson03": {
+        "lesson": "lesson03_sentiment",
+        "label": "command",
+        "columns": [("test accuracy", ".3f")],
+        "rows": [
+            {"entry": "default", "label": "`{command}` (GRU, last state, 3 epochs)", "metrics": ["test_accuracy"]},
+            {"entry": "best", "label": "`{command}`", "metrics": ["test_accuracy"]},
+            {"entry": "rnn", "label": "`{command}` (SimpleRNN, last state)", "metrics": ["test_accuracy"]},
+            {"entry": "rnn-max", "label": "`{command}`", "metrics": ["test_accuracy"]},
+            {"entry": "no-mask", "label": "`{command}` (chance is 0.5)", "metrics": ["test_accuracy"]},
+            {
+                "entry": "default",
+                "label": "bag-of-bigrams logistic regression, same split",
+                "metrics": ["baseline_test_accuracy"],
+                "wall": "(in every run)",
+            },
+        ],
+    },
+    "lesson04-pos": {
+        "lesson": "lesson04_tagging",
+        "label": "command (part of speech, UD EWT)",
+        "columns": [("test accuracy", ".3f"), ("on unseen words", ".3f"), ("most-frequent-tag baseline", ".3f")],
+        "rows": [
+            {
+                "entry": entry,
+                "label": "`{command}`",
+                "metrics": ["test_accuracy", "test_accuracy_unseen", "baseline_accuracy"],
+            }
+            for entry in ("pos-default", "pos")
+        ],
+    },
+    "lesson04-ner": {
+        "lesson": "lesson04_tagging",
+        "label": "command (named entities, CoNLL-2003)",
+        "columns": [("testb entity F1", ".3f"), ("broken entities", ".0f"), ("baseline F1", ".3f")],
+        "rows": [
+            # the softmax entry does not report its broken entities (yet): None leaves the cell empty
+            {
+                "entry": "ner",
+                "label": "`{command}` (softmax)",
+                "metrics": ["test_entity_f1", None, "baseline_entity_f1"],
+            },
+            *(
+                {
+                    "entry": entry,
+                    "label": "`{command}`",
+                    "metrics": ["test_entity_f1", "test_broken_entities", "baseline_entity_f1"],
+                }
+                for entry in ("ner-crf", "ner-crf-16")
+            ),
+        ],
+    },
+    "lesson05": {
+        "lesson": "lesson05_translation",
+        "label": "model",
+        "columns": [("epochs in 19 min", ".0f"), ("greedy BLEU", ".1f"), ("beam 4 BLEU", ".1f")],
+        "rows": [
+            {
+                "entry": "full-plain",
+                "label": "plain encoder-decoder",
+                "metrics": ["epochs_plain", "bleu_plain_greedy", "bleu_plain_beam"],
+            },
+            {
+                "entry": "full-attention",
+                "label": "with attention",
+                "metrics": ["epochs_attention", "bleu_attention_greedy", "bleu_attention_beam"],
+            },
+        ],
+    },
+    "lesson07": {
+        "lesson": "lesson07_char_lm",
+        "label": "command",
+        "columns": [("val loss (nats/char)", ".3f"), ("bits/char", ".2f"), ("perplexity", ".2f"), ("epochs", ".0f")],
+        "rows": [
+            {
+                "entry": entry,
+                "label": "`{command}`",
+                "metrics": ["val_loss_nats", "val_bpc", "val_perplexity", "epochs_run"],
+            }
+            for entry in ("default", "gru512-stateful-15min")
+        ],
+    },
 }

@@ -54,6 +54,20 @@ def runs_root() -> Path:
     return Path(env).expanduser() if env else REPO_ROOT / "runs"
 
 
+def epoch_time_summary(epoch_seconds: dict) -> dict:
+    """Each phase's epoch times, and for the last phase trained (the lesson's model: a baseline trains
+    first) its first epoch and the median of its later ones. The first epoch also builds (on JAX:
+    compiles) the training step, so comparisons of backends and devices use the later ones."""
+    if not epoch_seconds:
+        return {}
+    main = list(epoch_seconds.values())[-1]
+    return {
+        "epoch_seconds": {phase: [round(t, 2) for t in times] for phase, times in epoch_seconds.items()},
+        "first_epoch_seconds": round(main[0], 2) if main else None,
+        "later_epoch_seconds": round(float(np.median(main[1:])), 2) if len(main) > 1 else None,
+    }
+
+
 def to_jsonable(value):
     """Turn NumPy scalars and arrays (and containers of them) into plain JSON values."""
     if isinstance(value, dict):
@@ -101,6 +115,7 @@ class Run:
         self.earlier_s = 0.0  # time this run spent in earlier, interrupted sessions
         self.sessions = 1
         self._trained = set()  # phases trained by this session: running one again (a notebook cell) starts it over
+        self._epoch_seconds = {}  # phase -> each epoch's training time, for metrics.json
         self._writer = None
 
     @classmethod
@@ -237,6 +252,7 @@ class Run:
                 raise
             raise CourseError(message) from None
         self._trained.add(name)
+        self._epoch_seconds[name] = [float(t) for t in history.history.get("epoch_time_s", [])]
         return history
 
     def epochs(self, phase: str, epochs: int, **state):
@@ -331,6 +347,7 @@ class Run:
             "strategy": "MultiWorkerMirroredStrategy" if distributed.worker_index() is not None else None,
             "workers": distributed.worker_count() if distributed.worker_index() is not None else 1,
             "deterministic_ops": device.deterministic(),
+            **epoch_time_summary(self._epoch_seconds),
             "keras": keras.__version__,
             "python": platform.python_version(),
             "cpu_count": os.cpu_count(),

@@ -174,6 +174,20 @@ def test_metrics_are_written_atomically_as_json(private_runs):
     assert not [p for p in run.path.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
+def test_metrics_record_each_phase_epoch_times_and_the_last_phase_later_epochs(tmp_path):
+    x, y = np.random.default_rng(0).normal(size=(64, 4)), np.zeros((64, 1))
+    run = runs.Run.start("lessonXX_demo", run_dir=tmp_path / "r")
+    run.fit(_toy_model(), x, y=y, epochs=2, verbose=0, phase="baseline")
+    run.fit(_toy_model(), x, y=y, epochs=4, verbose=0, phase="model")
+    record = json.loads(run.write_metrics({}).read_text())
+    assert [len(record["epoch_seconds"][p]) for p in ("baseline", "model")] == [2, 4]
+    model_times = record["epoch_seconds"]["model"]
+    assert record["first_epoch_seconds"] == model_times[0]
+    assert record["later_epoch_seconds"] == pytest.approx(float(np.median(model_times[1:])), abs=0.01)
+    assert runs.epoch_time_summary({"only": [3.0]})["later_epoch_seconds"] is None
+    assert runs.epoch_time_summary({}) == {}
+
+
 def test_a_run_folder_of_another_lesson_is_refused(tmp_path):
     runs.Run.start("lesson01_x", run_dir=tmp_path / "r")
     with pytest.raises(CourseError, match="belongs to lesson01_x"):

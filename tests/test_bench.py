@@ -1,0 +1,131 @@
+"""README.md's results tables are written by bench from bench/results.json, never by hand."""
+
+import pytest
+
+import bench.__main__ as bench
+from bench.benchmarks import BENCHMARKS, README_TABLES
+from course_utils import CourseError
+
+TABLE = {
+    "toy": {
+        "lesson": "lesson03_sentiment",
+        "label": "command",
+        "columns": [("test accuracy", ".3f"), ("epochs", ".0f")],
+        "rows": [
+            {"entry": "default", "label": "`{command}`", "metrics": ["test_accuracy", "epochs_run"]},
+            {"entry": "rnn", "label": "`{command}` (SimpleRNN)", "metrics": ["test_accuracy", "epochs_run"]},
+            {
+                "entry": "default",
+                "label": "baseline",
+                "metrics": ["baseline", "not_reported"],
+                "wall": "(in every run)",
+            },
+        ],
+    }
+}
+ROWS = [
+    {
+        "lesson": "lesson03_sentiment",
+        "name": "default",
+        "args": "",
+        "wall_time_s": 1234.4,
+        "date": "2026-01-02",
+        "machine": "2 cores, Toy CPU",
+        "exit_code": 0,
+        "metrics": {"test_accuracy": 0.89024, "epochs_run": 3, "baseline": 0.5},
+    },
+    {"lesson": "lesson07_char_lm", "name": "rnn", "args": "--cell rnn", "metrics": {"test_accuracy": 0.1}},
+]
+BEFORE = "# Course\n\nSome prose | with a bar.\n\n<!-- bench:toy -->\n| old | table |\n<!-- /bench:toy -->\n\nAfter.\n"
+
+
+def test_a_table_is_written_between_its_markers_and_nothing_else_changes():
+    after = bench.render_readme(BEFORE, ROWS, TABLE)
+    head, region = after.split("<!-- bench:toy -->\n")
+    region, tail = region.split("<!-- /bench:toy -->")
+    assert head == BEFORE.split("<!-- bench:toy -->")[0] and tail == "\n\nAfter.\n"
+    assert region.splitlines()[:5] == [
+        "| command | test accuracy | epochs | wall time |",
+        "|---|---|---|---|",
+        "| `make lesson03` | 0.890 | 3 | 20 min 34 s |",
+        # rnn is stored only for another lesson, so this table has not measured it
+        '| `make lesson03 ARGS="--cell rnn"` (SimpleRNN) | not measured yet | — | — |',
+        "| baseline | 0.500 | — | (in every run) |",
+    ]
+    assert region.endswith("`default` on 2 cores, Toy CPU, 2026-01-02; not measured yet: `rnn`.\n")
+    assert bench.render_readme(after, ROWS, TABLE) == after, "rewriting is stable"
+
+
+def test_a_failed_run_says_so_instead_of_showing_numbers():
+    failed = [dict(ROWS[0], exit_code=1, metrics=None)]
+    assert "| `make lesson03` | failed (exit 1) | — | 20 min 34 s |" in bench.render_readme(BEFORE, failed, TABLE)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        BEFORE.replace("<!-- /bench:toy -->", ""),
+        BEFORE.replace("<!-- /bench:toy -->", "<!-- /bench:other -->"),
+        BEFORE + "<!-- /bench:toy -->\n",
+        BEFORE.replace("toy", "unknown"),
+    ],
+)
+def test_markers_that_do_not_pair_up_or_name_no_table_are_refused(broken):
+    with pytest.raises(CourseError, match="README.md"):
+        bench.render_readme(broken, ROWS, TABLE)
+
+
+def test_bench_readme_rewrites_the_tables_without_running_anything(tmp_path, monkeypatch, capsys):
+    readme, results = tmp_path / "README.md", tmp_path / "results.json"
+    readme.write_text(BEFORE.replace("toy", "lesson05"))
+    results.write_text("[]")
+    monkeypatch.setattr(bench, "README", readme)
+    monkeypatch.setattr(bench, "RESULTS_JSON", results)
+    monkeypatch.setattr(bench, "run_one", lambda *a: pytest.fail("--readme ran a benchmark"))
+    assert bench.main(["--readme"]) == 0
+    assert readme.read_text().count("not measured yet") == 3  # two rows and the line under the table
+    assert bench.main(["--readme", "lesson05"]) == 2
+
+
+def test_every_bench_run_rewrites_the_readme_tables(tmp_path, monkeypatch):
+    readme = tmp_path / "README.md"
+    readme.write_text(BEFORE.replace("toy", "lesson05"))
+    for name, path in (("README", readme), ("RESULTS_JSON", tmp_path / "r.json"), ("RESULTS_MD", tmp_path / "r.md")):
+        monkeypatch.setattr(bench, name, path)
+    row = dict(
+        ROWS[0], lesson="lesson05_translation", name="full-plain", target="", metrics={"bleu_plain_beam": 36.906}
+    )
+    monkeypatch.setattr(bench, "run_one", lambda lesson, entry: row)
+    monkeypatch.setattr(bench, "REPO_ROOT", tmp_path)
+    assert bench.main(["lesson05", "full-plain"]) == 0
+    assert "| plain encoder-decoder | — | — | 36.9 | 20 min 34 s |" in readme.read_text()
+
+
+def test_every_readme_table_names_bench_entries_and_metrics_that_exist():
+    for name, table in README_TABLES.items():
+        entries = {entry["name"]: entry for entry in BENCHMARKS[table["lesson"]]}
+        for row in table["rows"]:
+            assert row["entry"] in entries, f"README table {name}: no bench entry {row['entry']!r}"
+            assert len(row["metrics"]) == len(table["columns"]), f"README table {name}: {row['entry']}'s columns"
+            missing = set(row["metrics"]) - set(entries[row["entry"]]["report"]) - {None}
+            assert not missing, f"README table {name}: bench entry {row['entry']!r} does not report {missing}"
+
+
+def test_the_readme_tables_are_what_bench_writes_from_results_json():
+    text = bench.README.read_text(encoding="utf-8")
+    assert sorted(m.group(2) for m in bench.README_REGION.finditer(text)) == sorted(README_TABLES)
+    assert bench.render_readme(text, bench.read_results()) == text, (
+        "README.md's results tables differ from bench/results.json: run `make bench-readme`"
+    )
+
+
+@pytest.mark.parametrize(
+    "args, command",
+    [
+        ("", "make lesson07"),
+        ("--units 512 --stateful", 'make lesson07 ARGS="--units 512 --stateful"'),
+        ("KERAS_BACKEND=jax --quick", 'make lesson07 BACKEND=jax ARGS="--quick"'),
+    ],
+)
+def test_a_rows_label_is_the_make_command_that_reruns_it(args, command):
+    assert bench.make_command("lesson07_char_lm", args) == command
