@@ -177,16 +177,19 @@ def measured_on(found: dict[str, dict | None]) -> str:
 
 
 def render_table(table: dict, rows: list[dict]) -> str:
-    stored = {r["name"]: r for r in rows if r["lesson"] == table["lesson"]}
-    planned = {e["name"]: e for e in BENCHMARKS.get(table["lesson"], [])}
+    """A row's lesson is the table's unless the row names its own (a table across lessons, such as backends)."""
+    stored = {(r["lesson"], r["name"]): r for r in rows}
     headers = [table["label"], *(header for header, _ in table["columns"]), "wall time"]
     formats = [spec for _, spec in table["columns"]]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     found: dict[str, dict | None] = {}
     for spec in table["rows"]:
-        row = found[spec["entry"]] = stored.get(spec["entry"])
+        lesson = spec.get("lesson", table["lesson"])
+        shown = f"{lesson.split('_')[0]} {spec['entry']}" if "lesson" in spec else spec["entry"]
+        row = found[shown] = stored.get((lesson, spec["entry"]))
+        planned = {e["name"]: e for e in BENCHMARKS.get(lesson, [])}
         args = row["args"] if row else planned_args(planned.get(spec["entry"], {}))
-        label = spec["label"].replace("{command}", make_command(table["lesson"], args))
+        label = spec["label"].replace("{command}", make_command(lesson, args))
         wall = spec.get("wall") or (format_wall_time(row["wall_time_s"]) if row and "wall_time_s" in row else "—")
         lines.append("| " + " | ".join([label, *metric_cells(row, spec["metrics"], formats), wall]) + " |")
     return "\n".join(lines) + "\n\n" + measured_on(found) + "\n"

@@ -266,6 +266,7 @@ README_TABLES = {
         "rows": [
             {"entry": "default", "label": "`{command}` (GRU, last state, 3 epochs)", "metrics": ["test_accuracy"]},
             {"entry": "best", "label": "`{command}`", "metrics": ["test_accuracy"]},
+            {"entry": "best-15min", "label": "`{command}`", "metrics": ["test_accuracy"]},
             {"entry": "rnn", "label": "`{command}` (SimpleRNN, last state)", "metrics": ["test_accuracy"]},
             {"entry": "rnn-max", "label": "`{command}`", "metrics": ["test_accuracy"]},
             {"entry": "no-mask", "label": "`{command}` (chance is 0.5)", "metrics": ["test_accuracy"]},
@@ -307,7 +308,7 @@ README_TABLES = {
                     "label": "`{command}`",
                     "metrics": ["test_entity_f1", "test_broken_entities", "baseline_entity_f1"],
                 }
-                for entry in ("ner-crf", "ner-crf-16")
+                for entry in ("ner-crf", "ner-crf-iobes", "ner-crf-16")
             ),
         ],
     },
@@ -339,6 +340,51 @@ README_TABLES = {
                 "metrics": ["val_loss_nats", "val_bpc", "val_perplexity", "epochs_run"],
             }
             for entry in ("default", "gru512-stateful-15min")
+        ],
+    },
+    "lesson03-compare": {
+        "lesson": "lesson03_sentiment",
+        "label": "command",
+        "columns": [
+            ("rnn", ".3f"),
+            ("lstm", ".3f"),
+            ("gru", ".3f"),
+            ("s/epoch rnn", ".0f"),
+            ("s/epoch lstm", ".0f"),
+            ("s/epoch gru", ".0f"),
+        ],
+        "rows": [
+            {
+                "entry": "compare",
+                "label": "`make compare03` (test accuracy, 3 epochs each)",
+                "metrics": [
+                    "rnn_test_accuracy",
+                    "lstm_test_accuracy",
+                    "gru_test_accuracy",
+                    "rnn_seconds_per_epoch",
+                    "lstm_seconds_per_epoch",
+                    "gru_seconds_per_epoch",
+                ],
+            }
+        ],
+    },
+    "backends": {
+        "lesson": "lesson03_sentiment",
+        "label": "command (`--quick`)",
+        "columns": [("result", ".3f"), ("first epoch (s)", ".1f"), ("later epochs (s)", ".1f")],
+        "rows": [
+            {
+                "lesson": lesson,
+                "entry": f"quick-{backend}",
+                "label": f"`{{command}}` ({metric.replace('_', ' ')})",
+                "metrics": [metric, "first_epoch_seconds", "later_epoch_seconds"],
+            }
+            for lesson, metric in (
+                ("lesson03_sentiment", "test_accuracy"),
+                ("lesson04_tagging", "test_accuracy"),
+                ("lesson07_char_lm", "val_loss_nats"),
+            )
+            for backend in ("tensorflow", "jax", "torch")
         ],
     },
 }
