@@ -13,6 +13,13 @@ ports and waits for them. Worker 0 (the chief) writes the run folder and prints;
 write their logs (``worker-<i>.log``) there and their own files to a scratch folder. If a
 worker dies, the others are stopped and the run ends with one line, instead of waiting forever
 for the dead worker's share of the all-reduce.
+
+On the JAX backend ``--workers N`` needs no second process: Keras 3's
+``keras.distribution.DataParallel`` splits each global batch over N devices of this one process
+(``data_parallel``). A CPU shows JAX one device unless XLA is told to present several
+(``XLA_FLAGS=--xla_force_host_platform_device_count=N``, read when jax is first imported), so on
+a CPU the command runs again in a child process with that flag; GPUs are used as they are. The
+torch backend has no Keras data-parallel API, so ``--workers`` stops there with one line.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from pathlib import Path
 from course_utils import CourseError
 
 WORKER_ENV = "COURSE_WORKER"  # set in each worker process: its index
+DEVICES_CHILD_ENV = "COURSE_DATA_PARALLEL_CHILD"  # set in the child that data_parallel starts with more CPU devices
+CPU_DEVICE_FLAG = "--xla_force_host_platform_device_count"
 _strategy = None
 
 
@@ -48,9 +57,31 @@ def worker_count() -> int:
     return len(config.get("cluster", {}).get("worker", [])) or 1
 
 
+def record() -> dict:
+    """How this run trains, for metrics.json: the strategy (None for one device) and the number of workers
+    (worker processes on TensorFlow, devices on JAX)."""
+    if worker_index() is not None:
+        return {"strategy": "MultiWorkerMirroredStrategy", "workers": worker_count()}
+    distribution = _jax_distribution()
+    if distribution is not None:
+        return {"strategy": type(distribution).__name__, "workers": int(distribution.device_mesh.devices.size)}
+    return {"strategy": None, "workers": 1}
+
+
+def _jax_distribution():
+    """The keras.distribution set by ``data_parallel`` (JAX backend), or None."""
+    import keras
+
+    return keras.distribution.distribution() if keras.backend.backend() == "jax" else None
+
+
 def strategy():
     """The strategy to build and train models under: MultiWorkerMirroredStrategy in a worker process, the
-    default (one process, no distribution) otherwise. A worker must call it before TensorFlow runs any op."""
+    DataParallel distribution that ``data_parallel`` set on JAX, the default (one process, no distribution)
+    otherwise. Each has a ``scope()``. A worker must call it before TensorFlow runs any op."""
+    distribution = _jax_distribution()
+    if distribution is not None:
+        return distribution
     global _strategy
     if _strategy is None:
         import tensorflow as tf
@@ -160,11 +191,84 @@ def launch(module: str, argvs: list[list[str]], log_dir: Path, poll_s: float = 0
 def require_tensorflow() -> None:
     import keras
 
-    if keras.backend.backend() != "tensorflow":
+    backend = keras.backend.backend()
+    if backend == "torch":
+        raise CourseError(
+            "--workers above 1 does not run on torch: Keras 3 has no data-parallel API for the torch backend "
+            "(the course trains with MultiWorkerMirroredStrategy on tensorflow, keras.distribution.DataParallel "
+            "on jax); leave out --workers, or run with BACKEND=tensorflow or BACKEND=jax"
+        )
+    if backend != "tensorflow":
         raise CourseError(
             "--workers trains with TensorFlow's MultiWorkerMirroredStrategy: run it on the tensorflow backend, "
-            f"not {keras.backend.backend()}"
+            f"not {backend}"
         )
+
+
+def data_parallel(module: str, argv: list[str], workers: int, batch_size: int) -> int | None:
+    """``--workers N`` on JAX: train in this process with keras.distribution.DataParallel over N devices.
+
+    Returns None once the distribution is set (the caller then runs the lesson here), or the exit status of
+    a child that ran ``python -m module argv`` with N CPU devices, when this process's jax sees fewer.
+    """
+    import jax
+    import keras
+
+    if batch_size % workers:
+        raise CourseError(
+            f"--batch-size {batch_size} does not split evenly over --workers {workers}: on jax DataParallel gives "
+            f"each device an equal share of the global batch; choose a multiple of {workers}"
+        )
+    devices = jax.devices()
+    if len(devices) < workers:
+        if devices[0].platform != "cpu" or os.environ.get(DEVICES_CHILD_ENV):
+            kind = "CPU device" if devices[0].platform == "cpu" else f"{devices[0].platform.upper()} device"
+            raise CourseError(
+                f"--workers {workers} needs {workers} jax devices and this machine shows {len(devices)} "
+                f"{kind}{'s' if len(devices) != 1 else ''}; use --workers {len(devices)} or fewer"
+            )
+        return run_with_cpu_devices(module, argv, workers)
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices[:workers]))
+    _place_uneven_batches_whole()
+    names = ", ".join(dict.fromkeys(str(d.device_kind) for d in devices[:workers]))
+    print(f"Data parallel on jax: one process, each batch split over {workers} devices ({names})")
+    return None
+
+
+def run_with_cpu_devices(module: str, argv: list[str], count: int) -> int:
+    """Run ``python -m module argv`` again with XLA showing ``count`` CPU devices (the flag must be set before
+    jax is imported, too late in this process); its output is this terminal's, its exit status returned."""
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith(CPU_DEVICE_FLAG)]
+    env = {**os.environ, "XLA_FLAGS": " ".join([*flags, f"{CPU_DEVICE_FLAG}={count}"]), DEVICES_CHILD_ENV: "1"}
+    child = subprocess.Popen([sys.executable, "-m", module, *argv], env=env)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the child too: it prints how to resume and exits
+        return child.wait()
+
+
+def _place_uneven_batches_whole() -> None:
+    """DataParallel cuts every batch into equal shares, one per device, and fails on a batch whose size does
+    not divide (a dataset's last, partial batch). Such a batch is given whole to every device instead: the
+    compiled step computes the same mean over the same rows (jax's result does not depend on where the rows
+    lie), so nothing is dropped or padded; only that one step is not split."""
+    import jax
+    from keras.src.backend.jax import distribution_lib
+
+    split = distribution_lib.distribute_data_input
+    if getattr(split, "course_fix", False):
+        return
+
+    def distribute_data_input(per_process_batch, layout, batch_dim_name):
+        sharding = getattr(layout, "backend_layout", layout)
+        shares = sharding.mesh.shape[batch_dim_name]
+        if getattr(per_process_batch, "ndim", 0) and per_process_batch.shape[0] % shares:
+            whole = jax.sharding.NamedSharding(sharding.mesh, jax.sharding.PartitionSpec())
+            return jax.device_put(per_process_batch, whole)
+        return split(per_process_batch, layout, batch_dim_name)
+
+    distribute_data_input.course_fix = True
+    distribution_lib.distribute_data_input = distribute_data_input
 
 
 def _wait(processes, log_dir: Path, poll_s: float) -> int:

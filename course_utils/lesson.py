@@ -244,7 +244,11 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
         else:
             config = parse_config(defs.Config, prog, argv, description)
             if getattr(config, "workers", 1) > 1 and distributed.worker_index() is None:
-                return launch_workers(lesson, argv, config)
+                if keras_backend() != "jax":
+                    return launch_workers(lesson, argv, config)  # tensorflow (torch stops there with one line)
+                status = distributed.data_parallel(f"lessons.{lesson}", argv, config.workers, config.batch_size)
+                if status is not None:  # a child process with more CPU devices ran the lesson
+                    return status
             if distributed.worker_index() is not None:
                 distributed.strategy()  # before TensorFlow runs its first op
             run_lesson(lesson, config)
@@ -263,8 +267,9 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
 
 
 def launch_workers(lesson: str, argv: list[str], config) -> int:
-    """``--workers N``: the same command as N worker processes (course_utils.distributed); worker 0 writes
-    the run folder, the others a scratch folder each."""
+    """``--workers N`` on TensorFlow: the same command as N worker processes (course_utils.distributed); worker
+    0 writes the run folder, the others a scratch folder each. (On JAX, ``main`` trains in one process over N
+    devices instead: ``distributed.data_parallel``.)"""
     from course_utils.runs import new_run_path
 
     distributed.require_tensorflow()
@@ -280,6 +285,12 @@ def launch_workers(lesson: str, argv: list[str], config) -> int:
     argvs = [[*plain, "--run-dir", str(run_dir)]]
     argvs += [[*plain, "--run-dir", distributed.scratch_run_dir()] for _ in range(1, config.workers)]
     return distributed.launch(f"lessons.{lesson}", argvs, run_dir)
+
+
+def keras_backend() -> str:
+    import keras
+
+    return keras.backend.backend()
 
 
 def _without_run_dir(argv: list[str]) -> list[str]:

@@ -344,8 +344,7 @@ class Run:
             "sessions": self.sessions,
             "backend": keras.backend.backend(),
             "device": device.describe(),
-            "strategy": "MultiWorkerMirroredStrategy" if distributed.worker_index() is not None else None,
-            "workers": distributed.worker_count() if distributed.worker_index() is not None else 1,
+            **distributed.record(),  # strategy and workers: processes on TensorFlow, devices on JAX
             "deterministic_ops": device.deterministic(),
             **epoch_time_summary(self._epoch_seconds),
             "keras": keras.__version__,

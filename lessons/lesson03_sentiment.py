@@ -9,7 +9,7 @@ Run it:   make lesson03                       (GRU, about 3 minutes on two cores
           make lesson03 ARGS="--cell rnn"     (the plain RNN)
           make compare03                      (rnn vs lstm vs gru at the same budget)
           make lesson03 ARGS="--source tfds"  (IMDB through tensorflow-datasets; validation reviews drawn at random)
-          make lesson03 ARGS="--workers 2"    (two worker processes train one model, TensorFlow backend)
+          make lesson03 ARGS="--workers 2"    (data parallel: two worker processes on TensorFlow, two devices on JAX)
           make lesson03 BACKEND=jax           (Keras' JAX backend; BACKEND=torch is much slower on a CPU,
                                                where its recurrent layers step through time in Python)
 Predict:  python -m lessons.lesson03_sentiment predict "A wonderful, moving film."
@@ -70,6 +70,7 @@ class Config(LessonConfig):
     dropout: float = flag(0.3, "dropout before the output", type=cli.fraction)
     word_dropout: float = flag(0.0, "fraction of training words replaced by the unknown word", type=cli.fraction)
     learning_rate: float | None = flag(None, "Adam step (default 2e-3, or 1e-3 for --cell rnn)", type=cli.learning_rate)
+    lr_decay: bool = flag(False, "lower Adam's step along a cosine to 5% of it over the planned epochs")
     no_mask: bool = flag(False, "do not mask padding (to see why masking matters)")
     no_bucketing: bool = flag(False, "batch reviews in random order, not by length")
     source: str = flag(
@@ -77,7 +78,8 @@ class Config(LessonConfig):
     )
     workers: int = flag(
         1,
-        "worker processes training one model together (data parallel, TensorFlow backend)",
+        "train one model data-parallel: N worker processes on tensorflow, N devices of one process on jax "
+        "(not on torch)",
         type=cli.int_between(1, 8, "one machine's worth of local workers"),
     )
 
@@ -309,7 +311,14 @@ print("predicting:", keras.ops.convert_to_numpy(WordDropout(0.3, seed=1)(sentenc
 
 
 # %%
-def build_model(vocab_size, config):
+def adam_step(config, steps_per_epoch=None):
+    """Adam's learning rate: constant, or with --lr-decay a cosine from it down to 5% of it at the last epoch."""
+    if not (config.lr_decay and steps_per_epoch):
+        return config.step_size()
+    return keras.optimizers.schedules.CosineDecay(config.step_size(), config.epochs * steps_per_epoch, alpha=0.05)
+
+
+def build_model(vocab_size, config, steps_per_epoch=None):
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = tokens
     if config.word_dropout:
@@ -334,16 +343,16 @@ def build_model(vocab_size, config):
     probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(x)
     model = keras.Model(tokens, probability, name=f"imdb_{config.cell}")
     model.compile(
-        optimizer=keras.optimizers.Adam(config.step_size(), clipnorm=1.0),
+        optimizer=keras.optimizers.Adam(adam_step(config, steps_per_epoch), clipnorm=1.0),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
     return model
 
 
-strategy = distributed.strategy()  # --workers N: MultiWorkerMirroredStrategy (section 7); else no distribution
+strategy = distributed.strategy()  # --workers N: MultiWorkerMirroredStrategy or DataParallel (section 7)
 with strategy.scope():
-    model = build_model(len(vocabulary), config)
+    model = build_model(len(vocabulary), config, steps_per_epoch=-(-len(splits["train"][1]) // config.batch_size))
 model.summary()
 untrained = keras.ops.convert_to_numpy(model(batch_tokens[:4], training=False))[:, 0]
 print("Untrained, it knows nothing: P(positive) for four reviews =", ", ".join(f"{p:.3f}" for p in untrained))
@@ -412,7 +421,8 @@ print(f"Bag-of-bigrams baseline: test accuracy {baseline:.4f}")
 # ## 7. Training
 # One line per epoch: loss and accuracy on the training reviews, then on the validation movies.
 # Training stops early when validation accuracy has not improved for two epochs, and keeps the
-# best epoch's weights. `run.fit` calls `model.fit` with the run's callbacks: TensorBoard logs,
+# best epoch's weights. `--lr-decay` lowers Adam's step along a cosine to 5% of it by the last
+# planned epoch, for longer runs. `run.fit` calls `model.fit` with the run's callbacks: TensorBoard logs,
 # and a backup after every epoch, so an interrupted run resumes from its last finished epoch
 # (`--run-dir` with the run's folder).
 #
@@ -430,6 +440,18 @@ print(f"Bag-of-bigrams baseline: test accuracy {baseline:.4f}")
 # costs: on a shared two-core machine a quick epoch took about 15 and 10 seconds with two
 # workers against 9 and 6 with one (rough times, machine shared), for the same test accuracy
 # within noise.
+#
+# On the JAX backend `--workers 2` starts no second process: Keras 3's
+# `keras.distribution.DataParallel` keeps one copy of the weights on each of two devices of this
+# one process and gives each device half of every batch; the compiled step adds up the halves'
+# gradients itself (`course_utils.distributed.data_parallel`). A CPU shows JAX one device, so
+# there the command runs again in a child process with
+# `XLA_FLAGS=--xla_force_host_platform_device_count=2` (XLA then presents the cores as two
+# devices); a machine with two GPUs uses them as they are. `--batch-size` is again the global
+# batch and must divide by the device count. The last batch of a split (the reviews left over
+# after the full batches) seldom divides: it is given whole to every device, which computes the
+# same mean over the same reviews, so nothing is dropped or padded. Everything else, the baseline
+# and the evaluation included, runs under the same distribution, on this one process.
 
 
 # %%

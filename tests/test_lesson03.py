@@ -183,3 +183,11 @@ def test_the_model_follows_the_configuration():
     assert model.get_layer("embedding").output_dim == 6
     assert isinstance(model.get_layer("bidirectional_1").forward_layer, keras.layers.LSTM)
     assert model.get_layer("bidirectional_2").forward_layer.units == 8
+
+
+def test_lr_decay_lowers_adams_step_along_a_cosine_to_five_percent():
+    assert lesson.adam_step(lesson.Config(), steps_per_epoch=100) == pytest.approx(2e-3)  # constant by default
+    schedule = lesson.adam_step(lesson.Config(lr_decay=True, epochs=4), steps_per_epoch=100)
+    steps = [0, 200, 400, 500]
+    rates = [float(keras.ops.convert_to_numpy(schedule(step))) for step in steps]
+    assert rates == pytest.approx([2e-3, 2e-3 * (0.05 + 0.95 * 0.5), 2e-3 * 0.05, 2e-3 * 0.05], rel=1e-4)
