@@ -55,7 +55,6 @@ def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
     to one of a few fixed lengths instead (``padded_length``): a handful of compilations rather
     than one per batch, for a little more (masked) padding.
     """
-    fixed_sizes = keras.backend.backend() == "jax"
     lengths = [np.maximum((a != 0).sum(axis=1), 1) if a.ndim == 2 else None for a in arrays]
     total = np.sum([n for n in lengths if n is not None], axis=0)
     n_batches = -(-len(total) // batch_size)
@@ -70,15 +69,19 @@ def bucketed_batches(arrays: tuple, batch_size: int, *, seed: int | None):
         for b in rng.permutation(len(batches)) if seed is not None else range(len(batches)):
             idx = batches[b]
             yield tuple(
-                a[idx]
-                if n is None
-                else a[idx, : padded_length(n[idx].max(), a.shape[1]) if fixed_sizes else n[idx].max()]
+                a[idx] if n is None else a[idx, : batch_width(n[idx].max(), a.shape[1])]
                 for a, n in zip(arrays, lengths)
             )
 
     signature = tuple(tf.TensorSpec(shape=(None,) * a.ndim, dtype=tf.as_dtype(a.dtype)) for a in arrays)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(tf.data.AUTOTUNE)
+
+
+def batch_width(longest: int, width: int) -> int:
+    """How many columns a batch whose longest row has ``longest`` tokens keeps: exactly those, or on JAX,
+    which compiles every new shape, the next of a few fixed lengths (``padded_length``)."""
+    return padded_length(longest, width) if keras.backend.backend() == "jax" else int(longest)
 
 
 def padded_length(longest: int, width: int) -> int:

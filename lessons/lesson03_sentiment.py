@@ -36,7 +36,7 @@ from course_utils.inputs import read_json, text_inputs
 from course_utils.lesson import LessonConfig, configure, flag, run_lesson, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, is_finished, load_model, newest_model, runs_root, write_atomic
-from course_utils.text import bucketed_batches, clean_text, fit_vectorizer, padded_length, vectorize
+from course_utils.text import batch_width, bucketed_batches, clean_text, fit_vectorizer, vectorize
 
 LESSON = "lesson03_sentiment"
 
@@ -499,9 +499,7 @@ def predict_probabilities(model, tokens, batch_size=256):
     result = np.empty(len(tokens), dtype="float32")
     for start in range(0, len(order), batch_size):
         rows = order[start : start + batch_size]
-        width = lengths[rows].max()
-        if keras.backend.backend() == "jax":
-            width = padded_length(width, tokens.shape[1])
+        width = batch_width(lengths[rows].max(), tokens.shape[1])
         result[rows] = model.predict_on_batch(tokens[rows, :width])[:, 0]
     return result
 

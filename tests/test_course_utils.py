@@ -286,3 +286,16 @@ def test_time_budget_stops_before_an_epoch_would_overrun():
     assert len(batches) == 1, "stops inside the first epoch"
     unlimited = _toy_model().fit(x, y, epochs=3, verbose=0, callbacks=[runs.TimeBudget(max_minutes=0)])
     assert len(unlimited.history["loss"]) == 3
+
+
+def test_bucketed_batches_cut_each_batch_to_its_longest_row_and_jax_to_a_few_lengths(monkeypatch):
+    from course_utils import text
+
+    rows = np.zeros((6, 40), dtype="int32")
+    for i, n in enumerate([3, 5, 17, 18, 30, 33]):
+        rows[i, :n] = 1
+    batches = list(text.bucketed_batches((rows, np.arange(6)), 2, seed=None).as_numpy_iterator())
+    assert [b[0].shape[1] for b in batches] == [5, 18, 33]
+    assert [text.padded_length(n, 40) for n in (5, 17, 18, 33, 39)] == [16, 24, 24, 40, 40]
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    assert [text.batch_width(n, 40) for n in (5, 18, 33)] == [16, 24, 40]
