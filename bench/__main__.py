@@ -254,6 +254,11 @@ def main(argv: list[str]) -> int:
             if name_filter and entry["name"] != name_filter:
                 continue
             row = run_one(lesson, entry)
+            try:
+                stored = read_results()  # again: another bench may have stored rows while this one ran
+            except CourseError as err:
+                print(f"bench: error: {err}; this run's row was not stored", file=sys.stderr)
+                return 2
             stored = [r for r in stored if (r["lesson"], r["name"]) != (lesson, entry["name"])] + [row]
             stored.sort(key=lambda r: (r["lesson"], r["name"]))
             write_atomic(RESULTS_JSON, json.dumps(stored, indent=2) + "\n")

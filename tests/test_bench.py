@@ -1,5 +1,7 @@
 """README.md's results tables are written by bench from bench/results.json, never by hand."""
 
+import json
+
 import pytest
 
 import bench.__main__ as bench
@@ -130,3 +132,29 @@ def test_the_readme_tables_are_what_bench_writes_from_results_json():
 )
 def test_a_rows_label_is_the_make_command_that_reruns_it(args, command):
     assert bench.make_command("lesson07_char_lm", args) == command
+
+
+def test_rows_another_bench_stored_while_this_one_ran_are_kept(tmp_path, monkeypatch):
+    results = tmp_path / "r.json"
+    results.write_text("[]")
+    for name, path in (
+        ("README", tmp_path / "README.md"),
+        ("RESULTS_JSON", results),
+        ("RESULTS_MD", tmp_path / "r.md"),
+    ):
+        monkeypatch.setattr(bench, name, path)
+    (tmp_path / "README.md").write_text("no tables\n")
+    other = dict(ROWS[0], lesson="lesson03_sentiment", name="default", target="", metrics={})
+
+    def run_while_another_bench_stores_a_row(lesson, entry):
+        results.write_text(json.dumps([other]))
+        return dict(ROWS[0], lesson=lesson, name=entry["name"], target="", metrics={})
+
+    monkeypatch.setattr(bench, "run_one", run_while_another_bench_stores_a_row)
+    monkeypatch.setattr(bench, "REPO_ROOT", tmp_path)
+    assert bench.main(["lesson05", "full-plain"]) == 0
+    stored = json.loads(results.read_text())
+    assert sorted((r["lesson"], r["name"]) for r in stored) == [
+        ("lesson03_sentiment", "default"),
+        ("lesson05_translation", "full-plain"),
+    ]
