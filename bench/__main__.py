@@ -17,6 +17,7 @@ results.json; ``python -m bench --readme`` (``make bench-readme``) rewrites them
 from __future__ import annotations
 
 import itertools
+import fcntl
 import json
 import os
 import platform
@@ -34,6 +35,7 @@ from course_utils.atomic import write_atomic
 
 RESULTS_JSON = REPO_ROOT / "bench" / "results.json"
 RESULTS_MD = REPO_ROOT / "bench" / "results.md"
+RESULTS_LOCK = REPO_ROOT / ".cache" / "bench-results.lock"  # held while a run stores its row
 README = REPO_ROOT / "README.md"
 README_REGION = re.compile(r"(<!-- bench:([\w-]+) -->\n)(.*?)(<!-- /bench:\2 -->)", re.DOTALL)
 NOT_MEASURED = "not measured yet"
@@ -58,15 +60,14 @@ def run_one(lesson: str, entry: dict) -> dict:
     run_dir = REPO_ROOT / "runs" / "bench" / f"{lesson}-{entry['name']}-{int(time.time())}"
     command = [sys.executable, "-m", f"lessons.{lesson}", *entry["args"], "--run-dir", str(run_dir)]
     settings = entry.get("env", {})  # e.g. {"KERAS_BACKEND": "jax"}: the row runs on another Keras backend
-    shown = " ".join([*(f"{k}={v}" for k, v in settings.items()), *command[2:]])
-    print(f"\n=== {lesson} / {entry['name']}: {shown}", flush=True)
+    print(f"\n=== {lesson} / {entry['name']}: {make_command(lesson, planned_args(entry))}", flush=True)
     started = time.time()
     result = subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **settings})
     wall = time.time() - started
     row = {
         "lesson": lesson,
         "name": entry["name"],
-        "args": " ".join([*(f"{k}={v}" for k, v in settings.items()), *entry["args"]]),
+        "args": planned_args(entry),
         "target": entry.get("target", ""),
         "wall_time_s": round(wall, 1),
         "date": date.today().isoformat(),
@@ -233,6 +234,24 @@ def update_readme_only() -> int:
     return 0
 
 
+def store_row(row: dict) -> None:
+    """Add ``row`` to results.json (replacing the same entry's older row), results.md and README's tables.
+
+    Under a lock, reading the file again first: another bench process may have stored rows meanwhile.
+    """
+    RESULTS_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = [r for r in read_results() if (r["lesson"], r["name"]) != (row["lesson"], row["name"])] + [row]
+        stored.sort(key=lambda r: (r["lesson"], r["name"]))
+        write_atomic(RESULTS_JSON, json.dumps(stored, indent=2) + "\n")
+        write_atomic(RESULTS_MD, render(stored))
+        try:
+            write_readme_tables(stored)
+        except (CourseError, OSError) as err:
+            print(f"bench: README.md's tables not rewritten: {err}", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     if "--readme" in argv:
         if len(argv) > 1:
@@ -242,7 +261,7 @@ def main(argv: list[str]) -> int:
     lesson_filter = argv[0] if argv else ""
     name_filter = argv[1] if len(argv) > 1 else ""
     try:
-        stored = read_results()
+        read_results()  # a damaged results file stops the bench before anything runs
     except CourseError as err:
         print(f"bench: error: {err}", file=sys.stderr)
         return 2
@@ -255,18 +274,10 @@ def main(argv: list[str]) -> int:
                 continue
             row = run_one(lesson, entry)
             try:
-                stored = read_results()  # again: another bench may have stored rows while this one ran
-            except CourseError as err:
-                print(f"bench: error: {err}; this run's row was not stored", file=sys.stderr)
+                store_row(row)
+            except (CourseError, OSError) as err:
+                print(f"bench: error: {err}; this run's row was not stored: {json.dumps(row)}", file=sys.stderr)
                 return 2
-            stored = [r for r in stored if (r["lesson"], r["name"]) != (lesson, entry["name"])] + [row]
-            stored.sort(key=lambda r: (r["lesson"], r["name"]))
-            write_atomic(RESULTS_JSON, json.dumps(stored, indent=2) + "\n")
-            write_atomic(RESULTS_MD, render(stored))
-            try:
-                write_readme_tables(stored)
-            except CourseError as err:
-                print(f"bench: README.md's tables not rewritten: {err}", file=sys.stderr)
             ran += 1
     if not ran:
         print(f"no benchmark matched {' '.join(argv)!r}", file=sys.stderr)

@@ -200,8 +200,8 @@ def require_tensorflow() -> None:
         )
     if backend != "tensorflow":
         raise CourseError(
-            "--workers trains with TensorFlow's MultiWorkerMirroredStrategy: run it on the tensorflow backend, "
-            f"not {backend}"
+            "--workers trains with TensorFlow's MultiWorkerMirroredStrategy or JAX's DataParallel: run it on the "
+            f"tensorflow or jax backend, not {backend}"
         )
 
 
@@ -235,10 +235,24 @@ def data_parallel(module: str, argv: list[str], workers: int, batch_size: int) -
     return None
 
 
+def xla_flags_without_cpu_devices() -> list[str]:
+    """The environment's XLA_FLAGS without any CPU device count."""
+    return [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith(CPU_DEVICE_FLAG)]
+
+
+def end_data_parallel() -> None:
+    """Undo ``data_parallel``'s distribution, so a later run in this process (a test, a notebook) trains on
+    one device unless it asks again."""
+    import keras
+
+    if keras.backend.backend() == "jax" and keras.distribution.distribution() is not None:
+        keras.distribution.set_distribution(None)
+
+
 def run_with_cpu_devices(module: str, argv: list[str], count: int) -> int:
     """Run ``python -m module argv`` again with XLA showing ``count`` CPU devices (the flag must be set before
     jax is imported, too late in this process); its output is this terminal's, its exit status returned."""
-    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith(CPU_DEVICE_FLAG)]
+    flags = xla_flags_without_cpu_devices()
     env = {**os.environ, "XLA_FLAGS": " ".join([*flags, f"{CPU_DEVICE_FLAG}={count}"]), DEVICES_CHILD_ENV: "1"}
     child = subprocess.Popen([sys.executable, "-m", module, *argv], env=env)
     try:

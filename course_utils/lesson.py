@@ -251,7 +251,10 @@ def main(lesson: str, argv: Sequence[str] | None = None) -> int:
                     return status
             if distributed.worker_index() is not None:
                 distributed.strategy()  # before TensorFlow runs its first op
-            run_lesson(lesson, config)
+            try:
+                run_lesson(lesson, config)
+            finally:
+                distributed.end_data_parallel()
     except CourseError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2

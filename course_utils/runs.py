@@ -55,16 +55,17 @@ def runs_root() -> Path:
 
 
 def epoch_time_summary(epoch_seconds: dict) -> dict:
-    """Each phase's epoch times, and for the last phase trained (the lesson's model: a baseline trains
-    first) its first epoch and the median of its later ones. The first epoch also builds (on JAX:
+    """Each phase's epoch times in this session (a resumed run's earlier epochs are left out), and for the
+    last phase trained (the lesson's model: a baseline trains first) its first epoch and the median of its
+    later ones. The first epoch also builds (on JAX:
     compiles) the training step, so comparisons of backends and devices use the later ones."""
     if not epoch_seconds:
         return {}
-    main = list(epoch_seconds.values())[-1]
+    model_times = list(epoch_seconds.values())[-1]
     return {
         "epoch_seconds": {phase: [round(t, 2) for t in times] for phase, times in epoch_seconds.items()},
-        "first_epoch_seconds": round(main[0], 2) if main else None,
-        "later_epoch_seconds": round(float(np.median(main[1:])), 2) if len(main) > 1 else None,
+        "first_epoch_seconds": round(model_times[0], 2) if model_times else None,
+        "later_epoch_seconds": round(float(np.median(model_times[1:])), 2) if len(model_times) > 1 else None,
     }
 
 
@@ -252,7 +253,7 @@ class Run:
                 raise
             raise CourseError(message) from None
         self._trained.add(name)
-        self._epoch_seconds[name] = [float(t) for t in history.history.get("epoch_time_s", [])]
+        self._epoch_seconds[name] = [float(t) for t in history.history.get("epoch_time_s", [])][done:]
         return history
 
     def epochs(self, phase: str, epochs: int, **state):

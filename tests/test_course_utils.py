@@ -215,6 +215,8 @@ def test_an_interrupted_run_resumes_from_its_last_epoch(tmp_path):
     scalars = tensorboard_scalars(resumed.log_dir)
     assert sorted(set(scalars["train/epoch_loss"])) == [0, 1, 2, 3, 4]
     assert "train/epoch_epoch_time_s" in scalars
+    [times] = json.loads(resumed.write_metrics({}).read_text())["epoch_seconds"].values()
+    assert len(times) == 3, "the epochs of this session only: its first one builds the training step again"
     resumed.finish()
     assert not (resumed.path / "backup").exists()
 
