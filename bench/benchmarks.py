@@ -449,4 +449,20 @@ README_TABLES = {
             for backend in ("tensorflow", "jax", "torch")
         ],
     },
+    "lesson06": {
+        "lesson": "lesson06_captioning",
+        "label": "command (1,000-image subset)",
+        "columns": [("BLEU-1", ".3f"), ("BLEU-4", ".3f"), ("baseline BLEU-1", ".3f"), ("training (s)", ".0f")],
+        "rows": [
+            {
+                "entry": entry,
+                "label": label,
+                "metrics": ["bleu1", "bleu4", "baseline_bleu1", "train_seconds"],
+            }
+            for entry, label in (
+                ("default", "`{command}` (CNN trained from scratch)"),
+                ("pretrained-subset", "`{command}` (ImageNet features)"),
+            )
+        ],
+    },
 }
