@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import fcntl
+import importlib
 import json
 import os
 import platform
@@ -29,6 +30,7 @@ from datetime import date
 from pathlib import Path
 
 import course_utils  # noqa: F401
+import bench.benchmarks
 from bench.benchmarks import BENCHMARKS, README_TABLES
 from course_utils import REPO_ROOT, CourseError
 from course_utils.atomic import write_atomic
@@ -177,7 +179,7 @@ def measured_on(found: dict[str, dict | None]) -> str:
     )
 
 
-def render_table(table: dict, rows: list[dict]) -> str:
+def render_table(table: dict, rows: list[dict], benchmarks: dict | None = None) -> str:
     """A row's lesson is the table's unless the row names its own (a table across lessons, such as backends)."""
     stored = {(r["lesson"], r["name"]): r for r in rows}
     headers = [table["label"], *(header for header, _ in table["columns"]), "wall time"]
@@ -188,7 +190,7 @@ def render_table(table: dict, rows: list[dict]) -> str:
         lesson = spec.get("lesson", table["lesson"])
         shown = f"{lesson.split('_')[0]} {spec['entry']}" if "lesson" in spec else spec["entry"]
         row = found[shown] = stored.get((lesson, spec["entry"]))
-        planned = {e["name"]: e for e in BENCHMARKS.get(lesson, [])}
+        planned = {e["name"]: e for e in (BENCHMARKS if benchmarks is None else benchmarks).get(lesson, [])}
         args = row["args"] if row else planned_args(planned.get(spec["entry"], {}))
         label = spec["label"].replace("{command}", make_command(lesson, args))
         wall = spec.get("wall") or (format_wall_time(row["wall_time_s"]) if row and "wall_time_s" in row else "—")
@@ -196,7 +198,7 @@ def render_table(table: dict, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n\n" + measured_on(found) + "\n"
 
 
-def render_readme(text: str, rows: list[dict], tables: dict | None = None) -> str:
+def render_readme(text: str, rows: list[dict], tables: dict | None = None, benchmarks: dict | None = None) -> str:
     """``text`` with every bench region rewritten from ``rows``; everything outside the markers is kept as it is."""
     tables = README_TABLES if tables is None else tables
     paired = [m.group(2) for m in README_REGION.finditer(text)]
@@ -208,17 +210,23 @@ def render_readme(text: str, rows: list[dict], tables: dict | None = None) -> st
     unknown = sorted(set(paired) - set(tables))
     if unknown:
         raise CourseError(f"README.md has a bench table {unknown[0]!r} that bench/benchmarks.py's README_TABLES lacks")
-    return README_REGION.sub(lambda m: m.group(1) + render_table(tables[m.group(2)], rows) + m.group(4), text)
+    return README_REGION.sub(
+        lambda m: m.group(1) + render_table(tables[m.group(2)], rows, benchmarks) + m.group(4), text
+    )
 
 
 def write_readme_tables(rows: list[dict], path: Path | None = None) -> list[str]:
-    """Rewrite README's bench regions (atomically, only when they changed); returns the tables' names."""
+    """Rewrite README's bench regions (atomically, only when they changed); returns the tables' names.
+
+    The tables are laid out by bench/benchmarks.py as it is now, read again: a long run may have been
+    started before an entry was added."""
     path = Path(path or README)
     try:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise CourseError(f"{path} cannot be read ({type(err).__name__})") from None
-    new = render_readme(text, rows)
+    layout = importlib.reload(bench.benchmarks)
+    new = render_readme(text, rows, layout.README_TABLES, layout.BENCHMARKS)
     if new != text:
         write_atomic(path, new.encode("utf-8"))
     return [m.group(2) for m in README_REGION.finditer(text)]
