@@ -6,6 +6,25 @@ LESSON05_FULL = [
     "--epochs", "40", "--max-minutes", "19", "--test-sentences", "0",
 ]  # fmt: skip
 
+# what every lesson04 NER entry with a CRF reports, and lesson07's 15-minute entries
+NER_CRF_REPORT = [
+    "test_entity_f1",
+    "test_entity_precision",
+    "test_entity_recall",
+    "test_broken_entities",
+    "baseline_entity_f1",
+    "train_seconds",
+]
+LM_15MIN_REPORT = [
+    "val_loss_nats",
+    "val_bpc",
+    "val_perplexity",
+    "val_loss_windows_nats",
+    "val_loss_fresh_256",
+    "epochs_run",
+    "chars_per_second",
+]
+
 BENCHMARKS = {
     "lesson02_gates": [
         {
@@ -109,66 +128,31 @@ BENCHMARKS = {
         {
             "name": "ner-crf",
             "args": ["--task", "ner", "--layers", "2", "--epochs", "8", "--output", "crf"],
-            "report": [
-                "test_entity_f1",
-                "test_entity_precision",
-                "test_entity_recall",
-                "test_broken_entities",
-                "baseline_entity_f1",
-                "train_seconds",
-            ],
+            "report": NER_CRF_REPORT,
             "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17)",
         },
         {
             "name": "ner-crf-iobes",
             "args": ["--task", "ner", "--layers", "2", "--epochs", "8", "--output", "crf", "--tags", "iobes"],
-            "report": [
-                "test_entity_f1",
-                "test_entity_precision",
-                "test_entity_recall",
-                "test_broken_entities",
-                "baseline_entity_f1",
-                "train_seconds",
-            ],
+            "report": NER_CRF_REPORT,
             "target": "ner-crf trained on IOBES tags (scored as IOB2): does the richer scheme help? (issue #17)",
         },
         {
             "name": "ner-crf-iobes-wide",
             "args": "--task ner --layers 2 --hidden 200 --dropout 0.5 --epochs 10 --output crf --tags iobes".split(),
-            "report": [
-                "test_entity_f1",
-                "test_entity_precision",
-                "test_entity_recall",
-                "test_broken_entities",
-                "baseline_entity_f1",
-                "train_seconds",
-            ],
+            "report": NER_CRF_REPORT,
             "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17): ner-crf-iobes, wider",
         },
         {
             "name": "ner-crf-iobes-wide-12",
             "args": "--task ner --layers 2 --hidden 200 --dropout 0.5 --epochs 12 --output crf --tags iobes".split(),
-            "report": [
-                "test_entity_f1",
-                "test_entity_precision",
-                "test_entity_recall",
-                "test_broken_entities",
-                "baseline_entity_f1",
-                "train_seconds",
-            ],
+            "report": NER_CRF_REPORT,
             "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17): iobes-wide, 12 epochs",
         },
         {
             "name": "ner-crf-16",
             "args": ["--task", "ner", "--layers", "2", "--epochs", "16", "--output", "crf"],
-            "report": [
-                "test_entity_f1",
-                "test_entity_precision",
-                "test_entity_recall",
-                "test_broken_entities",
-                "baseline_entity_f1",
-                "train_seconds",
-            ],
+            "report": NER_CRF_REPORT,
             "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17)",
         },
     ],
@@ -253,30 +237,14 @@ BENCHMARKS = {
             "name": "gru512-stateful-15min",
             # --epochs sized to the budget (about 87 s each on 2 cores), so the cosine schedule decays fully
             "args": ["--units", "512", "--dropout", "0.25", "--stateful", "--epochs", "9", "--max-minutes", "14"],
-            "report": [
-                "val_loss_nats",
-                "val_bpc",
-                "val_perplexity",
-                "val_loss_windows_nats",
-                "val_loss_fresh_256",
-                "epochs_run",
-                "chars_per_second",
-            ],
+            "report": LM_15MIN_REPORT,
             "target": "val_loss_nats <= 1.45 (issue #17), <= 900 s; val_loss_fresh_256 is nanoGPT's protocol",
         },
         {
             "name": "gru2x256-stateful-15min",
             "args": ["--layers", "2", "--units", "256", "--dropout", "0.2", "--stateful", "--epochs", "12"]
             + ["--max-minutes", "14"],
-            "report": [
-                "val_loss_nats",
-                "val_bpc",
-                "val_perplexity",
-                "val_loss_windows_nats",
-                "val_loss_fresh_256",
-                "epochs_run",
-                "chars_per_second",
-            ],
+            "report": LM_15MIN_REPORT,
             "target": "val_loss_nats <= 1.45 (issue #17), <= 900 s: two thinner layers instead of one wide one",
         },
         {
