@@ -1,6 +1,9 @@
 """Checks shared by the tests: a finished run folder has every output it should, and their shared fixtures."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -80,3 +83,21 @@ def assert_two_workers_split_every_batch(worker0_output: str, worker1_log: Path,
     for mine, theirs in zip(shards[0], shards[1]):
         assert len(mine) == len(theirs) == half, f"each worker computes half of the global batch of {2 * half}"
         assert not set(mine) & set(theirs), "and not the same half"
+
+
+def one_and_two_worker_quick_runs(lesson: str, folder: Path) -> tuple[Path, Path, str]:
+    """The lesson's --quick run on one worker and with --workers 2 (TensorFlow): both run folders and the
+    two-worker run's printed output."""
+    train_quick(lesson, folder / "one")
+    out = train_quick(lesson, folder / "two", "--workers", "2")
+    return folder / "one", folder / "two", out
+
+
+def train_quick(lesson: str, folder: Path, *flags: str) -> str:
+    from course_utils import REPO_ROOT
+
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    command = [sys.executable, "-m", f"lessons.{lesson}", "--quick", *flags, "--run-dir", str(folder)]
+    done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, f"{' '.join(command[2:])} failed:\n{done.stderr[-3000:]}"
+    return done.stdout

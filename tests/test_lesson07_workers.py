@@ -5,33 +5,20 @@ of the lesson's training batches it gets, to check that they split every batch b
 """
 
 import json
-import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from course_utils import REPO_ROOT, distributed
-from tests.helpers import assert_two_workers_split_every_batch, read_metrics
+from course_utils import distributed
+from tests.helpers import one_and_two_worker_quick_runs, assert_two_workers_split_every_batch, read_metrics
 
 LESSON = "lesson07_char_lm"
 
 
-def train(folder, *flags):
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
-    command = [sys.executable, "-m", f"lessons.{LESSON}", "--quick", *flags, "--run-dir", str(folder)]
-    done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, f"{' '.join(command[2:])} failed:\n{done.stderr[-3000:]}"
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def runs(real_data, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("workers")
-    train(folder / "one")
-    out = train(folder / "two", "--workers", "2")
-    return folder / "one", folder / "two", out
+    return one_and_two_worker_quick_runs(LESSON, tmp_path_factory.mktemp("workers"))
 
 
 def test_two_workers_train_the_one_worker_model_within_noise(runs):
