@@ -450,6 +450,12 @@ def extracted_in_root(name: str) -> Path | None:
     return data_root() / folder if folder and (data_root() / folder).is_dir() else None
 
 
+def on_disk(name: str) -> bool:
+    """Whether dataset ``name`` can be read without a download: its file under the data root, or (an
+    archive) its folder extracted there. Exercise checks ask this before they read real data."""
+    return (data_root() / REGISTRY[name].path).is_file() or extracted_in_root(name) is not None
+
+
 def extract(name: str) -> Path:
     """The extracted folder of archive dataset ``name``: found under the data root as it is,
     or fetched and extracted into the cache."""

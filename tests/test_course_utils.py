@@ -61,6 +61,15 @@ def test_fetch_finds_a_file_under_the_data_root(data_root, monkeypatch):
     assert data.read_text("names") == "emma\nolivia\n"
 
 
+def test_on_disk_means_its_file_or_extracted_folder_is_under_the_data_root(data_root):
+    assert not data.on_disk("imdb") and not data.on_disk("tinyshakespeare")
+    put(data_root, data.REGISTRY["tinyshakespeare"].path, b"First Citizen:\n")
+    assert data.on_disk("tinyshakespeare")
+    (data_root / data.REGISTRY["flickr8k_text"].extracted).mkdir(parents=True)
+    assert data.on_disk("flickr8k_text"), "captions extracted under the root need no archive"
+    assert not data.on_disk("imdb")
+
+
 def _with_sha(entry, content, url=None):
     import dataclasses
     import hashlib

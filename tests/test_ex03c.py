@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from course_utils import data
 from course_utils.lesson import definitions
 from exercises import all_exercises
 from exercises.checking import same_result
@@ -27,7 +28,7 @@ SOLUTION = """    if mask is not None:
 
 @pytest.fixture(scope="module")
 def reviews(real_data):
-    if not check.imdb_on_this_machine():
+    if not data.on_disk("imdb"):
         message = f"IMDB is not under {real_data}"
         if data_required():
             pytest.fail(message)

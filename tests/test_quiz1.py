@@ -10,6 +10,7 @@
 import numpy as np
 import pytest
 
+from course_utils import data
 from course_utils.lesson import definitions
 
 from exercises import all_exercises
@@ -23,7 +24,7 @@ NAMED = "This is exactly what you get"
 
 @pytest.fixture(scope="module")
 def reviews(real_data):
-    if not quiz.imdb_on_this_machine():
+    if not data.on_disk("imdb"):
         message = f"IMDB is not under {real_data}"
         if data_required():
             pytest.fail(message)

@@ -353,13 +353,6 @@ def run_model(model, token_ids, fn, path):
     return keras.ops.convert_to_numpy(steps), pooled, probability
 
 
-def imdb_on_this_machine() -> bool:
-    """Whether load_imdb can read IMDB without downloading it."""
-    from course_utils import data
-
-    archive = data.data_root() / data.REGISTRY["imdb"].path
-    return archive.is_file() or data.extracted_in_root("imdb") is not None
-
 
 @functools.lru_cache(maxsize=2)
 def tokenised_reviews(data_root: str) -> tuple:
@@ -375,7 +368,7 @@ def tokenised_reviews(data_root: str) -> tuple:
 def real_reviews():
     from course_utils import data
 
-    if not imdb_on_this_machine():
+    if not data.on_disk("imdb"):
         raise CheckFailed(NEED_DATA)
     try:
         return tokenised_reviews(str(data.data_root()))

@@ -95,20 +95,14 @@ def reference(w: Weights, features, word_ids, *, masked=True, image="inject", ac
     return outputs @ w.out_kernel + w.out_bias
 
 
-def captions_on_disk() -> bool:
-    """Whether the Flickr8k captions are here already (the check never downloads them)."""
-    from course_utils import data
-
-    root_file = data.data_root() / data.REGISTRY["flickr8k_text"].path
-    cached = data.cache_root() / "datasets" / "flickr8k_text"
-    return data.extracted_in_root("flickr8k_text") is not None or root_file.is_file() or cached.is_dir()
-
 
 @functools.lru_cache(maxsize=1)
 def real_cases():
     """(vocab_size, [(description, features, word_ids)], other features for the first case): real captions as
     lesson 06 vectorises them, and seeded random image features."""
-    if not captions_on_disk():
+    from course_utils import data
+
+    if not data.on_disk("flickr8k_text"):
         raise CheckFailed(
             "this check feeds your decoder real Flickr8k captions, which are not on this machine yet: "
             "run `make lesson06` first (it downloads them), or `make data`."

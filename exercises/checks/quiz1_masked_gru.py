@@ -189,13 +189,6 @@ def keras_proba(token_ids):
         return keras.ops.convert_to_numpy(keras_model()(np.asarray(token_ids, "int32"), training=False))[:, 0]
 
 
-def imdb_on_this_machine() -> bool:
-    """Whether load_imdb can read IMDB without downloading it."""
-    from course_utils import data
-
-    archive = data.data_root() / data.REGISTRY["imdb"].path
-    return archive.is_file() or data.extracted_in_root("imdb") is not None
-
 
 @functools.lru_cache(maxsize=2)
 def tokenised_reviews(data_root: str) -> tuple:
@@ -212,7 +205,7 @@ def tokenised_reviews(data_root: str) -> tuple:
 def real_reviews():
     from course_utils import data
 
-    if not imdb_on_this_machine():
+    if not data.on_disk("imdb"):
         raise CheckFailed(NEED_DATA)
     try:
         return tokenised_reviews(str(data.data_root()))

@@ -156,10 +156,6 @@ SHOWN = 70  # characters of a continuation a verdict shows
 LONG = 1200  # characters: log-probability about -1200, and exp(-745) is already 0.0 in float64
 
 
-def shakespeare_path():
-    return data.data_root() / data.REGISTRY["tinyshakespeare"].path
-
-
 @functools.lru_cache(maxsize=2)
 def _trained(path: str) -> TrigramModel:
     return TrigramModel(data.read_text("tinyshakespeare"))
@@ -167,8 +163,8 @@ def _trained(path: str) -> TrigramModel:
 
 def shakespeare():
     """The trigram model of tiny Shakespeare; a one-line verdict when the text is not downloaded yet."""
-    path = shakespeare_path()
-    if not path.is_file():
+    path = data.data_root() / data.REGISTRY["tinyshakespeare"].path
+    if not data.on_disk("tinyshakespeare"):
         raise CheckFailed(
             f"this quiz trains its character model on tiny Shakespeare, which is not at {path} yet: "
             "run `make lesson07` first (it downloads it)."
