@@ -148,6 +148,14 @@ def format_wall_time(seconds: float) -> str:
     return f"{minutes} min {rest} s"
 
 
+def metric_value(measured: dict, name: str):
+    """A reported value; ``name.key`` reads one key of a reported dict (``bleu_plain_beam_by_length.10``)."""
+    value = measured
+    for key in name.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
 def metric_cells(row: dict | None, metrics: list[str], formats: list[str]) -> list[str]:
     if row is None:
         return [NOT_MEASURED] + ["—"] * (len(metrics) - 1)
@@ -156,7 +164,7 @@ def metric_cells(row: dict | None, metrics: list[str], formats: list[str]) -> li
     measured = row.get("metrics") or {}
     cells = []
     for name, spec in zip(metrics, formats):
-        value = measured.get(name) if name else None
+        value = metric_value(measured, name) if name else None
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         cells.append(format(value, spec) if is_number else "—" if value is None else str(value))
     return cells

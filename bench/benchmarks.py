@@ -364,6 +364,29 @@ README_TABLES = {
             },
         ],
     },
+    "lesson05-max10": {
+        "lesson": "lesson05_translation",
+        "label": "model (`--max-words 10`, same 19 minutes)",
+        "columns": [
+            ("epochs", ".0f"),
+            ("greedy BLEU", ".1f"),
+            ("beam 4 BLEU", ".1f"),
+            *((f"beam, {n} words" if n > 3 else "beam, <= 3 words", ".1f") for n in range(3, 11)),
+        ],
+        "rows": [
+            {
+                "entry": f"max10-{kind}",
+                "label": label,
+                "metrics": [
+                    f"epochs_{kind}",
+                    f"bleu_{kind}_greedy",
+                    f"bleu_{kind}_beam",
+                    *(f"bleu_{kind}_beam_by_length.{n}" for n in range(3, 11)),
+                ],
+            }
+            for kind, label in (("plain", "plain encoder-decoder"), ("attention", "with attention"))
+        ],
+    },
     "lesson07": {
         "lesson": "lesson07_char_lm",
         "label": "command",
