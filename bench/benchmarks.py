@@ -150,6 +150,16 @@ BENCHMARKS = {
             "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17): iobes-wide, 12 epochs",
         },
         {
+            "name": "ner-crf-iobes-wide-12-char128",
+            "args": (
+                "--task ner --layers 2 --hidden 200 --dropout 0.5 --epochs 12 --output crf --tags iobes "
+                "--char-filters 128"
+            ).split(),
+            "report": NER_CRF_REPORT,
+            "target": "CoNLL-2003 testb entity F1 >= 0.85 from scratch, <= 900 s (issue #17): iobes-wide-12, "
+            "twice the character filters",
+        },
+        {
             "name": "ner-crf-16",
             "args": ["--task", "ner", "--layers", "2", "--epochs", "16", "--output", "crf"],
             "report": NER_CRF_REPORT,
@@ -338,7 +348,14 @@ README_TABLES = {
                     "label": "`{command}`",
                     "metrics": ["test_entity_f1", "test_broken_entities", "baseline_entity_f1"],
                 }
-                for entry in ("ner-crf", "ner-crf-16", "ner-crf-iobes", "ner-crf-iobes-wide", "ner-crf-iobes-wide-12")
+                for entry in (
+                    "ner-crf",
+                    "ner-crf-16",
+                    "ner-crf-iobes",
+                    "ner-crf-iobes-wide",
+                    "ner-crf-iobes-wide-12",
+                    "ner-crf-iobes-wide-12-char128",
+                )
             ),
         ],
     },
