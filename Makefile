@@ -146,7 +146,7 @@ tensorboard: $(STAMP) ## serve runs/ in TensorBoard (http://localhost:6006)
 bench: $(STAMP) ## full-size runs; writes bench/results.md and README's results tables
 	@$(PY) -m bench $(ARGS)
 
-bench-readme: $(STAMP) ## rewrite README.md's results tables from bench/results.json (runs nothing)
+bench-readme: $(STAMP) ## rewrite README.md's results tables and bench/results.md from bench/results.json (runs nothing)
 	@$(PY) -m bench --readme
 
 clean: ## remove caches and runs (never your exercise files or notebooks)

@@ -103,6 +103,13 @@ def read_results(path: Path | None = None) -> list[dict]:
     return rows
 
 
+def shown_value(value) -> str:
+    """A metric as results.md shows it: 4 significant digits, a dict (BLEU by length) as {key: value, ...}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {shown_value(v)}" for k, v in value.items()) + "}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def render(rows: list[dict]) -> str:
     lines = [
         "# Benchmark results",
@@ -115,7 +122,7 @@ def render(rows: list[dict]) -> str:
     ]
     for r in rows:
         metrics = r.get("metrics") or {}
-        shown = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
+        shown = ", ".join(f"{k} {shown_value(v)}" for k, v in metrics.items())
         if r.get("exit_code"):
             shown = f"failed (exit {r['exit_code']})"
         lines.append(
@@ -241,12 +248,15 @@ def write_readme_tables(rows: list[dict], path: Path | None = None) -> list[str]
 
 
 def update_readme_only() -> int:
+    """README's tables and results.md, both written from results.json again (after a change to their layout)."""
     try:
-        names = write_readme_tables(read_results())
-    except CourseError as err:
+        rows = read_results()
+        names = write_readme_tables(rows)
+        write_atomic(RESULTS_MD, render(rows))
+    except (CourseError, OSError) as err:
         print(f"bench: error: {err}", file=sys.stderr)
         return 2
-    print(f"README.md: tables {', '.join(names) or '(none)'} written from bench/results.json")
+    print(f"README.md: tables {', '.join(names) or '(none)'} and {RESULTS_MD.name} written from bench/results.json")
     return 0
 
 

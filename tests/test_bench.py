@@ -72,6 +72,11 @@ def test_a_column_can_show_one_key_of_a_reported_dict():
     ]
 
 
+def test_results_md_shows_a_reported_dict_with_four_digits():
+    row = dict(ROWS[0], target="", metrics={"bleu_by_length": {"3": 41.2345678, "10": 12.0}, "epochs": 4})
+    assert "bleu_by_length {3: 41.23, 10: 12}, epochs 4 |" in bench.render([row])
+
+
 @pytest.mark.parametrize(
     "broken",
     [
@@ -92,8 +97,10 @@ def test_bench_readme_rewrites_the_tables_without_running_anything(tmp_path, mon
     results.write_text("[]")
     monkeypatch.setattr(bench, "README", readme)
     monkeypatch.setattr(bench, "RESULTS_JSON", results)
+    monkeypatch.setattr(bench, "RESULTS_MD", tmp_path / "results.md")
     monkeypatch.setattr(bench, "run_one", lambda *a: pytest.fail("--readme ran a benchmark"))
     assert bench.main(["--readme"]) == 0
+    assert (tmp_path / "results.md").read_text() == bench.render([])
     rows = len(README_TABLES["lesson05"]["rows"])
     assert readme.read_text().count("not measured yet") == rows + 1  # every row and the line under the table
     assert bench.main(["--readme", "lesson05"]) == 2
@@ -129,6 +136,9 @@ def test_the_readme_tables_are_what_bench_writes_from_results_json():
     assert sorted(m.group(2) for m in bench.README_REGION.finditer(text)) == sorted(README_TABLES)
     assert bench.render_readme(text, bench.read_results()) == text, (
         "README.md's results tables differ from bench/results.json: run `make bench-readme`"
+    )
+    assert bench.RESULTS_MD.read_text(encoding="utf-8") == bench.render(bench.read_results()), (
+        "bench/results.md differs from bench/results.json: run `make bench-readme`"
     )
 
 
