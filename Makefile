@@ -18,7 +18,7 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench bench-readme clean \
+.PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 data tensorboard bench bench-readme export clean \
 	format lint exercises check hint watch reset solution
 EX ?=
 
@@ -148,6 +148,9 @@ bench: $(STAMP) ## full-size runs; writes bench/results.md and README's results 
 
 bench-readme: $(STAMP) ## rewrite README.md's results tables and bench/results.md from bench/results.json (runs nothing)
 	@$(PY) -m bench --readme
+
+export: $(STAMP) ## save each lesson's definitions into lessons/saved/ (after editing a lesson's .py file)
+	@$(PY) -m course_utils.export
 
 clean: ## remove caches and runs (never your exercise files or notebooks)
 	rm -rf .cache runs .pytest_cache .ruff_cache

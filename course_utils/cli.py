@@ -141,3 +141,16 @@ def seed(text: str) -> int:
     if value >= 2**32:
         raise argparse.ArgumentTypeError(f"expected a seed below 2**32 = 4294967296, got {value}")
     return value
+
+
+def without_flag(argv: list[str], name: str) -> list[str]:
+    """``argv`` without the flag ``name`` and its value (``--run-dir X`` or ``--run-dir=X``)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == name:
+            skip = True
+        elif not arg.startswith(name + "="):
+            kept.append(arg)
+    return kept

@@ -94,6 +94,20 @@ def strategy():
     return _strategy
 
 
+def shard_by_data(data):
+    """In a worker process, a tf.data dataset that each worker reads whole and keeps its own part of every batch
+    from (every worker makes the same batches); anything else unchanged."""
+    if worker_index() is None:
+        return data
+    import tensorflow as tf
+
+    if not isinstance(data, tf.data.Dataset):
+        return data
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return data.with_options(options)
+
+
 def _fix_keras_for_multi_worker() -> None:
     """Two places where Keras 3 (3.15) fails in ``fit`` under MultiWorkerMirroredStrategy; fixed here until it
     is fixed there.

@@ -1,4 +1,4 @@
-"""What makes a lesson file run the same as a script and as a notebook.
+"""What makes a lesson file run the same way as a script and as a notebook: once, top to bottom.
 
 A lesson is one jupytext percent-format file. Its configuration cell declares a dataclass
 and calls ``configure``::
@@ -10,22 +10,23 @@ and calls ``configure``::
 
     config = configure(Config, LESSON)
 
-In a notebook the defaults apply (edit the cell to experiment); ``COURSE_QUICK=1`` in the
-environment selects the quick configuration. Run as a script
-(``python -m lessons.lessonNN_topic [flags]``) the fields become flags with the same names,
-and the lesson runs inside ``main``, which turns a ``CourseError`` into one line and exit 2.
-``predict`` and other sub-commands use only the lesson's definitions (``definitions``), so
-they never train.
+In a notebook the defaults apply (edit the cell to experiment; an edited value wins over the quick
+configuration that ``COURSE_QUICK=1`` selects). Run as a script (``python -m lessons.lessonNN_topic
+[flags]``) the fields become flags with the same names, and the rest of the file runs once, as a
+kernel runs the cells. Either way a ``CourseError`` is shown as one line (exit status 2 in a script)
+and Ctrl-C says how to resume (130).
+
+``python -m lessons.lessonNN_topic predict ...`` (and ``compare``) stop in ``configure``: their code
+is in ``course_utils.commands``, which uses the lesson's definitions as ``make export`` saved them
+(``lessons/saved/``), so a command never trains.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
-import importlib.util
+import importlib
 import os
-import runpy
 import sys
 import types
 from collections.abc import Sequence
@@ -34,7 +35,6 @@ from pathlib import Path
 from course_utils import REPO_ROOT, CourseError, cli, distributed, in_kernel
 
 LESSONS_DIR = REPO_ROOT / "lessons"
-_active_config = None  # the configuration of the lesson ``run_lesson`` is executing
 
 
 def flag(default, help: str, *, type=None, choices=None, metavar=None):
@@ -57,6 +57,17 @@ class LessonConfig:
     # The Keras backends the lesson runs on, and why when not all three (the lesson stops at once on another)
     BACKENDS = ("tensorflow", "jax", "torch")
     BACKEND_REASON = ""
+    # Fields that say how the lesson runs, not what it teaches: left out of the table a lesson shows
+    MACHINERY = ("workers", "source")
+
+    def table(self) -> str:
+        """The lesson's own settings as a Markdown table (the shared ones, seed to workers, left out)."""
+        shared = {f.name for f in dataclasses.fields(LessonConfig)} | set(self.MACHINERY)
+        rows = [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if f.name not in shared]
+        quick = " (quick)" if self.quick else ""
+        return "\n".join(
+            [f"| setting{quick} | value |", "|---|---|", *(f"| {name} | {value!r} |" for name, value in rows)]
+        )
 
 
 def quick_requested() -> bool:
@@ -134,145 +145,135 @@ def parse_config(config_class, prog: str, argv: Sequence[str], description: str 
     return config
 
 
+# --- running a lesson -----------------------------------------------------------------------
+
+
 def configure(config_class, lesson: str):
-    """The configuration for this execution of the lesson (see the module docstring)."""
-    if _active_config is not None:
-        return _active_config
+    """The configuration of this execution of the lesson (see the module docstring).
+
+    As a script, a sub-command (``predict``, ``compare``) or ``--workers`` on TensorFlow runs here and
+    the process ends; otherwise the lesson goes on with the configuration returned.
+    """
     if in_kernel():
-        config = config_class()
-        config = with_quick(config) if quick_requested() else config
-        validate(config)
-        return config
-    if not _running_as_main():
+        _one_line_errors_in_the_notebook()
+        return notebook_config(config_class, lesson)
+    if not running_as_script(lesson):
         raise CourseError(
             f"lessons.{lesson} is a lesson to run (python -m lessons.{lesson}, or as a notebook), not a module "
-            f"to import; course_utils.lesson.definitions({lesson!r}) gives its functions and classes"
+            f"to import; its definitions are in lessons.saved.{lesson}"
         )
-    sys.exit(main(lesson))  # a script: run the lesson inside main (which executes this file again)
-
-
-def _running_as_main() -> bool:
-    caller = sys._getframe(2).f_globals
-    return caller.get("__name__") == "__main__"
-
-
-def lesson_path(lesson: str) -> Path:
-    path = LESSONS_DIR / f"{lesson}.py"
-    if not path.is_file():
-        raise CourseError(f"no lesson called {lesson}")
-    return path
-
-
-def run_lesson(lesson: str, config) -> dict:
-    """Execute the whole lesson file with ``config``; returns the lesson's global variables."""
-    global _active_config
-    previous, _active_config = _active_config, config
-    try:
-        return runpy.run_path(str(lesson_path(lesson)), run_name="__main__")
-    finally:
-        _active_config = previous
-
-
-def _is_definition(node: ast.stmt) -> bool:
-    """Imports, functions, classes and UPPER_CASE constants: what predict and the tests may use."""
-    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
-        return True
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-    names = [n for t in targets for n in (t.elts if isinstance(t, ast.Tuple) else [t])]
-    return bool(names) and all(isinstance(n, ast.Name) and n.id.isupper() for n in names)
-
-
-def definitions(lesson: str) -> types.ModuleType:
-    """The lesson's functions, classes and constants, without running any of its cells.
-
-    This is how ``predict``, ``compare`` and the tests use what a lesson defines: the lesson
-    file stays the one place each of them is written.
-    """
-    name = f"_lesson_definitions.{lesson}"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = lesson_path(lesson)
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    docstring = ast.get_docstring(tree)
-    tree.body = [node for node in tree.body if _is_definition(node)]
-    spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
-    module = importlib.util.module_from_spec(spec)
-    module.__file__ = str(path)
-    module.__doc__ = docstring
-    sys.modules[name] = module
-    try:
-        exec(compile(tree, str(path), "exec"), module.__dict__)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
-
-
-def predict_parser(lesson: str, defs) -> cli.OneLineParser:
-    parser = cli.OneLineParser(
-        prog=f"python -m lessons.{lesson} predict",
-        description=f"Load a trained model and print its prediction for each input ({defs.PREDICT_INPUT}).",
-    )
-    parser.add_argument("--model", default=None, help="a .keras file (default: the newest run's model)")
-    parser.add_argument("inputs", nargs="*", metavar="INPUT", help=defs.PREDICT_INPUT)
-    if hasattr(defs, "predict_flags"):
-        defs.predict_flags(parser)
-    return parser
-
-
-def main(lesson: str, argv: Sequence[str] | None = None) -> int:
-    """The lesson's command line: train (the default), ``predict`` or another sub-command.
-
-    Returns the exit status: 0, 2 for a mistake the learner can fix (one line on stderr),
-    130 when interrupted.
-    """
-    argv = list(sys.argv[1:] if argv is None else argv)
     prog = f"python -m lessons.{lesson}"
+    sys.excepthook = one_line_exit_hook(prog)
+    config = script_config(config_class, lesson, sys.argv[1:], prog)
+    start_workers(lesson, config, sys.argv[1:])
+    return config
+
+
+def running_as_script(lesson: str) -> bool:
+    """Whether the program being run is this lesson (``python -m lessons.<lesson>`` or its file)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None:
+        return spec.name == f"lessons.{lesson}"
+    return Path(getattr(main, "__file__", "") or "").stem == lesson
+
+
+def notebook_config(config_class, lesson: str):
+    """The Config cell's values; with COURSE_QUICK=1 the quick ones, except where the cell was edited."""
+    config = config_class()
+    if quick_requested():
+        config = with_quick(config, explicit=edited_fields(config, lesson))
+    validate(config)
+    return config
+
+
+def edited_fields(config, lesson: str) -> list[str]:
+    """The fields whose value differs from the lesson file's own Config (a learner's edit of the cell)."""
     try:
-        defs = definitions(lesson)
-        description = (defs.__doc__ or lesson).strip().splitlines()[0]
-        commands = getattr(defs, "COMMANDS", {})
-        if argv and argv[0] == "predict" and hasattr(defs, "predict"):
-            prog += " predict"
-            defs.predict(predict_parser(lesson, defs).parse_args(argv[1:]))
-        elif argv and argv[0] in commands:
-            prog += f" {argv[0]}"
-            config = parse_config(defs.Config, prog, argv[1:], commands[argv[0]])
-            getattr(defs, argv[0])(config)
-        elif argv and argv[0] == "predict":
-            cli.OneLineParser(prog=prog).error("this lesson has no predict command")
-        else:
-            config = parse_config(defs.Config, prog, argv, description)
-            if getattr(config, "workers", 1) > 1 and distributed.worker_index() is None:
-                if keras_backend() != "jax":
-                    return launch_workers(lesson, argv, config)  # tensorflow (torch stops there with one line)
-                status = distributed.data_parallel(f"lessons.{lesson}", argv, config.workers, config.batch_size)
-                if status is not None:  # a child process with more CPU devices ran the lesson
-                    return status
-            if distributed.worker_index() is not None:
-                distributed.strategy()  # before TensorFlow runs its first op
-            try:
-                run_lesson(lesson, config)
-            finally:
-                distributed.end_data_parallel()
-    except CourseError as err:
+        pristine = definitions(lesson).Config()
+    except Exception:  # a lesson of the learner's own, or a saved module that cannot be imported: no edits known
+        return []
+    return [f.name for f in dataclasses.fields(config) if getattr(pristine, f.name, None) != getattr(config, f.name)]
+
+
+def script_config(config_class, lesson: str, argv: list[str], prog: str):
+    """The configuration from the command line; a sub-command runs instead (and the process ends)."""
+    from course_utils import commands
+
+    description = (getattr(sys.modules.get("__main__"), "__doc__", None) or lesson).strip().splitlines()[0]
+    if argv and commands.is_command(lesson, argv[0]):
+        sys.exit(commands.run(lesson, argv, prog, config_class))
+    return parse_config(config_class, prog, argv, description)
+
+
+def start_workers(lesson: str, config, argv: list[str]) -> None:
+    """``--workers N``: on TensorFlow start N worker processes and end with their status; on JAX spread this
+    process over N devices (or start one child that has them)."""
+    if getattr(config, "workers", 1) > 1 and distributed.worker_index() is None:
+        if keras_backend() != "jax":
+            sys.exit(launch_workers(lesson, argv, config))  # tensorflow (torch stops there with one line)
+        status = distributed.data_parallel(f"lessons.{lesson}", argv, config.workers, config.batch_size)
+        if status is not None:  # a child process with more CPU devices ran the lesson
+            sys.exit(status)
+    if distributed.worker_index() is not None:
+        distributed.strategy()  # before TensorFlow runs its first op
+
+
+def exit_status(err: BaseException, prog: str) -> int:
+    """Print a learner's mistake or an interruption as one line on stderr; the exit status it gives."""
+    if isinstance(err, CourseError):
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
-    except SystemExit as exit:  # argparse: --help (0) or a bad flag (2, its one line already printed)
-        return exit.code if isinstance(exit.code, int) else 1
-    except KeyboardInterrupt:
+    if isinstance(err, KeyboardInterrupt):
         print(
             f"\n{prog}: interrupted. Run again with --run-dir <the run folder printed above> to resume.",
             file=sys.stderr,
         )
         return 130
-    return 0
+    raise err
+
+
+def one_line_exit_hook(prog: str):
+    """``sys.excepthook`` for a lesson run as a script: one line and status 2 for a ``CourseError``, the resume
+    hint and 130 for Ctrl-C, Python's own traceback for anything else (a bug)."""
+    default = sys.__excepthook__
+
+    def hook(kind, err, traceback):
+        if isinstance(err, (CourseError, KeyboardInterrupt)):
+            sys.stdout.flush()
+            sys.exit(exit_status(err, prog))
+        default(kind, err, traceback)
+
+    return hook
+
+
+def _one_line_errors_in_the_notebook() -> None:
+    """In a kernel, a ``CourseError`` from any cell shows as one line (the cell still stops the run)."""
+    from IPython import get_ipython
+
+    def one_line(shell, kind, err, traceback, tb_offset=None):
+        line = f"error: {err}"
+        print(line, file=sys.stderr)
+        return [line]
+
+    get_ipython().set_custom_exc((CourseError,), one_line)
+
+
+def definitions(lesson: str) -> types.ModuleType:
+    """The lesson's functions, classes and constants as ``make export`` saved them (``lessons/saved/``).
+
+    This is how commands, exercises, tests and later lessons use what a lesson defines: the lesson file
+    stays the one place each of them is written, and importing it never runs a cell.
+    """
+    if not (LESSONS_DIR / f"{lesson}.py").is_file():
+        raise CourseError(f"no lesson called {lesson}")
+    return importlib.import_module(f"lessons.saved.{lesson}")
 
 
 def launch_workers(lesson: str, argv: list[str], config) -> int:
     """``--workers N`` on TensorFlow: the same command as N worker processes (course_utils.distributed); worker
-    0 writes the run folder, the others a scratch folder each. (On JAX, ``main`` trains in one process over N
-    devices instead: ``distributed.data_parallel``.)"""
+    0 writes the run folder, the others a scratch folder each. (On JAX, ``configure`` trains in one process over
+    N devices instead: ``distributed.data_parallel``.)"""
     from course_utils.runs import new_run_path
 
     distributed.require_tensorflow()
@@ -284,7 +285,7 @@ def launch_workers(lesson: str, argv: list[str], config) -> int:
         )
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "lesson.txt").write_text(lesson + "\n", encoding="utf-8")  # worker 0's run folder, for the logs now
-    plain = _without_run_dir(argv)
+    plain = cli.without_flag(argv, "--run-dir")
     argvs = [[*plain, "--run-dir", str(run_dir)]]
     argvs += [[*plain, "--run-dir", distributed.scratch_run_dir()] for _ in range(1, config.workers)]
     return distributed.launch(f"lessons.{lesson}", argvs, run_dir)
@@ -296,20 +297,10 @@ def keras_backend() -> str:
     return keras.backend.backend()
 
 
-def _without_run_dir(argv: list[str]) -> list[str]:
-    kept, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--run-dir":
-            skip = True
-        elif not arg.startswith("--run-dir="):
-            kept.append(arg)
-    return kept
-
-
 def show(value) -> None:
     """Display ``value`` under the cell in a notebook (a table renders as Markdown); print it in a script."""
+    if isinstance(value, LessonConfig):
+        value = value.table()
     if in_kernel():
         from IPython.display import Markdown, display
 

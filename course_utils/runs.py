@@ -223,6 +223,9 @@ class Run:
         """
         name = phase or DEFAULT_PHASE
         self._start_over_if_trained(name)
+        x = distributed.shard_by_data(x)  # --workers: each worker keeps its own part of every batch
+        if "validation_data" in fit_kwargs:
+            fit_kwargs["validation_data"] = distributed.shard_by_data(fit_kwargs["validation_data"])
         backup = _PhaseBackup(self, name, model, list(callbacks), epochs)
         state = backup.restore()
         done = state["epoch"] if state else 0
@@ -255,6 +258,20 @@ class Run:
         self._trained.add(name)
         self._epoch_seconds[name] = [float(t) for t in history.history.get("epoch_time_s", [])][done:]
         return history
+
+    def scope(self):
+        """Where to build and compile a model: with ``--workers``, under the data-parallel strategy, so that every
+        worker holds a copy (README, "More than one process"); otherwise a scope that changes nothing."""
+        return distributed.strategy().scope()
+
+    def local_copy(self, model):
+        """The trained model to evaluate on this process alone: with ``--workers`` a plain copy (under the strategy
+        ``predict`` is a step all workers must take together), otherwise ``model`` itself."""
+        if distributed.worker_index() is None:
+            return model
+        copy = keras.models.clone_model(model)
+        copy.set_weights(model.get_weights())
+        return copy
 
     def epochs(self, phase: str, epochs: int, **state):
         """``range(epochs)`` for a training loop written by hand, resumable like ``fit``.

@@ -19,23 +19,18 @@ Notebook: make notebooks, then open lessons/lesson03_sentiment.ipynb
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import dataclasses
-import json
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from course_utils import CourseError, cli, distributed, plots, tfds_source
+from course_utils import cli, plots, tfds_source
 from course_utils.corpora import load_imdb
-from course_utils.layers import RECURRENT_LAYERS, recurrent_layer
-from course_utils.inputs import read_json, text_inputs
-from course_utils.lesson import LessonConfig, configure, flag, run_lesson, show, show_figure
+from course_utils.layers import recurrent_layer
+from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, display_path, is_finished, load_model, newest_model, runs_root, write_atomic
+from course_utils.runs import Run, display_path, load_model, write_atomic
 from course_utils.text import batch_width, bucketed_batches, clean_text, fit_vectorizer, vectorize
 
 LESSON = "lesson03_sentiment"
@@ -222,10 +217,7 @@ def batches(split, shuffle):
         dataset = dataset.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
     else:
         dataset = bucketed_batches((tokens[split], labels), config.batch_size, seed=config.seed if shuffle else None)
-    # With --workers every worker makes the same batches; each keeps its own part of every batch (section 7)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.with_options(options)
+    return dataset
 
 
 batch_tokens, batch_labels = next(batches("train", shuffle=True).as_numpy_iterator())
@@ -350,8 +342,7 @@ def build_model(vocab_size, config, steps_per_epoch=None):
     return model
 
 
-strategy = distributed.strategy()  # --workers N: MultiWorkerMirroredStrategy or DataParallel (section 7)
-with strategy.scope():
+with run.scope():  # with --workers, every worker builds a copy (README, "More than one process")
     model = build_model(len(vocabulary), config, steps_per_epoch=-(-len(splits["train"][1]) // config.batch_size))
 model.summary()
 untrained = keras.ops.convert_to_numpy(model(batch_tokens[:4], training=False))[:, 0]
@@ -426,45 +417,10 @@ print(f"Bag-of-bigrams baseline: test accuracy {baseline:.4f}")
 # and a backup after every epoch, so an interrupted run resumes from its last finished epoch
 # (`--run-dir` with the run's folder).
 #
-# **Several workers.** `--workers 2` starts two copies of this lesson that train one model
-# together (`course_utils.distributed`, TensorFlow backend). Each builds the model under
-# `distributed.strategy().scope()` (MultiWorkerMirroredStrategy, section 5), makes the same
-# batches and keeps its own half of each (the `auto_shard_policy` in `batches`), and before
-# every update the workers add up their gradients, so their copies of the model stay equal.
-# `--batch-size` stays the global batch: each worker computes 32 of a step's 64 reviews, the
-# update averages over all 64, so the learning rate is unchanged and the training is the
-# one-worker training up to rounding (`clipnorm` clips each worker's share before the sum). The
-# baseline, built outside the scope, trains on each worker alone; after training each worker
-# evaluates a plain copy of the model, because under the strategy Keras' `predict` is a step all
-# workers must take together. It pays where each worker has its own machine or GPU. Here it
-# costs: on a shared two-core machine a quick epoch took about 15 and 10 seconds with two
-# workers against 9 and 6 with one (rough times, machine shared), for the same test accuracy
-# within noise.
-#
-# On the JAX backend `--workers 2` starts no second process: Keras 3's
-# `keras.distribution.DataParallel` keeps one copy of the weights on each of two devices of this
-# one process and gives each device half of every batch; the compiled step adds up the halves'
-# gradients itself (`course_utils.distributed.data_parallel`). A CPU shows JAX one device, so
-# there the command runs again in a child process with
-# `XLA_FLAGS=--xla_force_host_platform_device_count=2` (XLA then presents the cores as two
-# devices); a machine with two GPUs uses them as they are. `--batch-size` is again the global
-# batch and must divide by the device count. The last batch of a split (the reviews left over
-# after the full batches) seldom divides: it is given whole to every device, which computes the
-# same mean over the same reviews, so nothing is dropped or padded. Everything else, the baseline
-# and the evaluation included, runs under the same distribution, on this one process.
+# `--workers 2` trains one model on two worker processes (README, "More than one process").
 
 
 # %%
-def local_copy(model):
-    """With --workers, the trained model copied outside the strategy: there ``predict`` gathers every worker's
-    rows, a step all workers must take together; a plain copy predicts on this worker alone."""
-    if distributed.worker_index() is None:
-        return model
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
 stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2, restore_best_weights=True)
 history = run.fit(
     model,
@@ -475,7 +431,7 @@ history = run.fit(
 )
 show_figure(plots.training_curves(history.history, title=f"IMDB, {config.model_name()}"), run, "training_curves.png")
 best_epoch = int(np.argmax(history.history["val_accuracy"]))
-model = local_copy(model)  # for what follows: a plain copy of the trained model with --workers, else the model
+model = run.local_copy(model)  # with --workers, a copy that predicts on this worker alone
 print(
     f"Best validation accuracy {history.history['val_accuracy'][best_epoch]:.4f} after epoch {best_epoch + 1}; "
     "those are the weights kept"
@@ -648,78 +604,3 @@ print(
     '\nNext: try `make lesson03 ARGS="--cell rnn"`, then the exercises: make check EX=ex03'
     "   (stuck? make hint EX=ex03a)\nThen quiz1, a masked GRU classifier's forward pass in NumPy: make check EX=quiz1"
 )
-
-# %% [markdown]
-# ## 11. Comparing the cells
-# `make compare03` trains SimpleRNN, LSTM and GRU with the same data, size and epochs (this whole
-# lesson, once per cell), and puts their validation curves and test accuracies side by side.
-
-# %%
-COMMANDS = {"compare": "Train rnn, lstm and gru at the same budget."}
-
-
-def compare(config):
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = Path(config.run_dir) if config.run_dir else runs_root() / LESSON / f"{stamp}-compare"
-    results, curves = {}, {}
-    for cell in RECURRENT_LAYERS:
-        if not is_finished(folder / cell):  # resuming a comparison keeps the cells it has trained
-            run_lesson(LESSON, dataclasses.replace(config, cell=cell, run_dir=str(folder / cell)))
-        results[cell] = read_json(folder / cell / "metrics.json", f"the {cell} run's results", remedy="run it again")
-        accuracy = results[cell]["history"]["val_accuracy"]
-        curves[cell] = (np.arange(1, len(accuracy) + 1), accuracy)
-    fig = plots.line_plot(curves, title="Validation accuracy, same budget", xlabel="epoch", ylabel="accuracy")
-    plots.save(fig, folder / "compare_val_accuracy.png")
-    plots.save(
-        plots.bar_table(
-            {c: r["test_accuracy"] for c, r in results.items()}, title="Test accuracy", ylabel="accuracy", reference=0.5
-        ),
-        folder / "compare_test_accuracy.png",
-    )
-    table = ["| cell | test accuracy | parameters | seconds per epoch | epochs |", "|---|---|---|---|---|"]
-    for cell, r in results.items():
-        table.append(
-            f"| {cell} | {r['test_accuracy']:.4f} | {r['parameters']:,} | {r['seconds_per_epoch']:.1f} "
-            f"| {r['epochs_run']} |"
-        )
-    write_atomic(folder / "compare.md", "\n".join(table) + "\n")
-    summary = {f"{cell}_{key}": r[key] for cell, r in results.items() for key in ("test_accuracy", "seconds_per_epoch")}
-    write_atomic(folder / "metrics.json", json.dumps({"lesson": LESSON, "command": "compare", **summary}, indent=2))
-    print("\n" + "\n".join(table) + f"\n\nComparison written to {display_path(folder)}")
-
-
-# %% [markdown]
-# ## 12. Predicting from the command line
-# `predict` loads a saved model (the newest run's, or `--model PATH`) and classifies reviews
-# given as arguments, in a file (`--file`, one a line) or on standard input. It uses only the
-# definitions in this file, so it never trains.
-
-# %%
-PREDICT_INPUT = "a review's text; '-' reads reviews from stdin, one a line"
-MAX_REVIEW_CHARS = 100_000  # the longest IMDB review has about 14,000
-
-
-def predict_flags(parser):
-    parser.add_argument("--file", help="a text file with one review a line")
-
-
-def read_inputs(args):
-    """The reviews: arguments, then the lines of --file, or standard input; a binary or huge input is one line."""
-    texts = text_inputs(args.inputs, "a review", MAX_REVIEW_CHARS, file=args.file, stdin=True)
-    if not texts:
-        raise CourseError('give a review to classify, e.g.: predict "What a wonderful film!" (or --file, or stdin)')
-    if any(not t.strip() for t in texts):
-        raise CourseError("one of the reviews is empty")
-    return texts
-
-
-def predict(args):
-    texts = read_inputs(args)
-    path = args.model or newest_model(LESSON)
-    model = load_model(path, LESSON)
-    if model.inputs[0].dtype != "string":
-        raise CourseError(f"{path} does not take text; is it a lesson03 model?")
-    probabilities = review_probabilities(model, texts)
-    for text, p in zip(texts, probabilities):
-        print(f"{p:.3f}  {'positive' if p > 0.5 else 'negative':<8}  {text[:100]}")
-    return probabilities

@@ -16,7 +16,9 @@ import keras
 import pytest
 
 from course_utils import CourseError, cli, conll, inputs
-from course_utils.lesson import definitions, main, predict_parser
+from course_utils import commands
+from course_utils.lesson import definitions
+from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error
 
 LESSONS = [
@@ -57,8 +59,9 @@ def flag_types(lesson):
         for f in dataclasses.fields(defs.Config)
         if f.metadata.get("type") is not None
     ]
-    if hasattr(defs, "predict"):
-        for action in predict_parser(lesson, defs)._actions:
+    command_module = commands.module(lesson)
+    if hasattr(command_module, "predict"):
+        for action in commands.predict_parser(lesson, command_module)._actions:
             if action.type is not None and action.option_strings:
                 found.append((f"predict {action.option_strings[0]}", action.dest, action.type))
     return found

@@ -220,7 +220,7 @@ def test_a_broken_fra_eng_zip_says_where_to_get_a_good_one_in_one_line(data_root
 
 
 def test_lesson05_on_a_broken_fra_eng_zip_prints_one_line(data_root, tmp_path, capsys):
-    from course_utils.lesson import main
+    from tests.helpers import lesson_main as main
     from tests.helpers import assert_one_line_error
 
     archive = data_root / FRA_ENG.path

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from course_utils.distributed import CPU_DEVICE_FLAG, xla_flags_without_cpu_devices
-from course_utils.lesson import main
+from tests.helpers import lesson_main as main
 from tests.test_backends import backend_installed, on_backend
 
 # A probe run as `python -m`: in a process with one CPU device data_parallel runs it again with two; there it
@@ -71,7 +71,7 @@ def test_data_parallel_reruns_with_two_cpu_devices_and_trains_as_one_device(tmp_
 # both, then on one (which also shows that the first run's distribution does not outlive it)
 TWO_THEN_ONE = """
 import sys
-from course_utils.lesson import main
+from tests.helpers import lesson_main as main
 
 short = ["--quick", "--epochs", "1", "--sample-length", "20", "--neuron-chars", "1000"]
 for workers, folder in zip(("2", "1"), sys.argv[1:]):

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils.lesson import definitions, main
+from course_utils.lesson import definitions
+from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
 from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
 

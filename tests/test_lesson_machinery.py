@@ -1,15 +1,22 @@
-"""How a lesson file runs as a script and as a notebook: configuration, flags, one-line errors,
-sub-commands that never run the cells, and the notebooks `make notebooks` writes."""
+"""How a lesson file runs as a script and as a notebook: once, top to bottom; configuration, flags, one-line
+errors, Ctrl-C, sub-commands that never run the cells, the saved definitions, and the notebooks `make notebooks`
+writes."""
 
+import ast
 import dataclasses
 import json
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
-from course_utils import CourseError, in_kernel, lesson
-from course_utils.notebooks import KERNELSPEC, lesson_files, write_notebooks
+from course_utils import REPO_ROOT, CourseError, export, in_kernel, lesson
+from course_utils.notebooks import KERNELSPEC, as_notebook, lesson_files, write_notebooks
 
 DEMO = '''"""Lesson XX: a demo lesson."""
 
@@ -19,12 +26,17 @@ import course_utils  # noqa: F401
 import dataclasses
 import json
 import os
+import sys
 from dataclasses import dataclass
 
 from course_utils import CourseError, cli
 from course_utils.lesson import LessonConfig, configure, flag
 
 LESSON = "lessonXX_demo"
+COUNTER = os.environ.get("DEMO_COUNT")
+if COUNTER:  # how many times the module's code runs
+    with open(COUNTER, "a") as f:
+        f.write("ran\\n")
 
 # %%
 @dataclass
@@ -33,6 +45,7 @@ class Config(LessonConfig):
     epochs: int = flag(5, "training epochs", type=cli.positive_int)
     rate: float = flag(0.1, "a fraction", type=cli.fraction)
     fail: bool = flag(False, "raise a CourseError from a cell")
+    interrupt: bool = flag(False, "Ctrl-C in a cell")
 
     QUICK = {"epochs": 2, "rate": 0.5}
 
@@ -43,40 +56,30 @@ print("CELL RAN")
 # %%
 if config.fail:
     raise CourseError("the data is missing; put it at X")
+if config.interrupt:
+    raise KeyboardInterrupt
 with open(os.environ["DEMO_OUT"], "w") as f:
     json.dump(dataclasses.asdict(config), f)
-
-# %%
-PREDICT_INPUT = "some text"
-
-
-def predict_flags(parser):
-    parser.add_argument("--shout", action="store_true")
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError("give some text")
-    print(" ".join(text.upper() if args.shout else text for text in args.inputs))
 '''
 
 
 @pytest.fixture
-def demo(tmp_path, monkeypatch):
-    folder = tmp_path / "lessons"
-    folder.mkdir()
-    (folder / "lessonXX_demo.py").write_text(DEMO)
-    monkeypatch.setattr(lesson, "LESSONS_DIR", folder)
-    monkeypatch.setenv("DEMO_OUT", str(tmp_path / "config.json"))
-    monkeypatch.delenv("COURSE_QUICK", raising=False)
-    sys.modules.pop("_lesson_definitions.lessonXX_demo", None)
-    yield tmp_path / "config.json"
-    sys.modules.pop("_lesson_definitions.lessonXX_demo", None)
+def demo(tmp_path):
+    path = tmp_path / "lessonXX_demo.py"
+    path.write_text(DEMO)
+    return path
 
 
-def run_demo(argv, out):
-    status = lesson.main("lessonXX_demo", argv)
-    return status, (json.loads(out.read_text()) if status == 0 and out.exists() else None)
+def run_demo(path, *argv, **env):
+    out = path.parent / "config.json"
+    out.unlink(missing_ok=True)
+    environment = {**os.environ, "DEMO_OUT": str(out), **env}
+    environment.pop("COURSE_QUICK", None) if "COURSE_QUICK" not in env else None
+    done = subprocess.run(
+        [sys.executable, str(path), *argv], capture_output=True, text=True, env=environment, cwd=REPO_ROOT, timeout=120
+    )
+    seen = json.loads(out.read_text()) if done.returncode == 0 and out.exists() else None
+    return done, seen
 
 
 @pytest.mark.parametrize(
@@ -84,44 +87,107 @@ def run_demo(argv, out):
     [
         (["--cell", "transformer"], "invalid choice: 'transformer'"),
         (["--epochs", "-1"], "expected a number above 0"),
-        (["--epochs", "ten"], "expected a whole number"),
-        (["--rate", "1.5"], "expected a value in [0, 1)"),
-        (["--seed", "4294967296"], "below 2**32"),
         (["--unknown-flag"], "unrecognized arguments: --unknown-flag"),
         (["--fail"], "python -m lessons.lessonXX_demo: error: the data is missing; put it at X"),
-        (["predict"], "python -m lessons.lessonXX_demo predict: error: give some text"),
+        (["predict"], "this lesson has no predict command"),
     ],
 )
-def test_mistakes_give_one_line_and_exit_2(demo, argv, message, capsys):
-    status, _ = run_demo(argv, demo)
-    err = capsys.readouterr().err.strip()
-    assert status == 2 and message in err and len(err.splitlines()) == 1, err
+def test_mistakes_give_one_line_and_exit_2(demo, argv, message):
+    done, _ = run_demo(demo, *argv)
+    err = done.stderr.strip()
+    assert done.returncode == 2 and message in err and len(err.splitlines()) == 1, err
 
 
-def test_flags_reach_the_lesson_and_quick_keeps_explicit_flags(demo, monkeypatch, capsys):
-    status, seen = run_demo(["--cell", "lstm", "--epochs", "7"], demo)
-    assert status == 0 and seen["cell"] == "lstm" and seen["epochs"] == 7 and not seen["quick"]
-    assert "CELL RAN" in capsys.readouterr().out
-    status, seen = run_demo(["--quick", "--epochs", "4"], demo)
+def test_ctrl_c_says_how_to_resume_and_exits_130(demo):
+    done, _ = run_demo(demo, "--interrupt")
+    assert done.returncode == 130 and "--run-dir" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_script_runs_the_lesson_once_with_its_flags(demo, tmp_path):
+    counter = tmp_path / "count.txt"
+    done, seen = run_demo(demo, "--cell", "lstm", "--epochs", "7", DEMO_COUNT=str(counter))
+    assert done.returncode == 0 and seen["cell"] == "lstm" and seen["epochs"] == 7 and not seen["quick"]
+    assert done.stdout.count("CELL RAN") == 1
+    assert counter.read_text().count("ran") == 1, "the module's code ran more than once"
+    _, seen = run_demo(demo, "--quick", "--epochs", "4")
     assert seen["quick"] and seen["epochs"] == 4 and seen["rate"] == 0.5, "QUICK applies except to explicit flags"
-    monkeypatch.setenv("COURSE_QUICK", "1")
-    status, seen = run_demo([], demo)
+    _, seen = run_demo(demo, COURSE_QUICK="1")
     assert seen["quick"] and seen["epochs"] == 2, "COURSE_QUICK=1 and --quick are the same thing"
 
 
-def test_predict_uses_the_definitions_and_never_runs_a_cell(demo, capsys):
-    assert lesson.main("lessonXX_demo", ["predict", "--shout", "hello", "there"]) == 0
-    out = capsys.readouterr().out
-    assert out.strip() == "HELLO THERE" and "CELL RAN" not in out
-    assert not demo.exists(), "no cell ran"
+def test_a_real_lesson_runs_its_module_code_once(tmp_path):
+    """An audit hook counts how often lesson01's code object is executed by a script run."""
+    probe = (
+        "import sys, runpy\n"
+        "seen = []\n"
+        "def hook(event, args):\n"
+        "    if event == 'exec' and getattr(args[0], 'co_filename', '').endswith('lesson01_rnn_from_scratch.py') "
+        "and args[0].co_name == '<module>':\n"
+        "        seen.append(1)\n"
+        "sys.addaudithook(hook)\n"
+        "sys.argv = ['lesson01', 'predict', '--model', '/nonexistent.keras', 'em']\n"
+        "try:\n"
+        "    runpy.run_module('lessons.lesson01_rnn_from_scratch', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('EXECUTED', len(seen))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert "EXECUTED 1" in done.stdout, done.stdout + done.stderr[-2000:]
 
 
-def test_definitions_hold_functions_classes_and_constants_only(demo):
-    defs = lesson.definitions("lessonXX_demo")
-    assert defs.LESSON == "lessonXX_demo" and defs.PREDICT_INPUT == "some text"
-    assert defs.Config().epochs == 5 and callable(defs.predict)
-    assert not hasattr(defs, "config"), "cells (and their variables) are not executed"
-    assert defs.__doc__.startswith("Lesson XX")
+def test_course_utils_never_executes_a_lesson():
+    for path in (REPO_ROOT / "course_utils").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        called = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "") for n in
+                  ast.walk(tree) if isinstance(n, ast.Call)}  # fmt: skip
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not called & {"exec", "run_path", "run_module", "_getframe"}, path
+        assert "runpy" not in imported, path
+
+
+def test_no_lesson_defines_commands_or_touches_workers():
+    for path in lesson_files():
+        tree = ast.parse(path.read_text())
+        names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        names |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        assert not names & {"predict", "compare", "predict_flags", "COMMANDS", "PREDICT_INPUT"}, path.name
+        assert "distributed" not in path.read_text(), path.name
+
+
+def test_the_saved_definitions_are_up_to_date():
+    assert export.stale() == [], "a lesson changed after `make export`: run make export"
+
+
+def test_saved_definitions_leave_out_what_reads_a_cells_variable(tmp_path):
+    source = tmp_path / "lesson99_x.py"
+    source.write_text(
+        "import numpy as np\nimport os\n\nLIMIT = 3\n\n\ndef kept(x):\n    return np.clip(x, 0, LIMIT)\n\n\n"
+        "data = [1]\n\n\ndef dropped():\n    return data\n\n\ndef also_dropped():\n    return dropped()\n"
+    )
+    saved = export.saved_source(source)
+    tree = ast.parse(saved)
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert defined == {"kept"} and "LIMIT = 3" in saved and "import os" not in saved
+    namespace = {}
+    exec(compile(saved, "saved", "exec"), namespace)
+    assert namespace["kept"](7) == 3
+
+
+def test_importing_a_lesson_as_a_module_is_refused():
+    code = "import lessons.lesson01_rnn_from_scratch"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert done.returncode != 0 and "is a lesson to run" in done.stderr
+
+
+def test_the_configuration_shows_the_lessons_own_settings():
+    @dataclasses.dataclass
+    class Config(lesson.LessonConfig):
+        epochs: int = lesson.flag(3, "epochs", type=lesson.cli.positive_int)
+        workers: int = lesson.flag(1, "workers", type=lesson.cli.positive_int)
+
+    rows = Config().table().splitlines()
+    assert rows[2:] == ["| epochs | 3 |"], "seed, quick, run_dir and workers are not the lesson's own"
 
 
 def test_a_notebook_edit_is_checked_like_a_flag():
@@ -135,13 +201,53 @@ def test_a_notebook_edit_is_checked_like_a_flag():
     assert lesson.with_quick(Config()).quick
 
 
-def test_a_lesson_is_not_imported_as_a_module(demo):
-    import importlib.util
+def execute(notebook, tmp_path, **env):
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        NotebookClient(
+            notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO_ROOT / "lessons")}}
+        ).execute()
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
 
-    spec = importlib.util.spec_from_file_location("lessons.lessonXX_demo", lesson.LESSONS_DIR / "lessonXX_demo.py")
-    with pytest.raises(CourseError, match="is a lesson to run"):
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
-    assert not demo.exists(), "no cell after the configuration ran"
+
+def config_notebook(epochs: str):
+    """lesson01's first cells as a notebook, the default of ``epochs`` edited in its Config cell, then a cell
+    printing the configuration (the cell's own print and run folder come first)."""
+    notebook = as_notebook(REPO_ROOT / "lessons" / "lesson01_rnn_from_scratch.py")
+    index = next(i for i, c in enumerate(notebook.cells) if "configure(Config" in c.source)
+    cell = notebook.cells[index]
+    assert 'epochs: int = flag(8, "training epochs"' in cell.source
+    cell.source = cell.source.replace("epochs: int = flag(8,", f"epochs: int = flag({epochs},")
+    shown = nbformat.v4.new_code_cell(
+        "import dataclasses, json; print('CONFIG', json.dumps(dataclasses.asdict(config)))"
+    )
+    notebook.cells = notebook.cells[: index + 1] + [shown]
+    return notebook
+
+
+def notebook_config(notebook):
+    text = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
+    return json.loads(text.split("CONFIG ", 1)[1].splitlines()[0])
+
+
+def test_in_a_notebook_an_edited_value_wins_over_quick(tmp_path):
+    untouched, edited = config_notebook("8"), config_notebook("5")
+    for notebook in (untouched, edited):
+        execute(notebook, tmp_path, COURSE_QUICK="1", COURSE_RUNS_DIR=str(tmp_path / "runs"))
+    assert notebook_config(untouched)["quick"] and notebook_config(untouched)["epochs"] == 3, "the quick value"
+    assert notebook_config(edited)["quick"] and notebook_config(edited)["epochs"] == 5, "the learner's edit"
+
+
+def test_in_a_notebook_a_bad_value_is_one_line(tmp_path):
+    notebook = config_notebook("0")
+    with pytest.raises(CellExecutionError):
+        execute(notebook, tmp_path, COURSE_RUNS_DIR=str(tmp_path / "runs"))
+    outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
+    shown = "".join(o.get("text", "") + "".join(o.get("traceback", [])) for o in outputs)
+    assert shown.strip() == "error: --epochs: expected a number above 0, got 0", shown
 
 
 def test_not_in_a_kernel_here():
@@ -164,8 +270,6 @@ def test_make_notebooks_writes_one_per_lesson_and_keeps_a_learners_edits(tmp_pat
 
 
 def test_the_readme_way_to_open_a_notebook_is_what_make_does():
-    from course_utils import REPO_ROOT
-
     readme = (REPO_ROOT / "README.md").read_text()
     makefile = (REPO_ROOT / "Makefile").read_text()
     block = readme.split("### A lesson as a notebook", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
@@ -173,3 +277,7 @@ def test_the_readme_way_to_open_a_notebook_is_what_make_does():
     assert commands == ["make notebooks", "make lab"]
     assert "notebooks: $(STAMP)" in makefile and "-m course_utils.notebooks" in makefile
     assert "lab: notebooks" in makefile and "jupyter lab lessons/" in makefile
+
+
+def test_lessons_dir_is_the_repository_folder():
+    assert Path(lesson.LESSONS_DIR) == REPO_ROOT / "lessons"

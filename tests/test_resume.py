@@ -18,7 +18,8 @@ import pytest
 import tensorflow as tf
 
 from course_utils import REPO_ROOT, CourseError, runs
-from course_utils.lesson import definitions, main, parse_config
+from course_utils.lesson import definitions, parse_config
+from tests.helpers import lesson_main as main
 from course_utils.repro import set_seed
 from course_utils.text import bucketed_batches
 from tests.helpers import InterruptAt, assert_one_line_error, read_metrics, tensorboard_scalars

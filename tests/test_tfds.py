@@ -5,7 +5,8 @@ import time
 import pytest
 
 from course_utils import CourseError, conll, corpora, data, tfds_source
-from course_utils.lesson import definitions, main
+from course_utils.lesson import definitions
+from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error
 
 LESSON04 = "lesson04_tagging"
