@@ -70,6 +70,26 @@ class LessonConfig:
         )
 
 
+@dataclasses.dataclass
+class WorkersOption:
+    """``--workers N``: one model trained data-parallel (README, "More than one process")."""
+
+    workers: int = flag(
+        1,
+        "train one model data-parallel: N worker processes on tensorflow, N devices of one process on jax",
+        type=cli.int_between(1, 8, "one machine's worth of local workers"),
+    )
+
+
+@dataclasses.dataclass
+class SourceOption:
+    """``--source tfds``: the same data read through tensorflow-datasets (README, "Through tensorflow-datasets")."""
+
+    source: str = flag(
+        "course", "read the data with the course's loader or with tensorflow-datasets", choices=("course", "tfds")
+    )
+
+
 def quick_requested() -> bool:
     return os.environ.get("COURSE_QUICK", "").strip().lower() not in ("", "0", "false", "no")
 

@@ -115,9 +115,11 @@ class Run:
         self.started = time.time()
         self.earlier_s = 0.0  # time this run spent in earlier, interrupted sessions
         self.sessions = 1
-        self._trained = set()  # phases trained by this session: running one again (a notebook cell) starts it over
+        self._trained = set()  # phases trained by run.epochs in this session: running one again starts it over
+        self._fitted = {}  # phase -> (the model run.fit trained, its state when training began): a cell run again
         self._epoch_seconds = {}  # phase -> each epoch's training time, for metrics.json
         self._writer = None
+        self._fits = {}  # phase -> (model, history) of its last run.fit, for metrics.json
 
     @classmethod
     def start(cls, lesson: str, config=None, *, cell: str | None = None, run_dir: str | Path | None = None) -> Run:
@@ -222,7 +224,7 @@ class Run:
         interruption; ``history.seconds`` is the training time of all sessions together.
         """
         name = phase or DEFAULT_PHASE
-        self._start_over_if_trained(name)
+        self._fit_again_or_begin(name, model)
         x = distributed.shard_by_data(x)  # --workers: each worker keeps its own part of every batch
         if "validation_data" in fit_kwargs:
             fit_kwargs["validation_data"] = distributed.shard_by_data(fit_kwargs["validation_data"])
@@ -257,7 +259,24 @@ class Run:
             raise CourseError(message) from None
         self._trained.add(name)
         self._epoch_seconds[name] = [float(t) for t in history.history.get("epoch_time_s", [])][done:]
+        self._fits[name] = (model, history)
         return history
+
+    def _fit_again_or_begin(self, phase: str, model) -> None:
+        """A notebook cell that trains the same model again (after Ctrl-C, or after it finished) gets what a script
+        gets: the backup if there is one (a finished phase is restored, an interrupted one continues after its last
+        finished epoch), else the model, optimiser and random state it had when training began. A new model object
+        for the phase (its cell was run again) is trained from the start."""
+        seen = self._fitted.get(phase)
+        backup = self.path / "backup" / phase
+        if seen is not None and seen[0] is model:
+            if _read_state(backup) is None:
+                _put_back(model, seen[1])
+                print(f"Training {phase} again from where it started (its first epoch had not finished)")
+            return
+        if seen is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+        self._fitted[phase] = (model, _snapshot(model))
 
     def scope(self):
         """Where to build and compile a model: with ``--workers``, under the data-parallel strategy, so that every
@@ -352,6 +371,7 @@ class Run:
 
         Once it is written the run is finished: the folder can no longer be resumed.
         """
+        metrics = {**self.training_summary(), **metrics}
         if config is not None:  # its run_dir is what was asked for (often None); the record says where the run is
             context = {**{k: v for k, v in dataclasses.asdict(config).items() if k != "run_dir"}, **context}
         record = {
@@ -376,6 +396,20 @@ class Run:
         path = self.path / "metrics.json"
         write_atomic(path, json.dumps(to_jsonable(record), indent=2) + "\n")
         return path
+
+    def training_summary(self) -> dict:
+        """What metrics.json records of the lesson's model (the default phase, else the last one ``fit`` trained):
+        its history, epochs, mean seconds per epoch and parameters. A lesson's own values win."""
+        if not self._fits:
+            return {}
+        model, history = self._fits.get(DEFAULT_PHASE) or list(self._fits.values())[-1]
+        times = history.history.get("epoch_time_s", [])
+        return {
+            "epochs_run": len(history.history.get("loss", [])),
+            "seconds_per_epoch": float(np.mean(times)) if times else None,
+            "parameters": model.count_params(),
+            "history": history.history,
+        }
 
     def finish(self) -> None:
         """Remove the resume backups once the run is complete and say where everything is."""
@@ -600,6 +634,30 @@ class _PhaseBackup(keras.callbacks.Callback):
             f"training diverged: the {key.replace('_', ' ')} became {float(value)} in {where}; "
             "start a new run with a smaller learning rate (this one would diverge again)"
         )
+
+
+def _snapshot(model) -> dict:
+    """The model's and its optimiser's variables and the global random states, as numbers, to put back later."""
+    ready = model.built and model.trainable_variables and distributed.worker_index() is None
+    if ready and model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)  # its variables start at the values it would build anyway
+    arrays = {f"model.{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.variables)}
+    if model.optimizer is not None and model.optimizer.built:
+        arrays.update(
+            {f"optimizer.{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.optimizer.variables)}
+        )
+    return {"arrays": arrays, "random": _global_random(arrays)}
+
+
+def _put_back(model, snapshot: dict) -> None:
+    arrays = snapshot["arrays"]
+    for i, variable in enumerate(model.variables):
+        variable.assign(arrays[f"model.{i}"])
+    if model.optimizer is not None and model.optimizer.built:
+        for i, variable in enumerate(model.optimizer.variables):
+            if f"optimizer.{i}" in arrays:
+                variable.assign(arrays[f"optimizer.{i}"])
+    _set_global_random(snapshot["random"], arrays, Path("."))
 
 
 def _replay_shuffles(data, epochs: int) -> None:

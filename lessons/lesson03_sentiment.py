@@ -28,12 +28,13 @@ import tensorflow as tf
 from course_utils import cli, plots, tfds_source
 from course_utils.corpora import load_imdb
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
+from course_utils.lesson import LessonConfig, SourceOption, WorkersOption, configure, flag, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, load_model, write_atomic
 from course_utils.text import batch_width, bucketed_batches, clean_text, fit_vectorizer, vectorize
 
 LESSON = "lesson03_sentiment"
+print(f"Keras {keras.__version__} on {keras.backend.backend()}, NumPy {np.__version__}")
 
 # %% [markdown]
 # ## 0. Configuration
@@ -45,22 +46,18 @@ LESSON = "lesson03_sentiment"
 
 # %%
 @dataclass
-class Config(LessonConfig):
+class Config(LessonConfig, WorkersOption, SourceOption):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(3, "training epochs", type=cli.positive_int)
     batch_size: int = flag(64, "batch size", type=cli.batch_size)
     vocab_size: int = flag(20000, "words kept", type=cli.int_between(3, 1_000_000, "more words than IMDB has"))
-    sequence_length: int = flag(
-        1000, "words kept per review (1000: nearly every review whole)", type=cli.sequence_length
-    )
+    sequence_length: int = flag(1000, "words kept per review (nearly every review whole)", type=cli.sequence_length)
     embedding_dim: int = flag(64, "embedding size", type=cli.layer_size)
     units: int = flag(64, "RNN units", type=cli.layer_size)
     layers: int = flag(1, "stacked RNN layers", type=cli.layer_count)
     bidirectional: bool = flag(False, "read each review in both directions")
     pooling: str = flag(
-        "last",
-        "classify from the last state, or the mean or max of all steps' outputs",
-        choices=("last", "mean", "max"),
+        "last", "classify from the last state, or all steps' mean or max", choices=("last", "mean", "max")
     )
     dropout: float = flag(0.3, "dropout before the output", type=cli.fraction)
     word_dropout: float = flag(0.0, "fraction of training words replaced by the unknown word", type=cli.fraction)
@@ -68,15 +65,6 @@ class Config(LessonConfig):
     lr_decay: bool = flag(False, "lower Adam's step along a cosine to 5% of it over the planned epochs")
     no_mask: bool = flag(False, "do not mask padding (to see why masking matters)")
     no_bucketing: bool = flag(False, "batch reviews in random order, not by length")
-    source: str = flag(
-        "course", "read IMDB with the course's loader or with tensorflow-datasets", choices=("course", "tfds")
-    )
-    workers: int = flag(
-        1,
-        "train one model data-parallel: N worker processes on tensorflow, N devices of one process on jax "
-        "(not on torch)",
-        type=cli.int_between(1, 8, "one machine's worth of local workers"),
-    )
 
     QUICK = {"epochs": 2}
 
@@ -109,13 +97,8 @@ show(config)
 # drawn from the training movies flatters a model that has memorised them and stops it too
 # late. The quick configuration uses a small balanced slice of both.
 #
-# Most tutorials get IMDB with one call, `tfds.load("imdb_reviews", split="train",
-# as_supervised=True)`: a tf.data pipeline of (text, label) pairs. `--source tfds` reads the
-# same reviews that way (offline, from the course's copy of the archive). The course's own
-# loader adds two things tfds does not give: the sha256 of the official file, checked before
-# use, and the movie each review belongs to. Without movie ids the validation reviews can only
-# be drawn at random, so some of their movies are also in training, and validation accuracy
-# reads about 2 points higher than with whole movies held out; the test set is the same.
+# (`--source tfds` reads the same reviews through tensorflow-datasets, which has no movie ids, so
+# its validation reviews are drawn at random: README, "Through tensorflow-datasets".)
 
 
 # %%
@@ -127,30 +110,12 @@ def held_out_movies(movies, fraction, seed):
     return np.isin(movies, names[chosen])
 
 
-def shuffled_subset(texts, labels, limit, seed):
-    """``texts`` and ``labels`` shuffled, then (with a ``limit``) a class-balanced subset, as load_imdb does."""
-    order = np.random.default_rng(seed).permutation(len(texts))
-    labels = np.asarray(labels, dtype="int32")[order]
-    if limit is not None and limit < len(order):
-        keep = np.sort(
-            np.concatenate(
-                [np.flatnonzero(labels == 1)[: limit // 2], np.flatnonzero(labels == 0)[: limit - limit // 2]]
-            )
-        )
-        order, labels = order[keep], labels[keep]
-    return [texts[i] for i in order], labels
-
-
 def load_splits(config):
-    """Train, validation (whole movies; random reviews with --source tfds) and test reviews with their labels."""
+    """Train, validation (whole movies) and test reviews with their labels."""
     train_limit, test_limit = (3000, 1000) if config.quick else (None, None)
     if config.source == "tfds":
-        texts, labels = shuffled_subset(*tfds_source.imdb_reviews("train"), train_limit, config.seed)
-        test_texts, test_labels = shuffled_subset(*tfds_source.imdb_reviews("test"), test_limit, config.seed)
-        val = np.random.default_rng(config.seed).random(len(texts)) < 0.1
-        print(
-            "tfds gives no movie ids: the validation reviews are drawn at random, so many of their movies "
-            "are in training too (validation accuracy reads about 2 points high; the test reviews are the same)"
+        texts, labels, test_texts, test_labels, val = tfds_source.imdb_with_random_validation(
+            train_limit, test_limit, config.seed
         )
     else:
         texts, labels, movies = load_imdb("train", limit=train_limit, seed=config.seed)
@@ -355,17 +320,14 @@ print("Untrained, it knows nothing: P(positive) for four reviews =", ", ".join(f
 # words carry most of the signal. It is the yardstick the RNN has to be measured against.
 #
 # Each review becomes a row of zeros and ones, one per word or word pair kept (4 x `vocab_size`,
-# 80,000 by default), of which a few hundred are 1, so the rows are stored sparse. On the
-# TensorFlow backend the model reads them sparse too; on JAX and PyTorch each batch is made
-# dense just before the model (the same model, several times slower).
+# 80,000 by default), of which a few hundred are 1, so the rows are stored sparse.
 
 
 # %%
 def bigram_baseline(splits, max_tokens, seed, run):
     """Test accuracy of logistic regression on which words and word pairs occur (multi-hot)."""
     sparse = keras.backend.backend() == "tensorflow"  # Keras' TextVectorization(sparse=True) exists only there
-    # clean_text runs before the layer rather than inside it (standardize=None): on the other backends
-    # Keras hands a standardize function a NumPy array, which a tf.data pipeline cannot give it
+    # clean_text runs before the layer (standardize=None): elsewhere Keras would hand it NumPy arrays
     features = keras.layers.TextVectorization(
         max_tokens, standardize=None, ngrams=2, output_mode="multi_hot", sparse=sparse
     )
@@ -507,7 +469,7 @@ show(wrong_table)
 # %% [markdown]
 # ## 9. Saving the model, with its preprocessing
 # The saved model has the vectorizer in front, so it takes raw text. `metrics.json` records the
-# results and the whole configuration above.
+# results, the training history and the whole configuration above.
 
 
 # %%
@@ -518,23 +480,10 @@ def end_to_end(vectorizer, model):
 
 
 model_file = run.save_model(end_to_end(vectorizer, model))
-epoch_times = history.history.get("epoch_time_s", [])
-run.write_metrics(
-    {
-        "test_accuracy": test_accuracy,
-        "baseline_test_accuracy": baseline,
-        "val_accuracy": max(history.history["val_accuracy"]),
-        "epochs_run": len(history.history["loss"]),
-        "seconds_per_epoch": float(np.mean(epoch_times)) if epoch_times else None,
-        "parameters": model.count_params(),
-        "confusion_matrix": matrix,
-        "history": history.history,
-    },
-    config,
-    learning_rate=config.step_size(),
-    mask=not config.no_mask,
-    **{f"{name}_size": len(labels) for name, (_, labels) in splits.items()},
-)
+results = {"test_accuracy": test_accuracy, "baseline_test_accuracy": baseline, "confusion_matrix": matrix}
+results["val_accuracy"] = max(history.history["val_accuracy"])
+sizes = {f"{name}_size": len(labels) for name, (_, labels) in splits.items()}
+run.write_metrics(results, config, learning_rate=config.step_size(), mask=not config.no_mask, **sizes)
 run.finish()
 
 # %% [markdown]

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from course_utils import tfds_source
 from course_utils.lesson import definitions
 from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
@@ -144,10 +145,10 @@ def test_source_tfds_trains_with_a_random_validation_split(real_data, tmp_path, 
 
 def test_a_tfds_subset_is_shuffled_and_class_balanced():
     texts, labels = [str(i) for i in range(100)], [0] * 80 + [1] * 20
-    subset, subset_labels = lesson.shuffled_subset(texts, labels, 30, seed=1)
+    subset, subset_labels = tfds_source.shuffled_subset(texts, labels, 30, seed=1)
     assert len(subset) == 30 and subset_labels.sum() == 15
     assert all(labels[int(text)] == label for text, label in zip(subset, subset_labels))
-    everything, _ = lesson.shuffled_subset(texts, labels, None, seed=1)
+    everything, _ = tfds_source.shuffled_subset(texts, labels, None, seed=1)
     assert sorted(everything) == sorted(texts) and everything != texts
 
 

@@ -12,7 +12,7 @@ import tensorflow as tf
 from course_utils import cli, tfds_source
 from course_utils.corpora import load_imdb
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, flag
+from course_utils.lesson import LessonConfig, SourceOption, WorkersOption, flag
 from course_utils.text import batch_width, clean_text
 
 
@@ -20,22 +20,18 @@ LESSON = "lesson03_sentiment"
 
 
 @dataclass
-class Config(LessonConfig):
+class Config(LessonConfig, WorkersOption, SourceOption):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(3, "training epochs", type=cli.positive_int)
     batch_size: int = flag(64, "batch size", type=cli.batch_size)
     vocab_size: int = flag(20000, "words kept", type=cli.int_between(3, 1_000_000, "more words than IMDB has"))
-    sequence_length: int = flag(
-        1000, "words kept per review (1000: nearly every review whole)", type=cli.sequence_length
-    )
+    sequence_length: int = flag(1000, "words kept per review (nearly every review whole)", type=cli.sequence_length)
     embedding_dim: int = flag(64, "embedding size", type=cli.layer_size)
     units: int = flag(64, "RNN units", type=cli.layer_size)
     layers: int = flag(1, "stacked RNN layers", type=cli.layer_count)
     bidirectional: bool = flag(False, "read each review in both directions")
     pooling: str = flag(
-        "last",
-        "classify from the last state, or the mean or max of all steps' outputs",
-        choices=("last", "mean", "max"),
+        "last", "classify from the last state, or all steps' mean or max", choices=("last", "mean", "max")
     )
     dropout: float = flag(0.3, "dropout before the output", type=cli.fraction)
     word_dropout: float = flag(0.0, "fraction of training words replaced by the unknown word", type=cli.fraction)
@@ -43,15 +39,6 @@ class Config(LessonConfig):
     lr_decay: bool = flag(False, "lower Adam's step along a cosine to 5% of it over the planned epochs")
     no_mask: bool = flag(False, "do not mask padding (to see why masking matters)")
     no_bucketing: bool = flag(False, "batch reviews in random order, not by length")
-    source: str = flag(
-        "course", "read IMDB with the course's loader or with tensorflow-datasets", choices=("course", "tfds")
-    )
-    workers: int = flag(
-        1,
-        "train one model data-parallel: N worker processes on tensorflow, N devices of one process on jax "
-        "(not on torch)",
-        type=cli.int_between(1, 8, "one machine's worth of local workers"),
-    )
 
     QUICK = {"epochs": 2}
 
@@ -74,30 +61,12 @@ def held_out_movies(movies, fraction, seed):
     return np.isin(movies, names[chosen])
 
 
-def shuffled_subset(texts, labels, limit, seed):
-    """``texts`` and ``labels`` shuffled, then (with a ``limit``) a class-balanced subset, as load_imdb does."""
-    order = np.random.default_rng(seed).permutation(len(texts))
-    labels = np.asarray(labels, dtype="int32")[order]
-    if limit is not None and limit < len(order):
-        keep = np.sort(
-            np.concatenate(
-                [np.flatnonzero(labels == 1)[: limit // 2], np.flatnonzero(labels == 0)[: limit - limit // 2]]
-            )
-        )
-        order, labels = order[keep], labels[keep]
-    return [texts[i] for i in order], labels
-
-
 def load_splits(config):
-    """Train, validation (whole movies; random reviews with --source tfds) and test reviews with their labels."""
+    """Train, validation (whole movies) and test reviews with their labels."""
     train_limit, test_limit = (3000, 1000) if config.quick else (None, None)
     if config.source == "tfds":
-        texts, labels = shuffled_subset(*tfds_source.imdb_reviews("train"), train_limit, config.seed)
-        test_texts, test_labels = shuffled_subset(*tfds_source.imdb_reviews("test"), test_limit, config.seed)
-        val = np.random.default_rng(config.seed).random(len(texts)) < 0.1
-        print(
-            "tfds gives no movie ids: the validation reviews are drawn at random, so many of their movies "
-            "are in training too (validation accuracy reads about 2 points high; the test reviews are the same)"
+        texts, labels, test_texts, test_labels, val = tfds_source.imdb_with_random_validation(
+            train_limit, test_limit, config.seed
         )
     else:
         texts, labels, movies = load_imdb("train", limit=train_limit, seed=config.seed)
@@ -190,8 +159,7 @@ def build_model(vocab_size, config, steps_per_epoch=None):
 def bigram_baseline(splits, max_tokens, seed, run):
     """Test accuracy of logistic regression on which words and word pairs occur (multi-hot)."""
     sparse = keras.backend.backend() == "tensorflow"  # Keras' TextVectorization(sparse=True) exists only there
-    # clean_text runs before the layer rather than inside it (standardize=None): on the other backends
-    # Keras hands a standardize function a NumPy array, which a tf.data pipeline cannot give it
+    # clean_text runs before the layer (standardize=None): elsewhere Keras would hand it NumPy arrays
     features = keras.layers.TextVectorization(
         max_tokens, standardize=None, ngrams=2, output_mode="multi_hot", sparse=sparse
     )
