@@ -34,7 +34,7 @@ from course_utils.runs import Run, display_path, load_model, write_atomic
 from course_utils.text import batch_width, bucketed_batches, clean_text, fit_vectorizer, vectorize
 
 LESSON = "lesson03_sentiment"
-print(f"Keras {keras.__version__} on {keras.backend.backend()}, NumPy {np.__version__}")
+f"Keras {keras.__version__} on {keras.backend.backend()}"  # a notebook shows the value of a cell's last line
 
 # %% [markdown]
 # ## 0. Configuration
