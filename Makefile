@@ -108,30 +108,30 @@ lesson07: $(STAMP) $(BACKEND_STAMP) ## character-level language model and its ne
 compare07: $(STAMP) $(BACKEND_STAMP) ## lesson07 stateless vs stateful, same seed and budget
 	@$(PY) -m lessons.lesson07_char_lm compare $(ARGS)
 
-# When an exercise command fails (a check that does not pass yet), it has already said why: make's
-# own "make: *** [Makefile:NN: check] Error 1" would only be noise. A failing recipe always makes
-# GNU make print that line, so instead the recipe ends make itself with SIGPIPE, the one signal that
-# make does not report and shells do not announce: nothing more is printed, and `make check` still
-# exits non-zero (141) for scripts (`python -m exercises check` gives the plain status, 1).
-QUIET_FAILURE = || { kill -PIPE $$PPID; exit 1; }
+# When an exercise command fails (a check that does not pass yet), it has already said why, and make
+# adds one line of its own, "make: *** [Makefile:NN: check] Error 1", and exits 2, its status for a
+# failed recipe. GNU make prints that line for every failing recipe (.IGNORE or a "-" prefix hide it
+# only by making make succeed); the only way around it is to kill make with a signal, which leaves
+# scripts and CI a status (141 for SIGPIPE) that reads as a crash, so the line stays.
+# `python -m exercises check` gives the plain status, 1.
 
 exercises: $(STAMP) ## create your exercise files (first time) and list them with your progress
-	@$(PY) -m exercises list $(EX) $(QUIET_FAILURE)
+	@$(PY) -m exercises list $(EX)
 
 check: $(STAMP) ## check your exercises (all, or one: make check EX=ex03)
-	@$(PY) -m exercises check $(EX) $(QUIET_FAILURE)
+	@$(PY) -m exercises check $(EX)
 
 hint: $(STAMP) ## a hint for an exercise (make hint EX=ex03; again for a second hint)
-	@$(PY) -m exercises hint $(EX) $(QUIET_FAILURE)
+	@$(PY) -m exercises hint $(EX)
 
 watch: $(STAMP) ## re-check an exercise each time you save it (make watch EX=ex03)
-	@$(PY) -m exercises watch $(EX) $(QUIET_FAILURE)
+	@$(PY) -m exercises watch $(EX)
 
 reset: $(STAMP) ## restore an exercise's stub, after asking, keeping a backup (EX=ex03)
-	@$(PY) -m exercises reset $(EX) $(QUIET_FAILURE)
+	@$(PY) -m exercises reset $(EX)
 
 solution: $(STAMP) ## the reference solution beside yours, once you pass (EX=ex03a)
-	@$(PY) -m exercises solution $(EX) $(QUIET_FAILURE)
+	@$(PY) -m exercises solution $(EX)
 
 test: $(STAMP) $(VENV)/.backend-jax ## run the test suite (installs JAX the first time: some tests run on it)
 	@$(PY) -m pytest -q

@@ -1,15 +1,19 @@
-"""Reading tagged sentences (CoNLL-U and CoNLL column files) and scoring named entities.
+"""Reading tagged sentences (CoNLL-U and CoNLL column files) for lesson 04, with their checks.
 
 A tagged corpus is a list of sentences, each a pair ``(tokens, tags)`` of equal-length lists.
 
+    load_corpus(config)                     lesson 04's train, dev and test sentences, checked
     read_conllu(path)                       Universal Dependencies files: FORM and UPOS by default
     read_columns(path, token_column=1, tag_column=-1)
                                             whitespace-separated columns, one token a line
                                             (CoNLL-2000/2003 and a learner's own files)
+    column_pair(text)                       the --columns flag: "1,4" (TOKEN,TAG)
+    split_tag(tag)                          "B-PER" -> ("B", "PER"); "O" -> ("O", "")
     iob1_to_iob2(tags)                      "I-PER I-PER" -> "B-PER I-PER"
     check_tags_suit_task(tags, task, where) IOB tags need --task ner, and --task ner needs them
-    entities(tags)                          {(type, start, end)}, end exclusive
-    entity_scores(gold, predicted)          entity-level precision, recall and F1 (conlleval)
+
+Scoring a tagger, entity spans and entity F1 included, is written in the lesson itself
+(lessons/lesson04_tagging.py, saved in lessons.saved.lesson04_tagging).
 
 Column numbers are 1-based, as in the CoNLL-U specification (ID=1, FORM=2, UPOS=4,
 XPOS=5); a negative number counts from the end (-1 is the last column).
@@ -17,10 +21,10 @@ XPOS=5); a negative number counts from the end (-1 is the last column).
 
 from __future__ import annotations
 
-from collections import Counter
+import argparse
 from pathlib import Path
 
-from course_utils import CourseError
+from course_utils import CourseError, data, tfds_source
 
 Sentence = tuple[list[str], list[str]]
 CONLLU_COLUMNS = {"form": 2, "upos": 4, "xpos": 5}
@@ -160,7 +164,7 @@ def read_tagged(path: str | Path, token_column: int | None = None, tag_column: i
 # IOB tags and entities --------------------------------------------------------------
 
 
-def _split_tag(tag: str) -> tuple[str, str]:
+def split_tag(tag: str) -> tuple[str, str]:
     """("B", "PER") for "B-PER"; ("O", "") for "O". Tags without a prefix count as I-."""
     if tag == "O":
         return "O", ""
@@ -200,7 +204,7 @@ def iob1_to_iob2(tags: list[str]) -> list[str]:
     converted = []
     previous_kind = ""
     for tag in tags:
-        prefix, kind = _split_tag(tag)
+        prefix, kind = split_tag(tag)
         if prefix == "I" and kind != previous_kind:
             tag = f"B-{kind}"
         converted.append(tag)
@@ -208,48 +212,77 @@ def iob1_to_iob2(tags: list[str]) -> list[str]:
     return converted
 
 
-def entities(tags: list[str]) -> set[tuple[str, int, int]]:
-    """The entities in one sentence's IOB tags as (type, start, end) with end exclusive.
+# Lesson 04's data ----------------------------------------------------------------------
 
-    Follows conlleval: an entity starts at B-X, or at an I-X that does not continue an
-    entity of type X; it ends before O, before any B-, and before an I- of another type.
+
+def column_pair(text: str) -> str:
+    """Check a TOKEN,TAG pair of 1-based column numbers such as "1,4" (negative: from the end)."""
+    try:
+        token, tag = (int(x) for x in str(text).split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected TOKEN,TAG column numbers such as 1,4; got {text!r}") from None
+    if token == 0 or tag == 0:
+        raise argparse.ArgumentTypeError("column numbers start at 1 (or -1 for the last column)")
+    return f"{token},{tag}"
+
+
+def conll2003_file(split: str) -> Path:
+    """The CoNLL-2003 file for ``split``; it has no public download, so say where to put it."""
+    dataset = data.REGISTRY[f"conll2003_{split}"]
+    local = data.data_root() / dataset.path
+    if not local.is_file():
+        raise CourseError(
+            f"CoNLL-2003 is not on this machine and cannot be downloaded automatically (Reuters licence). "
+            f"Get eng.train, eng.testa and eng.testb as {dataset.url} explains and put them in "
+            f"{local.parent} (or set COURSE_DATA_DIR to a folder holding conll2003/eng.*)"
+        )
+    return data.fetch(dataset.name)
+
+
+def load_corpus(config) -> tuple[dict[str, list[Sentence]], str]:
+    """Lesson 04's {"train", "dev", "test"} -> lists of (tokens, tags), and a description of the source.
+
+    UD English EWT (UPOS) for ``task="pos"``, CoNLL-2003 for ``task="ner"`` (read by the course, or by
+    tensorflow-datasets with ``source="tfds"``), or the learner's own three files; NER tags in IOB2; the quick
+    configuration's slice. Every problem with the flags or the files stops here, before a run folder exists.
     """
-    found = set()
-    start, current = None, ""
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, kind = _split_tag(tag)
-        continues = prefix == "I" and kind == current and start is not None
-        if not continues and start is not None:
-            found.add((current, start, i))
-            start, current = None, ""
-        if prefix in ("B", "I") and not continues:
-            start, current = i, kind
-    return found
-
-
-def _prf(correct: int, predicted: int, gold: int) -> dict:
-    precision = correct / predicted if predicted else 0.0
-    recall = correct / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "support": gold}
-
-
-def entity_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict:
-    """Entity-level precision, recall and F1 over a corpus, overall and per entity type.
-
-    An entity counts as correct only when the prediction has the same type over exactly
-    the same span; a partly overlapping span is one false positive and one false negative.
-    """
-    if len(gold) != len(predicted):
-        raise ValueError(f"{len(gold)} gold sentences but {len(predicted)} predicted")
-    correct, n_pred, n_gold = Counter(), Counter(), Counter()
-    for g_tags, p_tags in zip(gold, predicted):
-        if len(g_tags) != len(p_tags):
-            raise ValueError("a predicted sentence differs in length from its gold sentence")
-        g, p = entities(g_tags), entities(p_tags)
-        n_gold.update(kind for kind, _, _ in g)
-        n_pred.update(kind for kind, _, _ in p)
-        correct.update(kind for kind, _, _ in g & p)
-    scores = _prf(sum(correct.values()), sum(n_pred.values()), sum(n_gold.values()))
-    scores["per_type"] = {kind: _prf(correct[kind], n_pred[kind], n_gold[kind]) for kind in sorted(n_gold | n_pred)}
-    return scores
+    if config.tags == "iobes" and config.task != "ner":
+        raise CourseError("--tags iobes is a scheme for named entities: add --task ner")
+    own = [config.train, config.dev, config.test]
+    if config.source == "tfds" and (config.task != "ner" or any(own)):
+        raise CourseError(
+            "--source tfds reads CoNLL-2003 for --task ner only (UD EWT has no tensorflow-datasets builder, "
+            "and your own files are read by the course); leave out --source"
+        )
+    if any(own):
+        if not all(own):
+            raise CourseError("give --train, --dev and --test together (three files of your own)")
+        token_col, tag_col = (int(x) for x in config.columns.split(",")) if config.columns else (None, None)
+        splits = {name: read_tagged(path, token_col, tag_col) for name, path in zip(("train", "dev", "test"), own)}
+        source = f"your files ({config.train}, {config.dev}, {config.test})"
+    elif config.task == "pos":
+        splits = {s: read_conllu(data.fetch(f"ud_english_ewt_{s}")) for s in ("train", "dev", "test")}
+        source = "UD English EWT r2.16 (UPOS)"
+    else:
+        files = {s: conll2003_file(f) for s, f in tfds_source.CONLL2003_FILES.items()}  # sha256 checked
+        if config.source == "tfds":
+            splits = {s: tfds_source.conll2003(s) for s in files}  # tfds.load("conll2003", split=s), as tags
+            source = "CoNLL-2003 English through tensorflow-datasets (dev = testa, test = testb)"
+        else:
+            splits = {s: read_columns(path, 1, 4) for s, path in files.items()}
+            source = "CoNLL-2003 English (dev = testa, test = testb)"
+    for name, sentences in splits.items():
+        if not sentences:
+            raise CourseError(f"the {name} data has no sentences")
+    known = {t for _, tags in splits["train"] for t in tags}
+    if any(own):  # IOB tags need --task ner, and --task ner needs IOB tags
+        check_tags_suit_task(known, config.task, f"your training file {config.train}")
+    for name in ("dev", "test"):
+        unknown = sorted({t for _, tags in splits[name] for t in tags} - known)
+        if unknown:
+            raise CourseError(f"tag(s) {', '.join(unknown[:5])} in the {name} data never occur in the training data")
+    if config.task == "ner":
+        splits = {s: [(w, iob1_to_iob2(t)) for w, t in sents] for s, sents in splits.items()}
+    if config.quick:
+        splits = {"train": splits["train"][:1500], "dev": splits["dev"][:300], "test": splits["test"][:500]}
+    return splits, source

@@ -13,6 +13,9 @@ EfficientNet-Lite0's ImageNet weights as a PyTorch file. ``load_lite0_encoder()`
    weights in and saves ``efficientnet_lite0_imagenet.weights.h5`` in the cache, so later runs
    only load that file.
 
+Lesson 06 calls ``imagenet_encoder()``: keras.applications' EfficientNetB0 where its ImageNet weights
+can be downloaded, else this network.
+
 EfficientNet-Lite0 is EfficientNet-B0 made for phones: no squeeze-and-excitation, ReLU6
 instead of swish, and 4.7M parameters. Like ``keras.applications.EfficientNetB0`` the model
 takes RGB pixels from 0 to 255 (it normalises them itself) and, without its classifier, gives
@@ -482,6 +485,61 @@ def load_lite0_encoder(
     elif pooling is not None:
         raise ValueError(f"pooling must be None, 'avg' or 'max', not {pooling!r}")
     return keras.Model(full.input, x, name="efficientnet_lite0")
+
+
+# ---------------------------------------------------------------- lesson 06's pretrained encoder
+
+B0_FILE = "efficientnetb0_notop.h5"
+B0_URL = "https://storage.googleapis.com/keras-applications/" + B0_FILE
+DOWNLOAD_TIMEOUT_S = 15
+WEIGHTS_VARIABLE = "COURSE_IMAGENET_WEIGHTS"
+
+
+def imagenet_weights() -> str:
+    """The weights lesson 06's pretrained encoder starts from: "imagenet", or what ``COURSE_IMAGENET_WEIGHTS``
+    says ("none": random weights, how the tests run the pretrained path offline)."""
+    return os.environ.get(WEIGHTS_VARIABLE, "").strip() or "imagenet"
+
+
+def imagenet_encoder(weights: str | None = None, network: str | None = None):
+    """A CNN pretrained on ImageNet, without its classifier: a 7x7x1280 grid for a 224x224 photo.
+
+    EfficientNetB0 where keras.applications has (or can download) its weights, else EfficientNet-Lite0
+    with ImageNet weights from the package registry (``load_lite0_encoder``). ``weights`` defaults to
+    ``imagenet_weights()``; ``network`` ("efficientnetb0" or "efficientnet_lite0", a saved model's)
+    insists on one. Fails in seconds, never hangs, when offline.
+    """
+    import socket
+
+    import keras
+
+    weights = weights or imagenet_weights()
+    shape = (SIZE, SIZE, 3)
+    if weights == "none":
+        return keras.applications.EfficientNetB0(include_top=False, weights=None, input_shape=shape)
+    reason = "not tried"
+    if network != "efficientnet_lite0":
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+        try:
+            return keras.applications.EfficientNetB0(include_top=False, weights=weights, input_shape=shape)
+        except Exception as err:
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        finally:
+            socket.setdefaulttimeout(previous)
+        if network == "efficientnetb0":
+            raise CourseError(
+                f"could not load EfficientNetB0's ImageNet weights ({reason}), which this model was trained "
+                f"with. Keras caches them in ~/.keras/models/: download {B0_URL} into that folder"
+            )
+        print(f"EfficientNetB0's ImageNet weights could not be downloaded: using EfficientNet-Lite0's ({reason})")
+    try:
+        return load_lite0_encoder(input_shape=shape)
+    except CourseError as err:
+        raise CourseError(
+            f"could not load EfficientNetB0's ImageNet weights ({reason}; Keras caches them in ~/.keras/models/, "
+            f"from {B0_URL}), and {err}"
+        ) from None
 
 
 def _save_weights(model, path: Path) -> None:

@@ -17,6 +17,8 @@ from types import ModuleType
 
 import numpy as np
 
+from exercises.learner_file import exception_text, load_module
+
 
 class CheckFailed(Exception):
     """The learner's code ran but gave a wrong answer; the message explains the difference."""
@@ -63,8 +65,6 @@ class Learner:
     def call_fresh(self, name: str, *args, case: str = "", **kwargs):
         """``call`` on a freshly loaded copy of the learner's file: what a first call gives, whatever earlier
         calls left behind (in a default argument or a global)."""
-        from exercises.runner import load_module
-
         module, self.module = self.module, load_module(self.path)
         try:
             return self.call(name, *args, case=case, **kwargs)
@@ -317,8 +317,6 @@ def attempt(description: str, compute: Callable[[], object]):
     except CheckFailed:
         raise
     except Exception as err:  # noqa: BLE001
-        from exercises.runner import exception_text
-
         raise CheckFailed(f"{description} raised {exception_text(err)}") from None
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
-import re
 import signal
 import sys
 import time
@@ -17,13 +14,10 @@ import numpy as np
 
 from exercises import Exercise
 from exercises.checking import CheckFailed, Learner
+from exercises.learner_file import display, exception_text, load_module, same_file
 
 PASSED, NOT_DONE, FAILED, ERROR, MISSING = "passed", "not done yet", "failed", "error", "missing"
 TIME_LIMIT_S = 60
-MAX_MESSAGE_LINES = 8
-MAX_LINE_CHARS = 300
-ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")  # Keras colours parts of its messages
-_counter = itertools.count()
 
 
 @dataclass
@@ -41,14 +35,6 @@ class Outcome:
 
 class CheckTimeout(Exception):
     pass
-
-
-def load_module(path: Path):
-    """Execute the learner's file as a fresh module (never cached, so a saved edit is always seen)."""
-    spec = importlib.util.spec_from_file_location(f"_exercise_{path.stem}_{next(_counter)}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_check(exercise: Exercise, path: Path, time_limit_s: int = TIME_LIMIT_S) -> Outcome:
@@ -195,15 +181,6 @@ def classify_exception(err: BaseException, path: Path, learner: Learner | None) 
     return ERROR, "\n".join(lines)
 
 
-def exception_text(err: BaseException) -> str:
-    """``Type: message``, cut to a few short lines (TensorFlow's messages can run to pages)."""
-    message = ANSI_CODES.sub("", str(err)).strip()
-    lines = [line[:MAX_LINE_CHARS] for line in message.splitlines() if line.strip()][:MAX_MESSAGE_LINES]
-    if len(message.splitlines()) > MAX_MESSAGE_LINES:
-        lines.append("...")
-    return f"{type(err).__name__}: " + "\n".join(lines) if lines else type(err).__name__
-
-
 def syntax_error_message(err: SyntaxError, path: Path) -> str:
     lines = [
         f"{display(path)} does not parse: {type(err).__name__}: {err.msg}",
@@ -214,21 +191,6 @@ def syntax_error_message(err: SyntaxError, path: Path) -> str:
         if err.offset:
             lines.append("    " + " " * (err.offset - 1 - (len(err.text) - len(err.text.lstrip()))) + "^")
     return "\n".join(lines)
-
-
-def same_file(filename: str, path: Path) -> bool:
-    try:
-        return Path(filename).resolve() == path
-    except OSError:
-        return False
-
-
-def display(path: Path) -> str:
-    """A path relative to the current folder when it is inside it (shorter in messages)."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 class time_limit:

@@ -21,7 +21,6 @@ import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before kera
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -29,12 +28,13 @@ import tensorflow as tf
 
 from course_utils import CourseError, cli, data, plots
 from course_utils.atomic import write_atomic
-from course_utils.inputs import read_text_file, shorten, text_inputs
+from course_utils.inputs import shorten
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, display_path, load_model, newest_model
+from course_utils.runs import Run, display_path, load_model
 
 LESSON = "lesson01_rnn_from_scratch"
+print(f"Keras {keras.__version__} on {keras.backend.backend()}, NumPy {np.__version__}")
 
 # %% [markdown]
 # ## 0. Configuration
@@ -148,6 +148,10 @@ print(
 # as integer ids (W_xh times a one-hot vector is just a column of W_xh), puts a softmax output
 # layer on every step, and handles a batch of padded sequences at once: arrays are
 # (time, batch), and `mask` is 1 for real characters and 0 for padding, which the loss skips.
+#
+# First the pieces around it: random starting weights, the softmax that turns a step's output
+# scores into probabilities, and a toy problem to run everything on (5 character ids, 7 hidden
+# units, 3 sequences of 6 steps, the first padded after 4).
 
 
 # %%
@@ -168,6 +172,29 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def toy_problem(seed, vocab=5, hidden=7, steps=6, batch=3):
+    """Random float64 parameters and a random batch of id sequences; the first sequence ends two steps early."""
+    rng = np.random.default_rng(seed)
+    params = init_params(vocab, hidden, rng)
+    inputs = rng.integers(0, vocab, size=(steps, batch))
+    targets = rng.integers(0, vocab, size=(steps, batch))
+    mask = np.ones((steps, batch))
+    mask[-2:, 0] = 0  # one padded sequence, so the mask is checked too
+    return params, inputs, targets, mask
+
+
+toy_params, toy_inputs, toy_targets, toy_mask = toy_problem(config.seed)
+print(f"inputs, targets and mask: {toy_inputs.shape} (time, batch); the mask, one column per sequence:")
+print(toy_mask.astype(int))
+print("softmax([1, 2, 3]) =", softmax(np.array([1.0, 2.0, 3.0])).round(3))
+
+# %% [markdown]
+# The forward pass keeps every hidden state and every softmax output; the backward pass walks
+# the steps in reverse, adding each step's share to the gradients. `dh_next` carries the
+# gradient that flows into a hidden state from the steps after it.
+
+
+# %%
 def loss_and_grads(params, inputs, targets, mask):
     """Mean cross-entropy per real character, and its gradient for every parameter.
 
@@ -203,30 +230,13 @@ def loss_and_grads(params, inputs, targets, mask):
     return loss / n_real, grads, probs
 
 
-def toy_problem(seed, vocab=5, hidden=7, steps=6, batch=3):
-    """Random float64 parameters and a random batch of id sequences; the first sequence ends two steps early."""
-    rng = np.random.default_rng(seed)
-    params = init_params(vocab, hidden, rng)
-    inputs = rng.integers(0, vocab, size=(steps, batch))
-    targets = rng.integers(0, vocab, size=(steps, batch))
-    mask = np.ones((steps, batch))
-    mask[-2:, 0] = 0  # one padded sequence, so the mask is checked too
-    return params, inputs, targets, mask
-
-
-toy_params, toy_inputs, toy_targets, toy_mask = toy_problem(config.seed)
 toy_loss, toy_grads, toy_probs = loss_and_grads(toy_params, toy_inputs, toy_targets, toy_mask)
-print(f"inputs, targets and mask: {toy_inputs.shape} (time, batch); the mask, one column per sequence:")
-print(toy_mask.astype(int))
 print(f"softmax outputs: {len(toy_probs)} steps of {toy_probs[0].shape} (batch, vocabulary)")
 print(f"loss {toy_loss:.3f} nats per real character (a uniform guess over 5 ids scores ln 5 = {np.log(5):.3f})")
-show(
-    "| parameter | shape | gradient shape | gradient norm |\n|---|---|---|---|\n"
-    + "\n".join(
-        f"| {name} | {value.shape} | {toy_grads[name].shape} | {np.linalg.norm(toy_grads[name]):.4f} |"
-        for name, value in toy_params.items()
-    )
-)
+rows = [
+    f"| {k} | {v.shape} | {toy_grads[k].shape} | {np.linalg.norm(toy_grads[k]):.4f} |" for k, v in toy_params.items()
+]
+show("| parameter | shape | gradient shape | gradient norm |\n|---|---|---|---|\n" + "\n".join(rows))
 
 # %% [markdown]
 # Are those gradients right? Nudge one weight up and down by eps, recompute the loss, and
@@ -299,6 +309,17 @@ class Adam:
             params[k] -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
 
 
+demo = {"w": np.ones(3)}
+Adam(demo, lr=0.01).update(demo, {"w": np.array([100.0, 0.1, -0.001])})
+print(f"One Adam step (lr 0.01) on gradients [100, 0.1, -0.001] moves the weights by {(demo['w'] - 1).round(4)}")
+
+# %% [markdown]
+# Adam's first step moves every weight by about lr, whatever the size of its gradient. Training
+# on "hello" repeats forward, backward and update until the four predictions are right and the
+# loss is below 0.05, keeping the softmax outputs before and after for the picture below.
+
+
+# %%
 def train_hello(seed, max_iterations=2000):
     vocab = ["h", "e", "l", "o"]
     index = {c: i for i, c in enumerate(vocab)}
@@ -319,14 +340,7 @@ def train_hello(seed, max_iterations=2000):
             break
         optimiser.update(params, grads)
     after = np.stack([p[0] for p in probs], axis=1)
-    return {
-        "vocab": vocab,
-        "losses": losses,
-        "before": before,
-        "after": after,
-        "predicted": predicted,
-        "iterations": iteration,
-    }
+    return dict(vocab=vocab, losses=losses, before=before, after=after, predicted=predicted, iterations=iteration)
 
 
 hello = train_hello(config.seed)
@@ -541,9 +555,16 @@ params, numpy_history = train_numpy_names(
     run=run,
 )
 numpy_seconds = time.time() - started
+print(f"Trained NumPy RNN: dev loss {numpy_history['val_loss'][-1]:.3f} (bigram counts {baseline:.3f})")
+
+# %% [markdown]
+# What the trained network invents, drawn with the same random seed as the untrained samples
+# above. A star marks a name that is not in the training names: the model has learned how names
+# are spelled, not only a list of them.
+
+# %%
 numpy_samples = sample_numpy(params, vocab, np.random.default_rng(config.seed))
 run.log_text("numpy_rnn/samples", "\n\n".join(numpy_samples), step=config.epochs)
-print(f"Trained NumPy RNN: dev loss {numpy_history['val_loss'][-1]:.3f} (bigram counts {baseline:.3f})")
 known_names = set(train_names)
 print(
     "Its samples (same random seed as above; * = not a training name):",
@@ -625,7 +646,7 @@ def complete(model, vocab, prefix, max_len=20):
         )
     seq = [0] + [index[c] for c in prefix]
     # Every step reads one input of the same width, the name so far and then padding (all-zero rows,
-    # which Masking hides), so the compiled predict step is reused (JAX compiles each new shape anew).
+    # which Masking hides), so the compiled predict step is reused rather than compiled anew for each length.
     # The RNN reads left to right, so the output at the last real character ignores the padding.
     width = len(seq) + max_len
     first = None
@@ -703,32 +724,20 @@ curves_png = show_figure(plot_losses(hello["losses"], numpy_history, history.his
 # %%
 model_file = run.save_model(model)
 write_atomic(run.file("vocab.txt"), "".join(vocab) + "\n")
-run.write_metrics(
-    {
-        "numpy_vs_keras_max_abs_diff": numpy_vs_keras,
-        "gradient_check_max_rel_error": max(gradient_errors.values()),
-        "hello_prediction": hello["predicted"],
-        "hello_iterations": hello["iterations"],
-        "hello_final_loss": hello["losses"][-1],
-        "bigram_dev_loss": baseline,
-        "numpy_dev_loss": numpy_history["val_loss"][-1],
-        "keras_dev_loss": keras_loss,
-        "numpy_train_seconds": numpy_seconds,
-        "keras_train_seconds": keras_seconds,
-        "numpy_samples": numpy_samples,
-        "keras_greedy_names": keras_samples,
-        "model_path": model_file,
-    },
-    config,
-    train_names=len(train_names),
-    dev_names=len(dev_names),
-)
+checks = dict(numpy_vs_keras_max_abs_diff=numpy_vs_keras, gradient_check_max_rel_error=max(gradient_errors.values()))
+hello_results = dict(hello_prediction=hello["predicted"], hello_iterations=hello["iterations"])
+dev_losses = dict(bigram_dev_loss=baseline, numpy_dev_loss=numpy_history["val_loss"][-1], keras_dev_loss=keras_loss)
+seconds = dict(numpy_train_seconds=numpy_seconds, keras_train_seconds=keras_seconds)
+samples = dict(numpy_samples=numpy_samples, keras_greedy_names=keras_samples, model_path=model_file)
+results = {**checks, **hello_results, "hello_final_loss": hello["losses"][-1], **dev_losses, **seconds, **samples}
+run.write_metrics(results, config, train_names=len(train_names), dev_names=len(dev_names))
 run.finish()
 
 # %% [markdown]
 # ## 9. Using the model
 # The reloaded model completes the beginning of a name greedily and shows its three most
-# likely next characters. The same from the command line:
+# likely next characters. The command line does the same with the newest run's model (or
+# `--model PATH`) and its `vocab.txt`, without training:
 # `python -m lessons.lesson01_rnn_from_scratch predict em jo`
 
 
@@ -743,31 +752,3 @@ def print_completions(model, vocab, prefixes):
 
 print_completions(load_model(model_file, LESSON), vocab, ["em", "jo", "al", "mar"])
 print("\nNext: the exercises for this lesson: make check EX=ex01   (stuck? make hint EX=ex01a)")
-
-# %% [markdown]
-# ## 10. Predicting from the command line
-# `predict` loads a saved model (the newest run's, or `--model PATH`) and its `vocab.txt`, and
-# completes each name beginning given as an argument. It uses only the definitions in this
-# file, so it never trains.
-
-# %%
-PREDICT_INPUT = "the beginning of a name, e.g. 'em'"
-MAX_PREFIX_CHARS = 50  # longer than any name
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError("give one or more name beginnings, e.g.: predict em jo")
-    prefixes = text_inputs(args.inputs, "a name beginning", MAX_PREFIX_CHARS)  # checked before the model loads
-    path = args.model or newest_model(LESSON)
-    model = load_model(path, LESSON)
-    vocab_file = Path(path).parent / "vocab.txt"
-    if not vocab_file.is_file():
-        raise CourseError(f"{vocab_file} is missing; it is written next to the model by training")
-    vocab = list(read_text_file(vocab_file, "the character list").rstrip("\n"))
-    if len(vocab) != model.output_shape[-1] or vocab[:1] != [BOUNDARY]:
-        raise CourseError(
-            f"{vocab_file} is not this model's character list ({len(vocab)} characters starting "
-            f"{shorten(''.join(vocab[:5]))}; the model predicts {model.output_shape[-1]}): train again to write it"
-        )
-    print_completions(model, vocab, prefixes)

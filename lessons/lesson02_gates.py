@@ -22,22 +22,22 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils import CourseError, cli, plots
-from course_utils.inputs import shorten, text_inputs
 from course_utils.layers import RECURRENT_LAYERS, recurrent_layer
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, display_path, load_model, newest_model
+from course_utils.runs import Run, display_path, load_model
 
 LESSON = "lesson02_gates"
+keras.backend.backend()  # a notebook shows a cell's last value: the Keras backend, which must be "tensorflow"
 
 # %% [markdown]
 # ## 0. Configuration
 # Everything this lesson can vary is one field below. In a notebook, edit the defaults and run
 # the lesson again; as a script every field is a flag (`--length 100`, `--epochs 30`).
 # `--quick` (or `COURSE_QUICK=1` in the environment, for a notebook) makes every part small
-# enough to run in seconds: shorter sequences, fewer of them, fewer epochs. This lesson needs
-# Keras' TensorFlow backend (the default): its gradient measurements use TensorFlow's
-# GradientTape, and on another backend it stops at once and says so.
+# enough to run in seconds: shorter sequences, fewer of them, fewer epochs. The lesson runs on
+# Keras' TensorFlow backend only (its gradient measurements use TensorFlow's GradientTape; see
+# "On JAX or PyTorch" in the README).
 
 
 # %%
@@ -58,9 +58,7 @@ class Config(LessonConfig):
     clipnorm: float = flag(1.0, "clipping threshold", type=cli.positive_float)
 
     QUICK = {"epochs": 4, "length": 20, "train_size": 3000, "grad_length": 30, "clip_steps": 60}
-    # Sections 6, 10 and 12 take gradients through Keras' cells with TensorFlow's GradientTape.
-    # (Sections 1-4, the NumPy cells against Keras' layers, and `predict` work on every backend.)
-    BACKENDS = ("tensorflow",)
+    BACKENDS = ("tensorflow",)  # sections 6, 10 and 12; the NumPy cells and `predict` work on every backend
     BACKEND_REASON = (
         "it measures gradients (sections 6, 10 and 12) with tf.GradientTape around Keras' cells, "
         "and Keras 3 has no backend-neutral gradient"
@@ -132,8 +130,10 @@ for cell, options in [("lstm", {}), ("gru", {"reset_after": True}), ("gru", {"re
 #     h = o * tanh(c)
 #
 # When f is close to 1 and i close to 0, c passes through a step unchanged, and so does the
-# gradient that flows back along it: that is the whole trick. We write it in NumPy, copy a
-# random Keras LSTM's weights into it, and run both on the same toy batch.
+# gradient that flows back along it: that is the whole trick. Here it is in NumPy, run on a
+# one-unit LSTM whose weights are all zero, so each gate is just its bias: the cell starts at
+# 1 and the input gate is shut (bias -10); what is left of the cell after 50 steps with the
+# forget gate half open (bias 0), then almost fully open (bias 10)?
 
 
 # %%
@@ -169,6 +169,28 @@ class LSTM:
         return np.stack([self.step(x) for x in xs])
 
 
+def biases_only(order, **bias):
+    """W, U and b of a one-unit cell with one input whose weights are zero: each gate is its bias (0 unless given)."""
+    W = {k: np.zeros((1, 1)) for k in order}
+    U = {k: np.zeros((1, 1)) for k in order}
+    b = {k: np.full(1, bias.get(k, 0.0)) for k in order}
+    return W, U, b
+
+
+for forget_bias in (0.0, 10.0):
+    lstm = LSTM(*biases_only("ifgo", i=-10.0, f=forget_bias))
+    lstm.c = np.ones(1)
+    for _ in range(50):
+        lstm.step(np.zeros(1))
+    print(f"forget gate {lstm.gates['f'][0]:.5f}: the cell after 50 steps {lstm.c[0]:.3g}")
+
+# %% [markdown]
+# Now a real check. Keras' layers run a whole batch at once and store the gates side by side
+# (section 1); `lstm_from_keras` cuts a Keras LSTM's weights into our per-gate W, U and b. We
+# copy a random Keras LSTM's weights into our NumPy LSTM, and run both on the same toy batch.
+
+
+# %%
 def lstm_from_keras(weights, order=KERAS_LSTM_ORDER):
     kernel, recurrent, bias = weights
     W = {k: v.T for k, v in split_gates(kernel, order).items()}
@@ -200,9 +222,9 @@ print(f"max |NumPy - Keras| over every step of every sequence: {np.max(np.abs(go
 #     n = tanh(W_n x + r * (U_n h + b_rn) + b_n) reset after the matrix   (reset_after=True, Keras' default)
 #     h = z * h + (1 - z) * n
 #
-# Keras puts z where the original paper puts (1 - z); only the naming differs. The
-# `reset_after=True` form is the one cuDNN implements, and it carries a second bias vector:
-# that is the bias of shape (2, 48) in section 1. We check both variants.
+# Keras puts z where the original paper puts (1 - z); only the naming differs. An update gate
+# near 1 keeps the state as it is: the same one-unit experiment as for the LSTM, with the state
+# starting at 1.
 
 
 # %%
@@ -237,6 +259,20 @@ class GRU:
         return np.stack([self.step(x) for x in xs])
 
 
+for update_bias in (0.0, 10.0):
+    gru = GRU(*biases_only("zrn", z=update_bias), reset_after=False)
+    gru.h = np.ones(1)
+    for _ in range(50):
+        gru.step(np.zeros(1))
+    print(f"update gate {gru.gates['z'][0]:.5f}: the state after 50 steps {gru.h[0]:.3g}")
+
+# %% [markdown]
+# The `reset_after=True` form is the one cuDNN implements, and it carries a second bias vector:
+# that is the bias of shape (2, 48) in section 1. We check both variants against Keras, then
+# run Keras' default weights through the wrong variant's equations.
+
+
+# %%
 def gru_from_keras(weights, reset_after=True, order=KERAS_GRU_ORDER):
     kernel, recurrent, bias = weights
     W = {k: v.T for k, v in split_gates(kernel, order).items()}
@@ -310,16 +346,11 @@ show("\n".join(table))
 # Every step brings two numbers: a random value in [0, 1] and a marker (0 or 1). Exactly two
 # steps are marked, one in each half of the sequence, and the target is the sum of the two
 # marked values. To answer, the network must hold the first marked value across dozens of
-# steps of noise. Always answering the mean (1.0) gives an MSE of 1/6: a model stuck there has
-# learned nothing. We count an answer as correct when it is within `TOLERANCE` of the truth.
-# The same random generator also draws 16 sequences of length `grad_length` on which
-# sections 6 and 10 measure gradients.
+# steps of noise. The same random generator also draws 16 sequences of length `grad_length`
+# on which sections 6 and 10 measure gradients.
 
 
 # %%
-TOLERANCE = 0.04
-
-
 def adding_problem(count, length, rng):
     """``count`` sequences of shape (length, 2): [value, marker]; targets are the marked sums."""
     values = rng.uniform(0.0, 1.0, size=(count, length))
@@ -332,20 +363,10 @@ def adding_problem(count, length, rng):
     return x, y
 
 
-def constant_baseline(y_train, y_val):
-    guess = float(np.mean(y_train))
-    return {
-        "guess": guess,
-        "val_mse": float(np.mean((y_val - guess) ** 2)),
-        "val_accuracy": float(np.mean(np.abs(y_val - guess) < TOLERANCE)),
-    }
-
-
 rng = np.random.default_rng(config.seed)
 probe_inputs = adding_problem(16, config.grad_length, rng)[0]
 train_data = adding_problem(config.train_size, config.length, rng)
 val_data = adding_problem(max(500, config.train_size // 5), config.length, rng)
-baseline = constant_baseline(train_data[1], val_data[1])
 print(
     f"Training: x {train_data[0].shape}, y {train_data[1].shape}; validation: x {val_data[0].shape}; "
     f"gradient probe: x {probe_inputs.shape}"
@@ -358,8 +379,28 @@ print(
     f"  marked steps {marked[0] + 1} and {marked[1] + 1}: {example[marked[0], 0]:.2f} + "
     f"{example[marked[1], 0]:.2f} = {target:.2f}, the target"
 )
+
+# %% [markdown]
+# Always answering the mean (1.0) gives an MSE of 1/6: a model stuck there has learned nothing.
+# We count an answer as correct when it is within `TOLERANCE` of the truth.
+
+
+# %%
+TOLERANCE = 0.04
+
+
+def constant_baseline(y_train, y_val):
+    guess = float(np.mean(y_train))
+    return {
+        "guess": guess,
+        "val_mse": float(np.mean((y_val - guess) ** 2)),
+        "val_accuracy": float(np.mean(np.abs(y_val - guess) < TOLERANCE)),
+    }
+
+
+baseline = constant_baseline(train_data[1], val_data[1])
 print(
-    f"\nAlways answering {baseline['guess']:.2f} (the training mean): validation MSE {baseline['val_mse']:.3f}, "
+    f"Always answering {baseline['guess']:.2f} (the training mean): validation MSE {baseline['val_mse']:.3f}, "
     f"accuracy {baseline['val_accuracy']:.3f} (within {TOLERANCE})"
 )
 
@@ -368,14 +409,7 @@ print(
 # How much does the state at step t still matter at the end? We unroll each Keras cell by
 # hand under a GradientTape and compute the Jacobian d h_T / d s_t of the last output with
 # respect to the whole state s_t (for the LSTM, s = [h, c]), then its Frobenius norm,
-# averaged over the probe batch. Plotted against the distance T - t on a log axis, a straight
-# line falling means the gradient shrinks by a constant factor per step: it vanishes
-# exponentially, and whatever happened far back cannot be learned from.
-#
-# Here are the three cells as Keras initialises them. Look at how fast each curve falls. The
-# GRU's update gate starts near one half (sigmoid of a small number), so each step keeps only
-# about half of the old state. Gates do not remember by default; what they give is a way to
-# *learn* to remember (section 10 measures again after training).
+# averaged over the probe batch. Here it is for a freshly initialised SimpleRNN:
 
 
 # %%
@@ -411,10 +445,6 @@ def state_gradient_norms(layer, inputs):
     return np.array(norms)
 
 
-def gradient_profiles(layers, inputs):
-    return {cell: state_gradient_norms(layer, inputs) for cell, layer in layers.items()}
-
-
 def fresh_layers(units, features, seed):
     layers = {}
     for cell in RECURRENT_LAYERS:
@@ -423,6 +453,25 @@ def fresh_layers(units, features, seed):
         layer.build((None, None, features))
         layers[cell] = layer
     return layers
+
+
+fresh = fresh_layers(config.units, 2, config.seed)
+rnn_norms = state_gradient_norms(fresh["rnn"], probe_inputs)
+print(f"{len(rnn_norms)} norms, one per distance T - t; a fresh SimpleRNN's at distances 1 to 5, then the last:")
+print(", ".join(f"{norm:.1e}" for norm in [*rnn_norms[:5], rnn_norms[-1]]))
+
+# %% [markdown]
+# Now all three cells as Keras initialises them, against the distance T - t on a log axis: a
+# straight line falling means the gradient shrinks by a constant factor per step: it vanishes
+# exponentially, and whatever happened far back cannot be learned from. Look at how fast each
+# curve falls. The GRU's update gate starts near one half (sigmoid of a small number), so each
+# step keeps only about half of the old state. Gates do not remember by default; what they
+# give is a way to *learn* to remember (section 10 measures again after training).
+
+
+# %%
+def gradient_profiles(layers, inputs):
+    return {cell: state_gradient_norms(layer, inputs) for cell, layer in layers.items()}
 
 
 def at_distances(norms, distances=(1, 10, 25, 50, 100)):
@@ -458,7 +507,7 @@ def plot_gradients(at_init, trained=None):
     return fig
 
 
-at_init = gradient_profiles(fresh_layers(config.units, 2, config.seed), probe_inputs)
+at_init = gradient_profiles(fresh, probe_inputs)
 print(f"||d h_T / d state_t|| at initialisation, T = {config.grad_length}, {config.units} units:")
 show(gradient_table(at_init))
 show_figure(plot_gradients(at_init), run, "gradient_at_init.png")
@@ -467,7 +516,7 @@ log_profiles(run, "gradient_norm_at_init", at_init)
 # %% [markdown]
 # ## 7. One model per cell
 # The same small model for each cell: the recurrent layer reads the whole sequence and one
-# Dense unit turns its last state into the answer. Adam with gradient clipping (section 11
+# Dense unit turns its last state into the answer. Adam with gradient clipping (section 12
 # shows why), mean squared error, and the fraction of answers within `TOLERANCE` as accuracy.
 # Before training, the model's answers are meaningless:
 
@@ -520,7 +569,8 @@ print("                               the true sums:", ", ".join(f"{y:.3f}" for 
 # model that has not found the marked values stays near it; one that has drops far below it.
 # `run.fit` gives each cell its own TensorBoard folder (`logs/<cell>`) and its own backup, so
 # an interrupted run (`--run-dir` with the run's folder) keeps the cells already trained and
-# continues the one it was training after its last finished epoch.
+# continues the one it was training after its last finished epoch. The data reaches `fit` as
+# a tf.data pipeline of batches:
 
 
 # %%
@@ -553,6 +603,9 @@ def train_memory_model(cell, config, run, train_data, val_data):
     return model, history.history, result
 
 
+x_batch, y_batch = next(iter(batches(train_data, config.batch_size)))
+print(f"{len(train_data[1]):,} training sequences in batches of x {tuple(x_batch.shape)}, y {tuple(y_batch.shape)}")
+
 # %% [markdown]
 # ### The SimpleRNN
 
@@ -583,6 +636,38 @@ models["gru"], histories["gru"], results["gru"] = train_memory_model("gru", conf
 
 
 # %%
+def results_table(results, baseline):
+    rows = [
+        "| model | parameters | val MSE | MSE / baseline | val accuracy | train time |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows.append(
+        f"| always answer {baseline['guess']:.2f} | 0 | {baseline['val_mse']:.4f} | 1.00 "
+        f"| {baseline['val_accuracy']:.3f} | - |"
+    )
+    for cell, r in results.items():
+        rows.append(
+            f"| {cell.upper()} | {r['parameters']:,} | {r['val_mse']:.4f} | "
+            f"{r['val_mse'] / baseline['val_mse']:.2f} | {r['val_accuracy']:.3f} | {r['train_seconds']:.0f} s |"
+        )
+    return "\n".join(rows)
+
+
+show(results_table(results, baseline))
+best = min(("lstm", "gru"), key=lambda c: results[c]["val_mse"])
+model_path = run.save_model(models[best])
+for cell, model in models.items():
+    run.save_model(model, f"model_{cell}.keras")
+print(
+    f"Saved the {best.upper()} (the lower validation MSE of the two gated cells) as {model_path.name}, "
+    "and each model as model_<cell>.keras"
+)
+
+# %% [markdown]
+# Epoch by epoch, against the line of always answering the mean:
+
+
+# %%
 def plot_memory_task(histories, baseline, length):
     fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.8))
     for cell, history in histories.items():
@@ -606,33 +691,7 @@ def plot_memory_task(histories, baseline, length):
     return fig
 
 
-def results_table(results, baseline):
-    rows = [
-        "| model | parameters | val MSE | MSE / baseline | val accuracy | train time |",
-        "|---|---|---|---|---|---|",
-    ]
-    rows.append(
-        f"| always answer {baseline['guess']:.2f} | 0 | {baseline['val_mse']:.4f} | 1.00 "
-        f"| {baseline['val_accuracy']:.3f} | - |"
-    )
-    for cell, r in results.items():
-        rows.append(
-            f"| {cell.upper()} | {r['parameters']:,} | {r['val_mse']:.4f} | "
-            f"{r['val_mse'] / baseline['val_mse']:.2f} | {r['val_accuracy']:.3f} | {r['train_seconds']:.0f} s |"
-        )
-    return "\n".join(rows)
-
-
-show(results_table(results, baseline))
 show_figure(plot_memory_task(histories, baseline, config.length), run, "memory_task.png")
-best = min(("lstm", "gru"), key=lambda c: results[c]["val_mse"])
-model_path = run.save_model(models[best])
-for cell, model in models.items():
-    run.save_model(model, f"model_{cell}.keras")
-print(
-    f"Saved the {best.upper()} (the lower validation MSE of the two gated cells) as {model_path.name}, "
-    "and each model as model_<cell>.keras"
-)
 
 # %% [markdown]
 # ## 10. The gradients again, after training
@@ -654,7 +713,7 @@ log_profiles(run, "gradient_norm_trained", trained)
 # ## 11. The gates at work
 # Run the trained LSTM's weights through our NumPy LSTM on one validation sequence and record
 # the gates of the three units whose cell state moves most. Look for the input gate opening at
-# the marked steps (red) and the forget gate staying near 1 in between, so the marked value is
+# the marked steps and the forget gate staying near 1 in between, so the marked value is
 # carried to the end. How clearly that shows depends on how well the LSTM learned the task.
 
 
@@ -671,6 +730,21 @@ def lstm_gate_trace(model, x):
     return {k: np.stack(v) for k, v in trace.items()}
 
 
+sample = val_data[0][0]
+trace = lstm_gate_trace(models["lstm"], sample)
+moving = np.argsort(np.ptp(trace["c"], axis=0))[::-1][:3]
+is_marked = sample[:, 1] > 0.5
+print(
+    f"Units {', '.join(map(str, moving))}: input gate {trace['i'][is_marked][:, moving].mean():.2f} on average "
+    f"at the marked steps, {trace['i'][~is_marked][:, moving].mean():.2f} elsewhere; "
+    f"forget gate {trace['f'][:, moving].mean():.2f} on average"
+)
+
+# %% [markdown]
+# Step by step, with the two marked steps in red:
+
+
+# %%
 def plot_lstm_gates(trace, x, units_shown):
     steps = np.arange(1, len(x) + 1)
     marked = np.flatnonzero(x[:, 1] > 0.5) + 1
@@ -696,28 +770,15 @@ def plot_lstm_gates(trace, x, units_shown):
     return fig
 
 
-sample = val_data[0][0]
-trace = lstm_gate_trace(models["lstm"], sample)
-moving = np.argsort(np.ptp(trace["c"], axis=0))[::-1][:3]
-is_marked = sample[:, 1] > 0.5
 show_figure(plot_lstm_gates(trace, sample, moving), run, "lstm_gates.png")
-print(
-    f"Units {', '.join(map(str, moving))}: input gate {trace['i'][is_marked][:, moving].mean():.2f} on average "
-    f"at the marked steps, {trace['i'][~is_marked][:, moving].mean():.2f} elsewhere; "
-    f"forget gate {trace['f'][:, moving].mean():.2f} on average"
-)
 
 # %% [markdown]
 # ## 12. Exploding gradients, and clipping
 # The opposite failure. Take a ReLU RNN whose recurrent matrix starts as the identity (the
 # "IRNN" of Le, Jaitly & Hinton, 2015): its state simply adds up the inputs, so on long
-# sequences the first outputs and the first gradients are large. One plain SGD step of that
-# size pushes the recurrent weights above 1, and many steps then multiply the state towards
-# inf. Clipping rescales the gradient whenever its norm exceeds a threshold, keeping its
-# direction, so no single step can be huge. Below, the same model, data and learning rate,
-# trained with and without clipping; the table shows the first steps. (Clipping cures
-# exploding gradients, not vanishing ones: it keeps training stable, it does not make this
-# RNN remember.)
+# sequences the first outputs and the first gradients are large. Here is what it answers,
+# untrained, on four adding-problem sequences of length `clip_length`, whose true sums are
+# about 1:
 
 
 # %%
@@ -728,6 +789,21 @@ def exploding_model(units, seed):
     return keras.Model(inputs, keras.ops.squeeze(keras.layers.Dense(1)(state), -1))
 
 
+clip_rng = np.random.default_rng(config.seed + 1)
+cx, cy = adding_problem(2000, config.clip_length, clip_rng)
+first_answers = keras.ops.convert_to_numpy(exploding_model(config.units, config.seed)(cx[:4]))
+print("Untrained ReLU RNN's answers:", ", ".join(f"{a:.3g}" for a in first_answers))
+print("           the true sums:", ", ".join(f"{y:.3g}" for y in cy[:4]))
+
+# %% [markdown]
+# One plain SGD step on an error that size pushes the recurrent weights above 1, and many
+# steps then multiply the state towards inf. Clipping rescales the gradient whenever its norm
+# exceeds a threshold, keeping its direction, so no single step can be huge. Below, the same
+# model, data and learning rate, trained with and without clipping; the table shows the first
+# steps.
+
+
+# %%
 def train_with_clipping(x, y, clipnorm, *, units, steps, batch_size, learning_rate, seed):
     """Plain SGD on the adding problem; records the (unclipped) gradient norm and loss per step."""
     model = exploding_model(units, seed)
@@ -752,37 +828,6 @@ def train_with_clipping(x, y, clipnorm, *, units, steps, batch_size, learning_ra
     return {"loss": np.array(losses), "grad_norm": np.array(norms)}
 
 
-def diverged(losses):
-    """NaN/inf at any step, or worse at the end (last 10 steps) than at the start."""
-    return bool(not np.all(np.isfinite(losses)) or np.mean(losses[-10:]) > losses[0])
-
-
-def first_bad_step(losses):
-    """The first training step (1-based) whose loss is NaN or inf, else None."""
-    bad = np.flatnonzero(~np.isfinite(losses))
-    return int(bad[0]) + 1 if bad.size else None
-
-
-def finite_or_none(value):
-    return float(value) if np.isfinite(value) else None
-
-
-def clipping_summary(unclipped, clipped, config):
-    return {
-        "unclipped_diverged": diverged(unclipped["loss"]),
-        "clipped_diverged": diverged(clipped["loss"]),
-        "unclipped_max_grad_norm": float(np.nanmax(unclipped["grad_norm"])),
-        "clipped_max_grad_norm": float(np.nanmax(clipped["grad_norm"])),
-        "unclipped_first_bad_step": first_bad_step(unclipped["loss"]),
-        "unclipped_final_loss": finite_or_none(unclipped["loss"][-1]),
-        "clipped_final_loss": finite_or_none(clipped["loss"][-1]),
-        "start_loss": float(clipped["loss"][0]),
-        "clipnorm": config.clipnorm,
-        "steps": config.clip_steps,
-        "length": config.clip_length,
-    }
-
-
 def first_steps_table(unclipped, clipped, clipnorm, count=5):
     rows = [
         f"| step | no clipping: gradient norm | loss | clipnorm={clipnorm}: gradient norm (before clipping) | loss |",
@@ -794,6 +839,23 @@ def first_steps_table(unclipped, clipped, clipnorm, count=5):
             f"| {clipped['grad_norm'][s]:.3g} | {clipped['loss'][s]:.3g} |"
         )
     return "\n".join(rows)
+
+
+settings = dict(units=config.units, steps=config.clip_steps, batch_size=32, learning_rate=0.01, seed=config.seed)
+unclipped = train_with_clipping(cx, cy, None, **settings)
+clipped = train_with_clipping(cx, cy, config.clipnorm, **settings)
+show(first_steps_table(unclipped, clipped, config.clipnorm))
+
+# %% [markdown]
+# The whole of both runs, on log axes; a dotted line marks the step from which a loss was NaN
+# or inf:
+
+
+# %%
+def first_bad_step(losses):
+    """The first training step (1-based) whose loss is NaN or inf, else None."""
+    bad = np.flatnonzero(~np.isfinite(losses))
+    return int(bad[0]) + 1 if bad.size else None
 
 
 def plot_clipping(unclipped, clipped, clipnorm):
@@ -817,14 +879,40 @@ def plot_clipping(unclipped, clipped, clipnorm):
     return fig
 
 
-clip_rng = np.random.default_rng(config.seed + 1)
-cx, cy = adding_problem(2000, config.clip_length, clip_rng)
-settings = dict(units=config.units, steps=config.clip_steps, batch_size=32, learning_rate=0.01, seed=config.seed)
-unclipped = train_with_clipping(cx, cy, None, **settings)
-clipped = train_with_clipping(cx, cy, config.clipnorm, **settings)
-clipping = clipping_summary(unclipped, clipped, config)
-show(first_steps_table(unclipped, clipped, config.clipnorm))
 show_figure(plot_clipping(unclipped, clipped, config.clipnorm), run, "clipping.png")
+
+# %% [markdown]
+# In numbers. (Clipping cures exploding gradients, not vanishing ones: it keeps training
+# stable, it does not make this RNN remember.)
+
+
+# %%
+def diverged(losses):
+    """NaN/inf at any step, or worse at the end (last 10 steps) than at the start."""
+    return bool(not np.all(np.isfinite(losses)) or np.mean(losses[-10:]) > losses[0])
+
+
+def finite_or_none(value):
+    return float(value) if np.isfinite(value) else None
+
+
+def clipping_summary(unclipped, clipped, config):
+    return {
+        "unclipped_diverged": diverged(unclipped["loss"]),
+        "clipped_diverged": diverged(clipped["loss"]),
+        "unclipped_max_grad_norm": float(np.nanmax(unclipped["grad_norm"])),
+        "clipped_max_grad_norm": float(np.nanmax(clipped["grad_norm"])),
+        "unclipped_first_bad_step": first_bad_step(unclipped["loss"]),
+        "unclipped_final_loss": finite_or_none(unclipped["loss"][-1]),
+        "clipped_final_loss": finite_or_none(clipped["loss"][-1]),
+        "start_loss": float(clipped["loss"][0]),
+        "clipnorm": config.clipnorm,
+        "steps": config.clip_steps,
+        "length": config.clip_length,
+    }
+
+
+clipping = clipping_summary(unclipped, clipped, config)
 bad_step = clipping["unclipped_first_bad_step"]
 print(
     f"Without clipping (length {config.clip_length}, {config.clip_steps} SGD steps) the largest gradient norm was "
@@ -841,7 +929,8 @@ print(
 # layer forwards and one backwards over the sequence and concatenates their states, so each
 # step sees both its past and its future (only possible when the whole sequence is known).
 # A Keras GRU (`reset_after=True`) has 3 gates x (input weights + recurrent weights + 2 biases)
-# parameters; the last column checks that count.
+# parameters. By that formula, the layers we build next should have: `gru_1` reads the 2
+# features, `gru_2` reads `gru_1`'s states, and `bi_gru` is two GRUs that read the 2 features.
 
 
 # %%
@@ -850,7 +939,18 @@ def gru_parameters(features, units):
     return 3 * (features * units + units * units + 2 * units)
 
 
+formula = {"gru_1": gru_parameters(2, config.units), "gru_2": gru_parameters(config.units, config.units)}
+formula["bi_gru"] = 2 * formula["gru_1"]  # two GRUs, each reading the 2 features
+print(", ".join(f"{name}: {count:,} parameters" for name, count in formula.items()))
+
+# %% [markdown]
+# Keras' own counts, and the shape of what each layer outputs, for one sequence; the last
+# column is the formula's count.
+
+
+# %%
 def stacked_and_bidirectional(units, length, features=2):
+    """Each layer's name, output shape (for one sequence) and parameter count, for both models."""
     x = np.zeros((1, length, features), dtype="float32")
     stacked = keras.Sequential(
         [
@@ -869,28 +969,23 @@ def stacked_and_bidirectional(units, length, features=2):
     )
     report = {}
     for model in (stacked, bidirectional):
-        shapes = []
-        h = x
+        h, report[model.name] = x, []
         for layer in model.layers:
             h = layer(h)
-            shapes.append((layer.name, tuple(h.shape), layer.count_params()))
-        report[model.name] = shapes
-    expected = {
-        "gru_1": gru_parameters(features, units),
-        "gru_2": gru_parameters(units, units),
-        "bi_gru": 2 * gru_parameters(features, units),
-    }
-    return report, expected
+            shape = list(h.shape)
+            report[model.name].append({"layer": layer.name, "output_shape": shape, "parameters": layer.count_params()})
+    return report
 
 
-shapes, expected_parameters = stacked_and_bidirectional(config.units, config.length)
+stacked_report = stacked_and_bidirectional(config.units, config.length)
 rows = [
     f"| model | layer | output shape, for 1 sequence of {config.length} steps | parameters | formula |",
     "|---|---|---|---|---|",
 ]
-for name, layers in shapes.items():
-    for layer_name, shape, count in layers:
-        rows.append(f"| {name} | {layer_name} | {shape} | {count:,} | {expected_parameters[layer_name]:,} |")
+for name, model_layers in stacked_report.items():
+    for r in model_layers:
+        shape, count = tuple(r["output_shape"]), r["parameters"]
+        rows.append(f"| {name} | {r['layer']} | {shape} | {count:,} | {formula[r['layer']]:,} |")
 show("\n".join(rows))
 
 # %% [markdown]
@@ -901,96 +996,30 @@ show("\n".join(rows))
 # %%
 for step, (cell, r) in enumerate(results.items()):
     run.log_scalar(f"memory_task/val_accuracy_{cell}", r["val_accuracy"], step)
-run.write_metrics(
-    {
-        "numpy_vs_keras_max_abs_diff": diffs,
-        "wrong_gate_order_max_abs_diff": wrong_order,
-        "memory_task": {
-            "task": "adding problem",
-            "length": config.length,
-            "train_size": config.train_size,
-            "val_size": len(val_data[1]),
-            "units": config.units,
-            "tolerance": TOLERANCE,
-            "baseline": baseline,
-            "results": results,
-        },
-        "gradient_norm_at_init": {c: at_distances(v) for c, v in at_init.items()},
-        "gradient_norm_trained": {c: at_distances(v) for c, v in trained.items()},
-        "gradient_sequence_length": config.grad_length,
-        "clipping": clipping,
-        "stacked_bidirectional": {
-            name: [{"layer": n, "output_shape": list(s), "parameters": p} for n, s, p in layers]
-            for name, layers in shapes.items()
-        },
-        **{f"{cell}_val_accuracy": r["val_accuracy"] for cell, r in results.items()},
-        **{f"{cell}_val_mse": r["val_mse"] for cell, r in results.items()},
-        "baseline_val_accuracy": baseline["val_accuracy"],
-        "baseline_val_mse": baseline["val_mse"],
-        "best_model": best,
-        "model_path": model_path,
-    },
-    config,
-)
+task = dict(task="adding problem", length=config.length, train_size=config.train_size, val_size=len(val_data[1]))
+task.update(units=config.units, tolerance=TOLERANCE, baseline=baseline, results=results)
+gradients = {"at_init": at_init, "trained": trained}
+metrics = {f"gradient_norm_{k}": {c: at_distances(v) for c, v in p.items()} for k, p in gradients.items()}
+scores = {**results, "baseline": baseline}
+metrics |= {f"{c}_{k}": r[k] for c, r in scores.items() for k in ("val_accuracy", "val_mse")}
+metrics |= dict(numpy_vs_keras_max_abs_diff=diffs, wrong_gate_order_max_abs_diff=wrong_order, memory_task=task)
+metrics |= dict(gradient_sequence_length=config.grad_length, clipping=clipping, stacked_bidirectional=stacked_report)
+path = run.write_metrics(metrics | dict(best_model=best, model_path=model_path), config)
 run.finish()
+print(f"Wrote {display_path(path)}: " + ", ".join(f"{k} {metrics[k]:.3f}" for k in metrics if k.endswith("accuracy")))
 
 # %% [markdown]
 # ## 15. Using the model
-# The saved model reads a sequence of any length. Give it value:marker pairs (a bare value
-# means marker 0) with exactly two steps marked. The same from the command line:
-# `python -m lessons.lesson02_gates predict "0.3:1,0.5:0,0.9:1"`. `predict` uses only the
-# definitions in this file, so it never trains.
-
+# The saved model reads a sequence of any length: here it answers two short sequences of our
+# own and a validation sequence. From the command line, give `predict` value:marker pairs (a
+# bare value means marker 0) with exactly two steps marked:
+# `python -m lessons.lesson02_gates predict "0.3:1,0.5:0,0.9:1"`.
 
 # %%
-PREDICT_INPUT = "a sequence of value:marker, e.g. 0.3:1,0.5:0,0.9:1"
-MAX_SEQUENCE_CHARS = 20_000  # a few thousand steps
-
-
-def parse_sequence(text):
-    """'0.3:1,0.5:0,0.9:1' -> array of shape (steps, 2); exactly two steps must be marked."""
-    steps = []
-    for item in text.replace(" ", "").split(","):
-        if not item:
-            continue
-        value, sep, marker = item.partition(":")
-        try:
-            value, marker = float(value), (float(marker) if sep else 0.0)
-        except ValueError:
-            raise CourseError(f"{shorten(item)} is not value:marker (e.g. 0.3:1 or 0.5)") from None
-        if not 0.0 <= value <= 1.0 or marker not in (0.0, 1.0):
-            raise CourseError(f"{shorten(item)}: the value must be in [0, 1] and the marker 0 or 1")
-        steps.append((value, marker))
-    if sum(m for _, m in steps) != 2:
-        raise CourseError(f"{shorten(text)}: mark exactly two steps with :1, e.g. 0.3:1,0.5,0.9:1")
-    return np.array(steps, dtype="float32")
-
-
-def answer_lines(model, texts):
-    """One line per sequence: the model's answer next to the true sum."""
-    lines = []
-    for text in texts:
-        x = parse_sequence(text)
-        answer = float(keras.ops.convert_to_numpy(model(x[None]))[0])
-        truth = float((x[:, 0] * x[:, 1]).sum())
-        shown = text if len(text) <= 40 else text[:37] + "..."
-        lines.append(f"{shown} -> {answer:.3f}   (true sum of the marked values: {truth:.3f}, {len(x)} steps)")
-    return lines
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give one or more sequences of value:marker, e.g.: predict "0.3:1,0.5,0.9:1"')
-    texts = text_inputs(args.inputs, "a sequence", MAX_SEQUENCE_CHARS)
-    for text in texts:
-        parse_sequence(text)  # every input checked before the model is loaded
-    model = load_model(args.model or newest_model(LESSON), LESSON)
-    for line in answer_lines(model, texts):
-        print(line)
-
-
 reloaded = load_model(model_path, LESSON)
-validation_text = ",".join(f"{v:.2f}:{m:.0f}" for v, m in val_data[0][1])
-for line in answer_lines(reloaded, ["0.3:1,0.5:0,0.9:1", "0.1:1,0.2:1", validation_text]):
-    print(line)
+for x in [np.array([[0.3, 1], [0.5, 0], [0.9, 1]]), np.array([[0.1, 1], [0.2, 1]]), val_data[0][1]]:
+    answer = float(keras.ops.convert_to_numpy(reloaded(x[None].astype("float32")))[0])
+    values = ", ".join(f"{v:.2f}" for v in x[x[:, 1] > 0.5, 0])
+    truth = x[:, 0] @ x[:, 1]
+    print(f"{len(x)} steps, marked values {values}: the model answers {answer:.3f}, the true sum is {truth:.3f}")
 print("\nNext: the exercises for this lesson: make check EX=ex02   (stuck? make hint EX=ex02a)")

@@ -31,7 +31,7 @@ Best settings: --layers 2 --epochs 8, for both tasks (measured by make bench: be
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import argparse
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -42,12 +42,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_utils import CourseError, cli, conll, data, plots, tfds_source
-from course_utils.inputs import read_json, shorten, text_inputs
+from course_utils import CourseError, cli, conll, plots
+from course_utils.inputs import read_json, shorten
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, display_path, load_model, newest_model, write_atomic
+from course_utils.runs import Run, display_path, load_model, write_atomic
 from course_utils.text import bucketed_batches
 
 LESSON = "lesson04_tagging"
@@ -68,17 +68,6 @@ EOW = "</w>"
 
 
 # %%
-def column_pair(text: str) -> str:
-    """Check a TOKEN,TAG pair of 1-based column numbers such as "1,4" (negative: from the end)."""
-    try:
-        token, tag = (int(x) for x in str(text).split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected TOKEN,TAG column numbers such as 1,4; got {text!r}") from None
-    if token == 0 or tag == 0:
-        raise argparse.ArgumentTypeError("column numbers start at 1 (or -1 for the last column)")
-    return f"{token},{tag}"
-
-
 @dataclass
 class Config(LessonConfig):
     task: str = flag("pos", "pos: UPOS on UD English EWT; ner: CoNLL-2003 named entities", choices=("pos", "ner"))
@@ -88,7 +77,7 @@ class Config(LessonConfig):
     columns: str | None = flag(
         None,
         "1-based columns of the token and the tag in your files (default 1,-1; CoNLL-U: 2,4 = FORM,UPOS)",
-        type=column_pair,
+        type=conll.column_pair,
         metavar="TOKEN,TAG",
     )
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
@@ -102,26 +91,11 @@ class Config(LessonConfig):
     min_count: int = flag(2, "a word needs this many training occurrences to get its own vector", type=cli.positive_int)
     dropout: float = flag(0.33, "dropout rate", type=cli.fraction)
     output: str = flag(
-        "softmax",
-        "softmax: each word's tag on its own; crf: a CRF scores whole tag sequences (Viterbi decoding)",
-        choices=("softmax", "crf"),
+        "softmax", "softmax: each word's tag alone; crf: whole tag sequences", choices=("softmax", "crf")
     )
-    tags: str = flag(
-        "iob2",
-        "NER tags the model learns: iob2, or iobes (S- a one-word entity, E- an entity's last word); scored as IOB2",
-        choices=("iob2", "iobes"),
-    )
-    word_dropout: float = flag(
-        0.25,
-        "hide a training word as <unk> with chance ALPHA/(ALPHA+its count); 0: off",
-        type=cli.fraction,
-        metavar="ALPHA",
-    )
-    source: str = flag(
-        "course",
-        "read CoNLL-2003 (--task ner) with the course's loader or with tensorflow-datasets",
-        choices=("course", "tfds"),
-    )
+    tags: str = flag("iob2", "NER tags the model learns (scored as IOB2)", choices=("iob2", "iobes"))
+    word_dropout: float = flag(0.25, "hide a training word as <unk> w.p. alpha/(alpha+its count)", type=cli.fraction)
+    source: str = flag("course", "read CoNLL-2003 with the course or tensorflow-datasets", choices=("course", "tfds"))
 
     QUICK = {"epochs": 2}
 
@@ -143,79 +117,13 @@ show(config)
 # `1-2` lines are contractions ("don't" = "do" + "n't") whose parts follow, and `8.1` lines
 # are empty nodes: both are skipped (course_utils/conll.py). CoNLL-2003 has four
 # space-separated columns and IOB1 entity tags, which we turn into IOB2 (every entity starts
-# with B-) before training, so that the model learns one clear rule.
-#
-# Many tutorials get CoNLL-2003 with one call, `tfds.load("conll2003", split="train")` from
-# tensorflow-datasets: a tf.data pipeline of sentences, their tags as class numbers.
-# `--task ner --source tfds` reads it that way, with tfds' own conll2003 builder pointed at
-# the course's copy of the official files (offline; it would otherwise download a copy from
-# data.deepai.org), and turns the numbers back into tags: the same sentences in the same
-# order with the same tags, so every number below is the same. What the course's loader
-# adds: the sha256 of the official files, checked before use, and their order (tfds shuffles
-# the sentences as it prepares them, so here its builder is told not to). UD EWT has no tfds
-# builder: `--source tfds` is for `--task ner` only.
+# with B-) before training, so that the model learns one clear rule. `conll.load_corpus` reads
+# the three files and checks them and the flags (before a run folder exists); with `--quick` it
+# keeps a small slice. `--task ner --source tfds` reads the same sentences through
+# tensorflow-datasets: see the README's section "Through tensorflow-datasets".
 
 
 # %%
-def conll2003_file(split: str) -> Path:
-    """The CoNLL-2003 file for ``split``; it has no public download, so say where to put it."""
-    dataset = data.REGISTRY[f"conll2003_{split}"]
-    local = data.data_root() / dataset.path
-    if not local.is_file():
-        raise CourseError(
-            f"CoNLL-2003 is not on this machine and cannot be downloaded automatically (Reuters licence). "
-            f"Get eng.train, eng.testa and eng.testb as {dataset.url} explains and put them in "
-            f"{local.parent} (or set COURSE_DATA_DIR to a folder holding conll2003/eng.*)"
-        )
-    return data.fetch(dataset.name)
-
-
-def load_corpus(config):
-    """{"train", "dev", "test"} -> lists of (tokens, tags), and a description of the source."""
-    if config.tags == "iobes" and config.task != "ner":
-        raise CourseError("--tags iobes is a scheme for named entities: add --task ner")
-    own = [config.train, config.dev, config.test]
-    if config.source == "tfds" and (config.task != "ner" or any(own)):
-        raise CourseError(
-            "--source tfds reads CoNLL-2003 for --task ner only (UD EWT has no tensorflow-datasets builder, "
-            "and your own files are read by the course); leave out --source"
-        )
-    if any(own):
-        if not all(own):
-            raise CourseError("give --train, --dev and --test together (three files of your own)")
-        token_col, tag_col = (int(x) for x in config.columns.split(",")) if config.columns else (None, None)
-        splits = {
-            name: conll.read_tagged(path, token_col, tag_col) for name, path in zip(("train", "dev", "test"), own)
-        }
-        source = f"your files ({config.train}, {config.dev}, {config.test})"
-    elif config.task == "pos":
-        splits = {s: conll.read_conllu(data.fetch(f"ud_english_ewt_{s}")) for s in ("train", "dev", "test")}
-        source = "UD English EWT r2.16 (UPOS)"
-    else:
-        files = {s: conll2003_file(f) for s, f in tfds_source.CONLL2003_FILES.items()}  # sha256 checked
-        if config.source == "tfds":
-            splits = {s: tfds_source.conll2003(s) for s in files}  # tfds.load("conll2003", split=s), as tags
-            source = "CoNLL-2003 English through tensorflow-datasets (dev = testa, test = testb)"
-        else:
-            splits = {s: conll.read_columns(path, 1, 4) for s, path in files.items()}
-            source = "CoNLL-2003 English (dev = testa, test = testb)"
-    for name, sentences in splits.items():
-        if not sentences:
-            raise CourseError(f"the {name} data has no sentences")
-    known = {t for _, tags in splits["train"] for t in tags}
-    if any(own):  # IOB tags need --task ner, and --task ner needs IOB tags
-        conll.check_tags_suit_task(known, config.task, f"your training file {config.train}")
-    for name in ("dev", "test"):
-        unknown = sorted({t for _, tags in splits[name] for t in tags} - known)
-        if unknown:
-            raise CourseError(f"tag(s) {', '.join(unknown[:5])} in the {name} data never occur in the training data")
-    if config.task == "ner":
-        splits = {s: [(w, conll.iob1_to_iob2(t)) for w, t in sents] for s, sents in splits.items()}
-    if config.quick:
-        splits = {"train": splits["train"][:1500], "dev": splits["dev"][:300], "test": splits["test"][:500]}
-    return splits, source
-
-
 def aligned(rows, width=110):
     """Rows of per-word strings, (label, cells), printed in aligned columns and wrapped at ``width``."""
     sizes = [max(len(cells[i]) for _, cells in rows) for i in range(len(rows[0][1]))]
@@ -235,7 +143,7 @@ def aligned(rows, width=110):
     return "\n".join(lines)
 
 
-splits, source = load_corpus(config)  # first: a data problem should not leave an empty run folder
+splits, source = conll.load_corpus(config)  # first: a data problem should not leave an empty run folder
 set_seed(config.seed)  # tfds draws random numbers while it prepares its copy: the model starts from the same seed
 train_set, dev_set, test_set = splits["train"], splits["dev"], splits["test"]
 run = Run.start(LESSON, config, cell=f"{config.task}-{config.cell}")
@@ -257,12 +165,21 @@ print(aligned([("word", example[0]), ("tag", example[1])]))
 # ## 2. How we score a tagger, and the baseline to beat
 # Accuracy over all test words is dominated by easy, frequent words ("the", ".", "and").
 # Two harder views: accuracy on words never seen in training (where the word embedding is
-# just `<unk>` and the characters must do the work), and precision / recall / F1 per tag.
-# For named entities token accuracy is misleading (most tokens are O), so we also score whole
-# entities. The yardstick: tag each word with the tag it had most often in training.
+# just `<unk>` and the characters must do the work), and precision / recall / F1 per tag:
+# precision, of the words given a tag, how many have it; recall, of the words that have it,
+# how many got it; F1, their harmonic mean. Here they are on a made-up sentence and a
+# prediction of it that gets one tag wrong.
 
 
 # %%
+def precision_recall_f1(correct, predicted, gold):
+    """Precision, recall and F1 from three counts: right guesses, guesses, gold items (the support)."""
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": gold}
+
+
 def token_scores(gold, predicted, tags, unseen):
     """Accuracy, accuracy where ``unseen`` is True, per-tag P/R/F1 and the confusion matrix.
 
@@ -272,13 +189,10 @@ def token_scores(gold, predicted, tags, unseen):
     confusion = np.zeros((len(tags), len(tags)), dtype=np.int64)
     for g, p in zip(gold, predicted):
         confusion[index[g], index[p]] += 1
-    correct = np.diag(confusion)
-    per_tag = {}
-    for i, tag in enumerate(tags):
-        precision = correct[i] / confusion[:, i].sum() if confusion[:, i].sum() else 0.0
-        recall = correct[i] / confusion[i].sum() if confusion[i].sum() else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_tag[tag] = {"precision": precision, "recall": recall, "f1": f1, "support": int(confusion[i].sum())}
+    correct, guessed, support = np.diag(confusion), confusion.sum(axis=0), confusion.sum(axis=1)
+    per_tag = {
+        tag: precision_recall_f1(int(correct[i]), int(guessed[i]), int(support[i])) for i, tag in enumerate(tags)
+    }
     hits = np.array([g == p for g, p in zip(gold, predicted)])
     unseen = np.asarray(unseen, dtype=bool)
     return {
@@ -290,17 +204,75 @@ def token_scores(gold, predicted, tags, unseen):
     }
 
 
-def evaluate(test, predicted, tags, seen_words):
-    """Token scores of ``predicted`` against the (tokens, tags) sentences ``test``; entities too for IOB tags."""
-    flat = lambda sentences: [x for sent in sentences for x in sent]  # noqa: E731
-    unseen = [w.lower() not in seen_words for w in flat(t for t, _ in test)]
-    gold = [tags_ for _, tags_ in test]
-    scores = token_scores(flat(gold), flat(predicted), tags, unseen)
-    if any(t.startswith(("B-", "I-")) for t in tags):
-        scores["entities"] = conll.entity_scores(gold, predicted)
+toy_words = "Angela Merkel met Emmanuel Macron in New York".split()
+toy_gold = "B-PER I-PER O B-PER I-PER O B-LOC I-LOC".split()
+toy_predicted = "B-PER I-PER O B-PER O O B-LOC I-LOC".split()  # "Macron" missed
+print(aligned([("word", toy_words), ("gold", toy_gold), ("pred", toy_predicted)]))
+toy = token_scores(toy_gold, toy_predicted, sorted(set(toy_gold)), unseen=[False] * len(toy_gold))
+print(f"\nToken accuracy {toy['accuracy']:.3f} (7 of 8 tags right); per tag:")
+for tag, s in toy["per_tag"].items():
+    print(f"  {tag:<6} precision {s['precision']:.2f}, recall {s['recall']:.2f}, F1 {s['f1']:.2f} ({s['support']} gold)")
+
+# %% [markdown]
+# For named entities token accuracy is misleading: most tokens are O, and a tag that is right
+# is no use when its entity is cut short. So we score whole entities, as the CoNLL shared task
+# did (its conlleval script). An entity is a span: B-X opens one of type X, the I-X tags after
+# it continue it, and it ends before O, before any B-, and before an I- of another type (an
+# I-X that continues nothing opens a new entity, as in IOB1). A predicted entity counts only if
+# a gold entity has the same type and exactly the same span; a span that is one word short is
+# one false positive and one false negative. Precision, recall and F1 are then counted over
+# entities, overall and per entity type. (Exercise ex04b has you write the span reader first:
+# `make check EX=ex04b`.)
+
+
+# %%
+def entities(tags):
+    """The entities in one sentence's IOB tags as a set of (type, start, end), end exclusive (as conlleval)."""
+    found = set()
+    start, current = None, ""
+    for i, tag in enumerate(list(tags) + ["O"]):  # a final O closes an entity at the end of the sentence
+        prefix, kind = conll.split_tag(tag)  # "B-PER" -> ("B", "PER"), "O" -> ("O", "")
+        continues = prefix == "I" and kind == current and start is not None
+        if not continues and start is not None:
+            found.add((current, start, i))
+            start, current = None, ""
+        if prefix in ("B", "I") and not continues:
+            start, current = i, kind
+    return found
+
+
+def entity_scores(gold, predicted):
+    """Entity precision, recall and F1 over a corpus (lists of tag lists), overall and per entity type."""
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold sentences but {len(predicted)} predicted")
+    correct, n_predicted, n_gold = Counter(), Counter(), Counter()
+    for gold_tags, predicted_tags in zip(gold, predicted):
+        if len(gold_tags) != len(predicted_tags):
+            raise ValueError("a predicted sentence differs in length from its gold sentence")
+        g, p = entities(gold_tags), entities(predicted_tags)
+        n_gold.update(kind for kind, _, _ in g)
+        n_predicted.update(kind for kind, _, _ in p)
+        correct.update(kind for kind, _, _ in g & p)  # same type, same start, same end
+    scores = precision_recall_f1(sum(correct.values()), sum(n_predicted.values()), sum(n_gold.values()))
+    kinds = sorted(n_gold | n_predicted)
+    scores["per_type"] = {k: precision_recall_f1(correct[k], n_predicted[k], n_gold[k]) for k in kinds}
     return scores
 
 
+print("gold entities:     ", sorted(entities(toy_gold), key=lambda e: e[1]))
+print("predicted entities:", sorted(entities(toy_predicted), key=lambda e: e[1]))
+toy_entities = entity_scores([toy_gold], [toy_predicted])
+print(
+    f"Entity precision {toy_entities['precision']:.3f} (2 of 3 predicted), recall {toy_entities['recall']:.3f} "
+    f"(2 of 3 gold), F1 {toy_entities['f1']:.3f}: one wrong tag, one wrong entity and one missed"
+)
+
+# %% [markdown]
+# The yardstick for both: tag each word with the tag it had most often in training (unseen
+# words get the commonest tag). On the made-up sentence:
+
+
+# %%
 def most_frequent_tag_baseline(train):
     """Tag each word with its most frequent training tag; unseen words get the commonest tag."""
     per_word = defaultdict(Counter)
@@ -312,6 +284,26 @@ def most_frequent_tag_baseline(train):
     best = {word: counts.most_common(1)[0][0] for word, counts in per_word.items()}
     default = overall.most_common(1)[0][0]
     return lambda tokens: [best.get(t.lower(), default) for t in tokens]
+
+
+baseline_tagger = most_frequent_tag_baseline(train_set)
+print(aligned([("word", toy_words), ("tag", baseline_tagger(toy_words))]))
+
+# %% [markdown]
+# Both scores at once for a whole test set, and the baseline's on the test set, the way the
+# tagger will be scored:
+
+
+# %%
+def evaluate(test, predicted, tags, seen_words):
+    """Token scores of ``predicted`` against the (tokens, tags) sentences ``test``; entities too for IOB tags."""
+    flat = lambda sentences: [x for sent in sentences for x in sent]  # noqa: E731
+    unseen = [w.lower() not in seen_words for w in flat(t for t, _ in test)]
+    gold = [tags_ for _, tags_ in test]
+    scores = token_scores(flat(gold), flat(predicted), tags, unseen)
+    if any(t.startswith(("B-", "I-")) for t in tags):
+        scores["entities"] = entity_scores(gold, predicted)
+    return scores
 
 
 def score_line(scores, baseline=None):
@@ -331,7 +323,6 @@ def score_line(scores, baseline=None):
 
 all_tags = sorted(tag_counts)
 seen_words = {w.lower() for tokens, _ in train_set for w in tokens}
-baseline_tagger = most_frequent_tag_baseline(train_set)
 base = evaluate(test_set, [baseline_tagger(tokens) for tokens, _ in test_set], all_tags, seen_words)
 print(
     f"Most-frequent-tag baseline on the {sum(len(t) for t, _ in test_set):,} test words "
@@ -347,13 +338,6 @@ print(score_line(base))
 # * its characters, up to 16 of them between begin and end markers, for the character CNN;
 # * its casing (lower, Title, UPPER, digits, ...), which the lower-cased word has lost and
 #   which matters a lot for names.
-#
-# Every id 0 is padding. Tags are stored as id + 1 for the same reason: 0 marks "no word here".
-# With `tags = "iobes"` (NER only) the model learns IOBES tags instead of IOB2: S-X marks a
-# one-word entity and E-X an entity's last word, so every tag also says where its entity ends.
-# Its predictions are turned back into IOB2 before they are scored. With the CRF on all of
-# CoNLL-2003 it scored about a point of entity F1 above IOB2 (`make bench ARGS="lesson04
-# ner-crf-iobes"`; the README's table), though not on the quick run's 1,500 sentences.
 
 
 # %%
@@ -386,9 +370,19 @@ def word_chars(word: str) -> list[str]:
     return [BOW, *clipped, EOW]
 
 
-VOCAB_KEYS = ("task", "words", "chars", "tags")  # what vocab.json holds, for predict
+print(f"{'word':<24} {'normalised':<24} {'casing':<10} characters")
+for word in ("Merkel", "NATO", "1996", "3.5%", "counterrevolutionaries"):
+    print(f"{word:<24} {normalise(word):<24} {CASES[casing(word)]:<10} {' '.join(word_chars(word))}")
+
+# %% [markdown]
+# With `tags = "iobes"` (NER only) the model learns IOBES tags instead of IOB2: S-X marks a
+# one-word entity and E-X an entity's last word, so every tag also says where its entity ends.
+# Its predictions are turned back into IOB2 before they are scored. With the CRF on all of
+# CoNLL-2003 it scored about a point of entity F1 above IOB2 (`make bench ARGS="lesson04
+# ner-crf-iobes"`; the README's table), though not on the quick run's 1,500 sentences.
 
 
+# %%
 def iob2_to_iobes(tags: list[str]) -> list[str]:
     """IOB2 to IOBES: B-X alone is S-X, and the I-X that ends an entity is E-X."""
     following = [*tags[1:], "O"]
@@ -399,6 +393,19 @@ def iob2_to_iobes(tags: list[str]) -> list[str]:
 def iobes_to_iob2(tags: list[str]) -> list[str]:
     """IOBES back to IOB2: S-X is B-X and E-X is I-X."""
     return [{"S-": "B-", "E-": "I-"}.get(tag[:2], tag[:2]) + tag[2:] for tag in tags]
+
+
+toy_iobes = iob2_to_iobes(toy_gold)
+print(aligned([("word", toy_words), ("iob2", toy_gold), ("iobes", toy_iobes)]))
+print(f"\nand back to IOB2 unchanged: {iobes_to_iob2(toy_iobes) == toy_gold}")
+
+# %% [markdown]
+# The vocabularies come from the training sentences alone: the words (normalised) seen at least
+# `min_count` times, the characters seen at least twice, and the tags the model learns.
+
+
+# %%
+VOCAB_KEYS = ("task", "words", "chars", "tags")  # what vocab.json holds, for predict
 
 
 def build_vocab(train, task, min_count=2):
@@ -414,6 +421,24 @@ def build_vocab(train, task, min_count=2):
     }
 
 
+if config.tags == "iobes":  # what the model learns; scores stay in IOB2
+    learned_splits = {name: [(w, iob2_to_iobes(t)) for w, t in sents] for name, sents in splits.items()}
+else:
+    learned_splits = splits
+vocab = build_vocab(learned_splits["train"], config.task, config.min_count)
+vocab["scheme"] = config.tags  # predict turns IOBES predictions back into IOB2
+print(
+    f"{len(vocab['words']):,} words (seen at least {config.min_count}x), {len(vocab['chars'])} characters, "
+    f"{len(vocab['tags'])} tags: {' '.join(vocab['tags'])}"
+)
+
+# %% [markdown]
+# The `Encoder` turns sentences into three padded integer arrays (words, characters, casing)
+# and their tags into ids. Every id 0 is padding. Tags are stored as id + 1 for the same
+# reason: 0 marks "no word here".
+
+
+# %%
 class Encoder:
     """Maps sentences to the model's three padded integer arrays, and tag ids back to tags."""
 
@@ -448,26 +473,22 @@ class Encoder:
         return (*self.inputs([tokens for tokens, _ in sentences]), self.tag_ids([tags for _, tags in sentences]))
 
 
-if config.tags == "iobes":  # what the model learns; scores stay in IOB2
-    learned_splits = {name: [(w, iob2_to_iobes(t)) for w, t in sents] for name, sents in splits.items()}
-else:
-    learned_splits = splits
-vocab = build_vocab(learned_splits["train"], config.task, config.min_count)
-vocab["scheme"] = config.tags  # predict turns IOBES predictions back into IOB2
 encoder = Encoder(vocab)
 encoded = {name: encoder.encode(sentences) for name, sentences in learned_splits.items()}
-print(
-    f"{len(vocab['words']):,} words (seen at least {config.min_count}x), {len(vocab['chars'])} characters, "
-    f"{len(vocab['tags'])} tags: {' '.join(vocab['tags'])}"
-)
 print(
     "Training arrays: "
     + ", ".join(f"{name} {a.shape}" for name, a in zip(("words", "chars", "case", "tags"), encoded["train"]))
 )
+
+# %% [markdown]
+# The example sentence of section 1 as the model gets it:
+
+
+# %%
 ex_words, ex_chars, ex_case = encoder.inputs([example[0]])
 ex_learned = iob2_to_iobes(example[1]) if config.tags == "iobes" else example[1]
 ex_tags = encoder.tag_ids([ex_learned])
-print("\nThe example sentence as ids (the word vocabulary, the casing classes, the tags + 1):")
+print("The example sentence as ids (the word vocabulary, the casing classes, the tags + 1):")
 as_ids = [
     ("word", example[0]),
     ("id", [str(i) for i in ex_words[0]]),
@@ -537,6 +558,22 @@ def word_dropout_rates(train, vocab, alpha):
     return rates
 
 
+hide_rates = word_dropout_rates(train_set, vocab, config.word_dropout) if config.word_dropout else None
+if hide_rates is None:
+    print("Word dropout is off (word_dropout = 0).")
+else:
+    alpha = config.word_dropout
+    print(
+        f"alpha = {alpha}: "
+        + ", ".join(f"a word seen {n}x is hidden {alpha / (alpha + n):.1%}" for n in (2, 5, 20, 100))
+    )
+    print(f"Over the whole vocabulary: {hide_rates.mean():.1%} on average")
+
+# %% [markdown]
+# The layer that hides them: it draws one random number per word in every training batch.
+
+
+# %%
 @keras.saving.register_keras_serializable(package="course_lesson04")
 class RareWordDropout(keras.layers.Layer):
     """While training, replace word id i by 1 (<unk>) with probability ``rates[i]``; padding stays 0."""
@@ -562,9 +599,8 @@ class RareWordDropout(keras.layers.Layer):
         return {**super().get_config(), "vocab_size": self.vocab_size, "seed": self.seed}
 
 
-hide_rates = word_dropout_rates(train_set, vocab, config.word_dropout) if config.word_dropout else None
 if hide_rates is None:
-    print("Word dropout is off (word_dropout = 0).")
+    print("No word is hidden (word_dropout = 0).")
 else:
     hider = RareWordDropout(hide_rates, seed=config.seed)
     rows = np.tile(ex_words, (1000, 1))
@@ -580,32 +616,165 @@ else:
 # The character CNN slides 3-character filters along each word and keeps each filter's
 # strongest response (max pooling): a filter that fires on "ing" or "ly" or a capital
 # letter after a hyphen gives every word, known or not, a useful description. Word, char
-# and case vectors are concatenated and read by a bidirectional RNN: the forward half has
-# seen the words to the left, the backward half the words to the right, so the tag of
-# "book" can depend on whether "a" or "to" came before it. A Dense softmax applied at every
-# step (a Dense layer on 3-D input acts on the last axis, step by step) gives one tag each.
-#
-# The mask (word id != 0) goes to each RNN layer directly. An Embedding's `mask_zero=True` would
-# not survive here: `Concatenate` treats an input without a mask (the char and case vectors) as
-# all real words, so the backward RNN would read the padding first and a sentence's tags would
-# depend on how long its batch-mates are. The `not_equal` row of the summary is that mask; the
-# non-trainable parameters are the word-hiding rates of section 5. With `output = "crf"` the
-# Dense layer gives raw scores instead of probabilities, and a CRF (next) picks the whole sequence.
+# and case vectors are concatenated into one vector per word:
 
+
+# %%
+def word_vectors(words, chars, case, vocab, config, hide_rates=None):
+    """Each word as one vector: its embedding (rare words hidden while training), its characters' CNN, its casing."""
+    w = words
+    if hide_rates is not None:
+        w = RareWordDropout(hide_rates, seed=config.seed, name="rare_word_dropout")(w)
+    features = [keras.layers.Embedding(len(vocab["words"]), config.word_dim, name="word_embedding")(w)]
+    if config.char_filters:
+        c = keras.layers.Embedding(len(vocab["chars"]), config.char_dim, name="char_embedding")(chars)
+        # (batch, words, chars, dim): a (1, 3) kernel convolves along each word's characters only.
+        c = keras.layers.Conv2D(config.char_filters, (1, 3), padding="same", activation="relu", name="char_cnn")(c)
+        c = keras.layers.MaxPooling2D((1, MAX_CHARS), name="char_max_pool")(c)
+        features.append(keras.layers.Reshape((-1, config.char_filters), name="char_features")(c))
+    features.append(keras.layers.Embedding(len(CASES), 4, name="case_embedding")(case))
+    return keras.layers.Concatenate(name="word_vectors")(features)
+
+
+print(
+    f"Each word becomes {config.word_dim} (word) + {config.char_filters} (characters) + 4 (casing) "
+    f"= {config.word_dim + config.char_filters + 4} numbers"
+)
 
 # %% [markdown]
+# A bidirectional RNN reads them: the forward half has seen the words to the left, the backward
+# half the words to the right, so the tag of "book" can depend on whether "a" or "to" came
+# before it. A Dense softmax applied at every step (a Dense layer on 3-D input acts on the last
+# axis, step by step) gives one tag each.
+#
 # ### A CRF output layer (`output = "crf"`)
 # The softmax picks each word's tag on its own, so nothing stops it from writing `B-LOC I-PER`,
 # an entity that changes type halfway. A linear-chain CRF adds a score for every pair of
 # neighbouring tags (a `tags x tags` transition matrix, plus a score for the first and the last
 # tag) and scores whole tag sequences: the sum of the per-word scores the network gives
-# (emissions) and the transitions along the path. Training maximises the gold path's share of
-# all paths: loss = log Z - score(gold), where log Z, the log of the summed exp-scores of every
-# possible path (17^20 for a 20-word POS sentence), comes from the forward algorithm in
-# length x tags^2 steps, in log space (logsumexp) so that nothing overflows. A padded step leaves the running sums as
-# they are, so a sentence's score stops at its last real word. Predicting, Viterbi finds the
-# single best path (the same recursion with max in place of logsumexp, then backtracking).
-# Below, on a tiny case (3 tags, 4 words: 81 paths) both are checked against brute force.
+# (emissions) and the transitions along the path. Padded steps add nothing, so a sentence's
+# score stops at its last real word. Here is one path's score on a tiny random CRF (3 tags,
+# 4 words), and the same sum written out:
+
+
+# %%
+def random_crf(num_tags=3, length=4, seed=0):
+    """Random emissions (1, length, tags), transitions (tags, tags), start and end scores (tags,)."""
+    rng = np.random.default_rng(seed)
+    emissions = rng.normal(size=(1, length, num_tags)).astype("float32")
+    transitions, start, end = (rng.normal(size=s).astype("float32") for s in ((num_tags, num_tags), num_tags, num_tags))
+    return emissions, transitions, start, end
+
+
+def crf_path_score(emissions, tags, mask, transitions, start, end):
+    """Score of the given tag paths: (batch, steps, tags) emissions, (batch, steps) tag ids and
+    0/1 mask (real words first) -> (batch,). Padded steps add nothing."""
+    ops = keras.ops
+    mask = ops.cast(mask, emissions.dtype)
+    tags = ops.cast(tags, "int32")
+    num_tags = ops.shape(transitions)[0]
+    emitted = ops.squeeze(ops.take_along_axis(emissions, tags[..., None], axis=-1), -1)  # (batch, steps)
+    pairs = tags[:, :-1] * num_tags + tags[:, 1:]  # transition i -> j as one index into the flat matrix
+    moved = ops.take(ops.reshape(transitions, (-1,)), pairs)  # (batch, steps - 1)
+    last = ops.cast(ops.sum(mask, axis=1), "int32") - 1  # the index of each sentence's last real word
+    last_tag = ops.squeeze(ops.take_along_axis(tags, last[:, None], axis=1), 1)
+    return (
+        ops.sum(emitted * mask, axis=1)
+        + ops.sum(moved * mask[:, 1:], axis=1)
+        + ops.take(start, tags[:, 0])
+        + ops.take(end, last_tag)
+    )
+
+
+emissions, transitions, start, end = random_crf()
+path, words_mask = np.array([[0, 1, 2, 1]]), np.ones((1, 4), "float32")
+score = float(keras.ops.convert_to_numpy(crf_path_score(emissions, path, words_mask, transitions, start, end))[0])
+by_hand = start[0] + emissions[0, [0, 1, 2, 3], [0, 1, 2, 1]].sum() + transitions[0, 1] + transitions[1, 2]
+by_hand += transitions[2, 1] + end[1]
+print(f"Score of the tag path 0 1 2 1: {score:.4f}; start + emissions + transitions + end: {by_hand:.4f}")
+
+# %% [markdown]
+# Training maximises the gold path's share of all paths: loss = log Z - score(gold), where
+# log Z, the log of the summed exp-scores of every possible path (17^20 for a 20-word POS
+# sentence), comes from the forward algorithm in length x tags^2 steps, in log space
+# (logsumexp) so that nothing overflows. A padded step leaves the running sums as they are.
+
+
+# %%
+def crf_log_partition(emissions, mask, transitions, start, end):
+    """log Z: the logsumexp of the scores of every tag path (the forward algorithm) -> (batch,)."""
+    ops = keras.ops
+    mask = ops.cast(mask, emissions.dtype)
+
+    def step(alpha, inputs):  # alpha[b, j]: logsumexp of the scores of all paths so far ending in tag j
+        emission, real = inputs[:, :-1], inputs[:, -1]
+        scores = alpha[:, :, None] + transitions[None] + emission[:, None, :]  # (batch, from, to)
+        new = ops.logsumexp(scores, axis=1)
+        alpha = real[:, None] * new + (1 - real[:, None]) * alpha  # a padded step changes nothing
+        return alpha, alpha
+
+    alpha = start[None] + emissions[:, 0]
+    # one tensor to scan over, (steps, batch, tags + 1): each step's emissions and its mask bit
+    steps = ops.transpose(ops.concatenate([emissions, mask[..., None]], axis=-1)[:, 1:], (1, 0, 2))
+    alpha, _ = ops.scan(step, alpha, steps)
+    return ops.logsumexp(alpha + end[None], axis=1)
+
+
+log_z = float(keras.ops.convert_to_numpy(crf_log_partition(emissions, words_mask, transitions, start, end))[0])
+print(f"log Z = {log_z:.4f}: the path 0 1 2 1 has probability exp(score - log Z) = {np.exp(score - log_z):.4f}")
+
+# %% [markdown]
+# Predicting, Viterbi finds the single best path: the same recursion with max in place of
+# logsumexp, then backtracking. On the tiny case both are checked against brute force: all
+# 3^4 = 81 paths scored one by one.
+
+
+# %%
+def viterbi(emissions, transitions, start, end):
+    """The best tag path (a list of tag ids) for one sentence's (length, tags) emission scores (NumPy)."""
+    score = start + emissions[0]
+    back = []
+    for emission in emissions[1:]:
+        candidates = score[:, None] + transitions  # (from, to)
+        back.append(candidates.argmax(axis=0))
+        score = candidates.max(axis=0) + emission
+    best = [int((score + end).argmax())]
+    for pointers in reversed(back):
+        best.append(int(pointers[best[-1]]))
+    return best[::-1]
+
+
+def brute_force_check(num_tags=3, length=4, seed=0):
+    """Every path of a tiny random CRF, scored one by one, against the forward algorithm and Viterbi."""
+    emissions, transitions, start, end = random_crf(num_tags, length, seed)
+    mask = np.ones((1, length), "float32")
+    paths = np.array(list(itertools.product(range(num_tags), repeat=length)), "int32")
+    many = np.repeat(emissions, len(paths), axis=0)
+    scores = keras.ops.convert_to_numpy(
+        crf_path_score(many, paths, np.repeat(mask, len(paths), axis=0), transitions, start, end)
+    )
+    log_z = float(keras.ops.convert_to_numpy(crf_log_partition(emissions, mask, transitions, start, end))[0])
+    brute_log_z = float(np.log(np.exp(scores.astype("float64")).sum()))
+    best = viterbi(emissions[0], transitions, start, end)
+    return {
+        "paths": len(paths),
+        "log_z": log_z,
+        "brute_log_z": brute_log_z,
+        "viterbi": best,
+        "brute_best": paths[scores.argmax()].tolist(),
+    }
+
+
+check = brute_force_check()
+print(
+    f"A random CRF with 3 tags on 4 words: {check['paths']} paths. log Z by the forward algorithm "
+    f"{check['log_z']:.5f}, by summing all paths {check['brute_log_z']:.5f}"
+)
+print(f"Viterbi's best path {check['viterbi']}, the best of all {check['paths']} paths {check['brute_best']}")
+
+# %% [markdown]
+# The layer that holds the transition, start and end scores. It passes the per-word scores
+# through unchanged; the loss and Viterbi read its scores.
 
 
 # %%
@@ -642,45 +811,25 @@ class CRF(keras.layers.Layer):
         return {**super().get_config(), "num_tags": self.num_tags, "speed": self.speed}
 
 
-def crf_path_score(emissions, tags, mask, transitions, start, end):
-    """Score of the given tag paths: (batch, steps, tags) emissions, (batch, steps) tag ids and
-    0/1 mask (real words first) -> (batch,). Padded steps add nothing."""
-    ops = keras.ops
-    mask = ops.cast(mask, emissions.dtype)
-    tags = ops.cast(tags, "int32")
-    num_tags = ops.shape(transitions)[0]
-    emitted = ops.squeeze(ops.take_along_axis(emissions, tags[..., None], axis=-1), -1)  # (batch, steps)
-    pairs = tags[:, :-1] * num_tags + tags[:, 1:]  # transition i -> j as one index into the flat matrix
-    moved = ops.take(ops.reshape(transitions, (-1,)), pairs)  # (batch, steps - 1)
-    last = ops.cast(ops.sum(mask, axis=1), "int32") - 1  # the index of each sentence's last real word
-    last_tag = ops.squeeze(ops.take_along_axis(tags, last[:, None], axis=1), 1)
-    return (
-        ops.sum(emitted * mask, axis=1)
-        + ops.sum(moved * mask[:, 1:], axis=1)
-        + ops.take(start, tags[:, 0])
-        + ops.take(end, last_tag)
-    )
+def crf_weights(model):
+    """(transitions, start, end) as NumPy arrays if ``model`` has a CRF layer, else None."""
+    layer = next((layer for layer in model.layers if layer.name == "crf"), None)  # build_model names it
+    if layer is None:
+        return None
+    return tuple(keras.ops.convert_to_numpy(w) for w in layer.scores())
 
 
-def crf_log_partition(emissions, mask, transitions, start, end):
-    """log Z: the logsumexp of the scores of every tag path (the forward algorithm) -> (batch,)."""
-    ops = keras.ops
-    mask = ops.cast(mask, emissions.dtype)
+print(
+    "A new CRF layer for 3 tags:", {name: w.shape for name, w in zip(("transitions", "start", "end"), CRF(3).scores())}
+)
 
-    def step(alpha, inputs):  # alpha[b, j]: logsumexp of the scores of all paths so far ending in tag j
-        emission, real = inputs[:, :-1], inputs[:, -1]
-        scores = alpha[:, :, None] + transitions[None] + emission[:, None, :]  # (batch, from, to)
-        new = ops.logsumexp(scores, axis=1)
-        alpha = real[:, None] * new + (1 - real[:, None]) * alpha  # a padded step changes nothing
-        return alpha, alpha
-
-    alpha = start[None] + emissions[:, 0]
-    # one tensor to scan over, (steps, batch, tags + 1): each step's emissions and its mask bit
-    steps = ops.transpose(ops.concatenate([emissions, mask[..., None]], axis=-1)[:, 1:], (1, 0, 2))
-    alpha, _ = ops.scan(step, alpha, steps)
-    return ops.logsumexp(alpha + end[None], axis=1)
+# %% [markdown]
+# And the loss, log Z - score(gold) per real word, reading the layer's scores. With every
+# transition at 0 the tags are independent, and it is exactly the softmax's cross-entropy:
+# the transitions are what a CRF adds.
 
 
+# %%
 @keras.saving.register_keras_serializable(package="course_lesson04")
 class CRFLoss(keras.losses.Loss):
     """The CRF negative log-likelihood, log Z - score(gold), per real word. It reads the
@@ -708,60 +857,19 @@ class CRFLoss(keras.losses.Loss):
         return {"name": self.name}
 
 
-def viterbi(emissions, transitions, start, end):
-    """The best tag path (a list of tag ids) for one sentence's (length, tags) emission scores (NumPy)."""
-    score = start + emissions[0]
-    back = []
-    for emission in emissions[1:]:
-        candidates = score[:, None] + transitions  # (from, to)
-        back.append(candidates.argmax(axis=0))
-        score = candidates.max(axis=0) + emission
-    best = [int((score + end).argmax())]
-    for pointers in reversed(back):
-        best.append(int(pointers[best[-1]]))
-    return best[::-1]
+gold = np.array([[0, 1, 2, 1]])
+crf_loss = CRFLoss(CRF(3))(gold, emissions, words_mask)
+softmax_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(gold, emissions)
+print(f"CRF loss with zero transitions {float(crf_loss):.5f}; softmax cross-entropy {float(softmax_loss):.5f}")
 
-
-def crf_weights(model):
-    """(transitions, start, end) as NumPy arrays if ``model`` has a CRF layer, else None."""
-    # by class name: the lesson run and the definitions predict uses each define their own CRF class
-    layer = next((layer for layer in model.layers if type(layer).__name__ == "CRF"), None)
-    if layer is None:
-        return None
-    return tuple(keras.ops.convert_to_numpy(w) for w in layer.scores())
-
-
-def brute_force_check(num_tags=3, length=4, seed=0):
-    """Every path of a tiny random CRF, scored one by one, against the forward algorithm and Viterbi."""
-    import itertools
-
-    rng = np.random.default_rng(seed)
-    emissions = rng.normal(size=(1, length, num_tags)).astype("float32")
-    transitions, start, end = (rng.normal(size=s).astype("float32") for s in ((num_tags, num_tags), num_tags, num_tags))
-    mask = np.ones((1, length), "float32")
-    paths = np.array(list(itertools.product(range(num_tags), repeat=length)), "int32")
-    many = np.repeat(emissions, len(paths), axis=0)
-    scores = keras.ops.convert_to_numpy(
-        crf_path_score(many, paths, np.repeat(mask, len(paths), axis=0), transitions, start, end)
-    )
-    log_z = float(keras.ops.convert_to_numpy(crf_log_partition(emissions, mask, transitions, start, end))[0])
-    brute_log_z = float(np.log(np.exp(scores.astype("float64")).sum()))
-    best = viterbi(emissions[0], transitions, start, end)
-    return {
-        "paths": len(paths),
-        "log_z": log_z,
-        "brute_log_z": brute_log_z,
-        "viterbi": best,
-        "brute_best": paths[scores.argmax()].tolist(),
-    }
-
-
-check = brute_force_check()
-print(
-    f"A random CRF with 3 tags on 4 words: {check['paths']} paths. log Z by the forward algorithm "
-    f"{check['log_z']:.5f}, by summing all paths {check['brute_log_z']:.5f}"
-)
-print(f"Viterbi's best path {check['viterbi']}, the best of all {check['paths']} paths {check['brute_best']}")
+# %% [markdown]
+# ### The whole model
+# The mask (word id != 0) goes to each RNN layer directly. An Embedding's `mask_zero=True` would
+# not survive here: `Concatenate` treats an input without a mask (the char and case vectors) as
+# all real words, so the backward RNN would read the padding first and a sentence's tags would
+# depend on how long its batch-mates are. The `not_equal` row of the summary is that mask; the
+# non-trainable parameters are the word-hiding rates of section 5. With `output = "crf"` the
+# Dense layer gives raw scores instead of probabilities, and the CRF picks the whole sequence.
 
 
 # %%
@@ -770,19 +878,7 @@ def build_model(vocab, config, total_steps, hide_rates=None):
     chars = keras.Input((None, MAX_CHARS), dtype="int32", name="chars")
     case = keras.Input((None,), dtype="int32", name="case")
     real_words = keras.ops.not_equal(words, 0)  # the mask: True for a word, False for padding
-    w = words
-    if hide_rates is not None:
-        w = RareWordDropout(hide_rates, seed=config.seed, name="rare_word_dropout")(w)
-    features = [keras.layers.Embedding(len(vocab["words"]), config.word_dim, name="word_embedding")(w)]
-    if config.char_filters:
-        c = keras.layers.Embedding(len(vocab["chars"]), config.char_dim, name="char_embedding")(chars)
-        # (batch, words, chars, dim): a (1, 3) kernel convolves along each word's characters only.
-        c = keras.layers.Conv2D(config.char_filters, (1, 3), padding="same", activation="relu", name="char_cnn")(c)
-        c = keras.layers.MaxPooling2D((1, MAX_CHARS), name="char_max_pool")(c)
-        features.append(keras.layers.Reshape((-1, config.char_filters), name="char_features")(c))
-    features.append(keras.layers.Embedding(len(CASES), 4, name="case_embedding")(case))
-    x = keras.layers.Concatenate(name="word_vectors")(features)
-    x = keras.layers.Dropout(config.dropout)(x)
+    x = keras.layers.Dropout(config.dropout)(word_vectors(words, chars, case, vocab, config, hide_rates))
     for layer in range(1, config.layers + 1):  # a second layer reads the first one's view of the whole sentence
         rnn = recurrent_layer(config.cell, config.hidden, return_sequences=True, name=f"{config.cell}_{layer}")
         x = keras.layers.Bidirectional(rnn, name=f"bidirectional_{config.cell}_{layer}")(x, mask=real_words)
@@ -808,6 +904,16 @@ def build_model(vocab, config, total_steps, hide_rates=None):
     return model
 
 
+steps = config.epochs * -(-len(train_set) // config.batch_size)  # for the learning-rate schedule
+model = build_model(vocab, config, total_steps=steps, hide_rates=hide_rates)
+model.summary()
+
+# %% [markdown]
+# Predicting: the likeliest tag of each word, or with a CRF Viterbi's best path. The untrained
+# model's guesses for the example sentence:
+
+
+# %%
 def predict_tags(model, encoder, inputs, batch_size=256):
     """Predicted tag lists for many sentences given as padded (words, chars, case) arrays.
 
@@ -836,9 +942,6 @@ def show_sentence(tokens, gold, predicted, width=110):
     return aligned([("word", tokens), ("pred", predicted), ("gold", gold), ("", marks)], width)
 
 
-steps = config.epochs * -(-len(train_set) // config.batch_size)  # for the learning-rate schedule
-model = build_model(vocab, config, total_steps=steps, hide_rates=hide_rates)
-model.summary()
 untrained = predict_tags(model, encoder, encoder.inputs([example[0]]))[0]
 print("Untrained, it guesses (pred) against the gold tags, ^ marks a mistake:")
 print(show_sentence(example[0], example[1], untrained))
@@ -864,7 +967,7 @@ class DevEntityF1(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             predicted = predict_tags(self.model, self.encoder, self.inputs)
-            logs["val_entity_f1"] = conll.entity_scores([tags for _, tags in self.dev_set], predicted)["f1"]
+            logs["val_entity_f1"] = entity_scores([tags for _, tags in self.dev_set], predicted)["f1"]
 
 
 write_atomic(run.file("vocab.json"), json.dumps(vocab, ensure_ascii=False) + "\n")  # predict needs it
@@ -875,8 +978,12 @@ history = run.fit(
     epochs=config.epochs,
     callbacks=[DevEntityF1(encoder, dev_set)] if config.task == "ner" else [],
 )
-train_seconds = history.seconds
 model_path = run.save_model(model)
+
+# %% [markdown]
+# The training curves: loss and accuracy on the training and development sentences, epoch by epoch.
+
+# %%
 kind = "UPOS" if config.task == "pos" else "NER"
 curves = show_figure(
     plots.training_curves(history.history, title=f"{kind} tagger ({config.cell})"), run, "training_curves.png"
@@ -917,7 +1024,7 @@ show(per_tag_table(scores["per_tag"], base["per_tag"]))
 # %% [markdown]
 # Two pictures of the same numbers. The confusion matrix: each row is a gold tag, each column
 # a predicted one, so the diagonal is each tag's recall and the bright cells off it are the
-# tags the model mixes up. Then the F1 per tag (per entity type for NER) next to the baseline's.
+# tags the model mixes up.
 
 
 # %%
@@ -943,6 +1050,16 @@ def plot_confusion(confusion, tags, title):
     return fig
 
 
+confusion_png = show_figure(
+    plot_confusion(scores["confusion"], all_tags, f"{kind} confusion on the test set"), run, "confusion_matrix.png"
+)
+print(f"Saved {confusion_png.name} in the run folder")
+
+# %% [markdown]
+# Then the F1 per tag (per entity type for NER) next to the baseline's.
+
+
+# %%
 def plot_f1(model_scores, baseline_scores, title):
     """Per-tag (or per-entity-type) F1 of the model next to the counting baseline."""
     names = sorted(model_scores, key=lambda n: -model_scores[n]["support"])
@@ -962,12 +1079,9 @@ def plot_f1(model_scores, baseline_scores, title):
     return fig
 
 
-confusion_png = show_figure(
-    plot_confusion(scores["confusion"], all_tags, f"{kind} confusion on the test set"), run, "confusion_matrix.png"
-)
 what = "per tag" if "entities" not in scores else "per entity type (exact spans)"
 f1_png = show_figure(plot_f1(f1_scores, base_f1, f"Test F1 {what}"), run, "f1_per_tag.png")
-print(f"Saved {confusion_png.name} and {f1_png.name} in the run folder")
+print(f"Saved {f1_png.name} in the run folder")
 
 # %% [markdown]
 # ## 9. Reading its mistakes
@@ -1015,6 +1129,20 @@ def broken_entities(tag_lists):
     )
 
 
+if config.task == "ner":
+    print(
+        f"Broken entities (I-X after neither B-X nor I-X) in the {config.output} tagger's test predictions: "
+        f"{broken_entities(predicted)} (gold: {broken_entities(t for _, t in test_set)})"
+    )
+else:
+    print(f"Part-of-speech tags have no entities to break: {broken_entities(predicted)} broken")
+
+# %% [markdown]
+# With `output = "crf"`, the transition scores it learned: row = a tag, column = the tag that
+# follows it, then the scores for starting and ending a sentence.
+
+
+# %%
 def transition_table(transitions, start, end, tags):
     """A Markdown table of the CRF's scores: row = a tag, column = the tag after it; start and end."""
     rows = ["| tag, then: | " + " | ".join(tags) + " | (end) |", "|---" * (len(tags) + 2) + "|"]
@@ -1024,11 +1152,6 @@ def transition_table(transitions, start, end, tags):
     return "\n".join(rows)
 
 
-if config.task == "ner":
-    print(
-        f"Broken entities (I-X after neither B-X nor I-X) in the {config.output} tagger's test predictions: "
-        f"{broken_entities(predicted)} (gold: {broken_entities(t for _, t in test_set)})"
-    )
 learned = crf_weights(model)
 if learned is None:
     print(
@@ -1061,40 +1184,29 @@ else:
 # into its numbers. `metrics.json` records the scores and the whole configuration above.
 
 # %%
-metrics = {
-    "data": source,
-    "test_accuracy": scores["accuracy"],
-    "test_accuracy_unseen": scores["accuracy_unseen"],
-    "unseen_test_tokens": scores["unseen_tokens"],
-    "baseline_accuracy": base["accuracy"],
-    "baseline_accuracy_unseen": base["accuracy_unseen"],
-    "dev_accuracy": history.history["val_accuracy"][-1],
-    "per_tag": scores["per_tag"],
-    "train_seconds": train_seconds,
-    "model_path": model_path,
-    "history": history.history,
-}
-if "entities" in scores:
-    ent, base_ent = scores["entities"], base["entities"]
+results = {"test": scores, "baseline": base}
+metrics = {f"{who}_{key}": r[key] for who, r in results.items() for key in ("accuracy", "accuracy_unseen")}
+last = {key: values[-1] for key, values in history.history.items()}
+metrics.update(data=source, unseen_test_tokens=scores["unseen_tokens"], dev_accuracy=last["val_accuracy"])
+metrics.update(per_tag=scores["per_tag"], train_seconds=history.seconds, model_path=model_path, history=history.history)
+if "entities" in scores:  # entity precision, recall and F1 of the tagger and the baseline, per type, on dev
     metrics.update(
-        test_entity_f1=ent["f1"],
-        test_entity_precision=ent["precision"],
-        test_entity_recall=ent["recall"],
-        baseline_entity_f1=base_ent["f1"],
-        per_entity_type=ent["per_type"],
-        dev_entity_f1=history.history["val_entity_f1"][-1],
-        test_broken_entities=broken_entities(predicted),
+        {
+            f"{who}_entity_{key}": r["entities"][key]
+            for who, r in results.items()
+            for key in ("f1", "precision", "recall")
+        }
     )
+    metrics.update(per_entity_type=scores["entities"]["per_type"], dev_entity_f1=last["val_entity_f1"])
+    metrics["test_broken_entities"] = broken_entities(predicted)
 run.write_metrics(metrics, config, train_sentences=len(train_set), test_sentences=len(test_set))
 run.finish()
 
 # %% [markdown]
 # ## 12. Tagging your own sentences
-# The reloaded model with its vocab.json tags sentences it has never seen. The tokenizer is
+# New text must first be cut into the words the treebank would have. The tokenizer is
 # deliberately simple: it splits off punctuation and the clitics "n't" and "'s" the way the
-# treebank does. Made-up words get their tags from their spelling and their neighbours.
-# The same from the command line:
-# `python -m lessons.lesson04_tagging predict "The blorptastic flurbs wuzzled quickly."`
+# treebank does.
 
 
 # %%
@@ -1106,6 +1218,21 @@ TOKEN = re.compile(
     r"|\w+(?:[-.]\w+)*"  # words, e-mail
     r"|[^\w\s]"  # any other single symbol
 )
+
+
+def tokenize(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+print(tokenize("I can't believe it's already 10:30 and Bob's e-mail hasn't arrived!"))
+
+# %% [markdown]
+# The reloaded model with its vocab.json tags sentences it has never seen. Made-up words get
+# their tags from their spelling and their neighbours. The same from the command line:
+# `python -m lessons.lesson04_tagging predict "The blorptastic flurbs wuzzled quickly."`
+
+
+# %%
 EXAMPLES = {
     "pos": [
         "The quick brown fox jumped over the lazy dog.",
@@ -1118,10 +1245,6 @@ EXAMPLES = {
         "Shares of Zorblax Industries rose 5 percent after the Reuters report from New York.",
     ],
 }
-
-
-def tokenize(text: str) -> list[str]:
-    return TOKEN.findall(text)
 
 
 def load_tagger(path):
@@ -1140,7 +1263,7 @@ def tag_texts(model, encoder, texts):
     lines = []
     for tokens, tags in zip(token_lists, predict_tags(model, encoder, encoder.inputs(token_lists))):
         lines.append(" ".join(f"{w}/{t}" for w, t in zip(tokens, tags)))
-        found = sorted(conll.entities(tags), key=lambda e: e[1]) if encoder.vocab["task"] == "ner" else []
+        found = sorted(entities(tags), key=lambda e: e[1]) if encoder.vocab["task"] == "ner" else []
         if found:
             lines.append("   entities: " + "  ".join(f"[{k} {' '.join(tokens[s:e])}]" for k, s, e in found))
     return lines
@@ -1150,21 +1273,3 @@ reloaded, reloaded_encoder = load_tagger(model_path)
 print("\n".join(tag_texts(reloaded, reloaded_encoder, EXAMPLES[config.task])))
 print(f'\nTry it: python -m lessons.{LESSON} predict --model {display_path(model_path)} "Your sentence here."')
 print("Next: the exercises for this lesson: make check EX=ex04   (stuck? make hint EX=ex04a)")
-
-# %% [markdown]
-# ## 13. Predicting from the command line
-# `predict` loads a saved model (the newest run's, or `--model PATH`) and tags each sentence
-# given as an argument. It uses only the definitions in this file, so it never trains.
-
-# %%
-PREDICT_INPUT = "a sentence in quotes"
-MAX_SENTENCE_CHARS = 2000  # about 400 words; a longer "sentence" is a whole text: split it
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give one or more sentences, e.g.: predict "The quick brown fox jumped."')
-    texts = text_inputs(args.inputs, "a sentence", MAX_SENTENCE_CHARS)  # checked before the model loads
-    model, encoder = load_tagger(Path(args.model or newest_model(LESSON)))
-    for line in tag_texts(model, encoder, texts):
-        print(line)

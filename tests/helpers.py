@@ -126,4 +126,3 @@ def lesson_main(lesson: str, argv: list[str]) -> int:
         sys.argv, sys.excepthook = saved_argv, saved_hook
         distributed.end_data_parallel()
     return 0
-

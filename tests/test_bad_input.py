@@ -37,7 +37,6 @@ TIME_ONLY = {
     "min_count",
     "max_photos",
     "test_sentences",
-    "quick_sources",
     "clip_steps",
     "neuron_chars",
     "top_k",
@@ -244,7 +243,7 @@ def test_lesson03_predict_refuses_binary_standard_input(tmp_path, monkeypatch, c
 
 
 def test_errors_about_an_input_show_only_its_beginning():
-    lesson01, lesson02 = definitions("lesson01_rnn_from_scratch"), definitions("lesson02_gates")
+    lesson01, lesson02 = definitions("lesson01_rnn_from_scratch"), commands.module("lesson02_gates")
     with pytest.raises(CourseError) as err:
         lesson01.complete(None, [".", "a", "b"], "3" * 1_000_000)
     assert len(str(err.value)) < 300 and "1,000,000 characters" in str(err.value)

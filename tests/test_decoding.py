@@ -1,11 +1,22 @@
-"""Greedy decoding and beam search (course_utils.decoding) on hand-built decoders with known answers."""
+"""Greedy decoding and beam search (lesson 05's, from lessons.saved.lesson05_translation) on hand-built decoders
+with known answers."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-from course_utils.decoding import beam_search, decode, greedy_search, next_token_log_probs
+from lessons.saved.lesson05_translation import (
+    TOY_TABLE,
+    TOY_WORDS,
+    beam_search,
+    decode,
+    extend_beams,
+    greedy_search,
+    next_token_log_probs,
+    table_step,
+    until_end,
+)
 
 END, A, B, START = 0, 1, 2, 3
 
@@ -126,3 +137,21 @@ def test_next_token_log_probs_is_a_log_softmax_without_the_banned_tokens():
     expected = kept - np.log(np.exp(kept).sum(-1, keepdims=True))
     np.testing.assert_allclose(log_probs[:, [1, 3]], expected)
     assert logits[0, 0] == 2.0  # the caller's logits are left as they were
+
+
+def test_the_lessons_toy_model_is_the_trap_and_its_steps_are_as_shown():
+    assert np.allclose(TOY_TABLE, TRAP) and TOY_WORDS.index("[end]") == END and TOY_WORDS.index("[start]") == START
+    step = table_step(TOY_TABLE)
+    scores, finished, tokens = np.array([0.0, -np.inf]), np.zeros(2, dtype=bool), np.full(2, START)
+    origin, tokens, scores = extend_beams(scores, step(tokens, None)[0], finished, END, k=2)
+    assert origin.tolist() == [0, 0] and tokens.tolist() == [A, B] and np.allclose(np.exp(scores), [0.6, 0.4])
+    origin, tokens, scores = extend_beams(scores, step(tokens, None)[0], finished, END, k=2)
+    assert origin.tolist() == [1, 0] and tokens.tolist() == [END, END] and np.allclose(np.exp(scores), [0.36, 0.27])
+
+
+def test_a_finished_beam_only_writes_the_end_token_at_no_cost():
+    log_probs = np.log(np.full((2, 4), 0.25))
+    origin, tokens, scores = extend_beams(np.array([-1.0, -2.0]), log_probs, np.array([True, False]), END, k=2)
+    assert (origin[0], tokens[0], scores[0]) == (0, END, -1.0), "kept once, its score unchanged"
+    assert origin[1] == 1 and scores[1] == pytest.approx(-2.0 + np.log(0.25))
+    assert until_end([A, B, END, A], END) == [A, B] and until_end(np.array([A, B]), END) == [A, B]

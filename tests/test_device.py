@@ -1,5 +1,7 @@
-"""The GPU path, tested from the CPU side (CI has no GPU): the device line and metrics.json, determinism,
-which layers can use cuDNN, cuDNN's mask error as one line, and what `make venv GPU=1` installs."""
+"""The GPU path: the device line and metrics.json, determinism, which layers can use cuDNN, cuDNN's mask error
+as one line, and what `make venv GPU=1` installs. These tests pass on a CPU-only machine (as on CI) and on a
+GPU one (`make venv GPU=1`): what differs between the two is asserted for the machine they run on, and each
+side's rules are also tested on the other with ``device.gpus`` replaced."""
 
 import json
 import shutil
@@ -14,9 +16,25 @@ from course_utils import REPO_ROOT, CourseError, device
 from course_utils.runs import Run
 
 
-def test_cpu_only_machine_says_so_and_keeps_op_determinism(monkeypatch):
+def test_the_device_line_and_determinism_match_this_machine(monkeypatch):
     monkeypatch.delenv(device.DETERMINISM_ENV, raising=False)
-    assert device.gpus() == []
+    found = device.gpus()
+    assert len(found) == len(tf.config.list_physical_devices("GPU"))
+    if not tf.test.is_built_with_cuda():  # TensorFlow's CPU build, what `make venv` installs: no GPU, ever
+        assert found == []
+    line = device.describe()
+    assert line.startswith("GPU (" if found else "CPU (") and "tensorflow 2." in line
+    assert all(name in line for name in found)
+    assert device.deterministic() is (not found)  # on unless a GPU is visible
+    monkeypatch.setenv(device.DETERMINISM_ENV, "0")
+    assert not device.deterministic()
+    monkeypatch.setenv(device.DETERMINISM_ENV, "1")
+    assert device.deterministic()
+
+
+def test_without_a_gpu_the_line_says_cpu_and_determinism_is_on(monkeypatch):
+    monkeypatch.setattr(device, "gpus", lambda: [])
+    monkeypatch.delenv(device.DETERMINISM_ENV, raising=False)
     assert device.describe().startswith("CPU (") and "tensorflow 2." in device.describe()
     assert device.deterministic()
     monkeypatch.setenv(device.DETERMINISM_ENV, "0")
@@ -30,6 +48,8 @@ def test_on_a_gpu_determinism_is_off_unless_asked_for(monkeypatch):
     monkeypatch.setenv(device.DETERMINISM_ENV, "1")
     assert device.deterministic()
     assert device.describe().startswith("GPU (NVIDIA H200), Keras ")
+    monkeypatch.setattr(device, "gpus", lambda: ["NVIDIA H200", "NVIDIA H200"])
+    assert device.describe().startswith("GPU (2 x NVIDIA H200), Keras ")
 
 
 def test_cudnn_report_names_each_layer_that_falls_back_and_why():
@@ -52,17 +72,23 @@ def test_cudnn_report_names_each_layer_that_falls_back_and_why():
 
 
 def lesson_models(cell):
-    """Each lesson's model with this --cell, built from its own code (small vocabularies, no data)."""
+    """The model of each lesson that has a --cell flag (03 to 07), with this cell, built from the lesson's own
+    definitions (small vocabularies, no data)."""
     from course_utils.lesson import definitions
 
     l03, l04 = definitions("lesson03_sentiment"), definitions("lesson04_tagging")
-    l05, l07 = definitions("lesson05_translation"), definitions("lesson07_char_lm")
+    l05, l06 = definitions("lesson05_translation"), definitions("lesson06_captioning")
+    l07 = definitions("lesson07_char_lm")
     tagger_vocab = {"words": ["", "[UNK]", "a"], "chars": ["", "a"], "tags": ["", "NOUN"]}
     return {
         "lesson03": l03.build_model(100, l03.Config(cell=cell)),
         "lesson03 bidirectional": l03.build_model(100, l03.Config(cell=cell, bidirectional=True)),
         "lesson04": l04.build_model(tagger_vocab, l04.Config(cell=cell), total_steps=10),
         "lesson05": l05.build_model(l05.Spec(50, 60, cell=cell), 1e-3),
+        "lesson06": l06.training_model(l06.Spec(20, (32, 32, 3), cell=cell, units=8, embed_dim=4)),
+        "lesson06 inject, attention": l06.training_model(
+            l06.Spec(20, (32, 32, 3), cell=cell, units=8, embed_dim=4, image="inject", attention=True)
+        ),
         "lesson07": l07.build_model(l07.ModelSpec(40, cell=cell)),
     }
 
@@ -98,11 +124,13 @@ def test_cudnn_mask_assertion_becomes_one_line(tmp_path, monkeypatch):
 
 def test_a_run_prints_and_records_its_device(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("COURSE_RUNS_DIR", str(tmp_path))
+    monkeypatch.delenv(device.DETERMINISM_ENV, raising=False)
     run = Run.start("test_device")
     assert f"Training on {device.describe()}." in capsys.readouterr().out
     run.write_metrics({"loss": 1.0})
     metrics = json.loads((run.path / "metrics.json").read_text())
-    assert metrics["device"] == device.describe() and metrics["deterministic_ops"] is True
+    assert metrics["device"] == device.describe()
+    assert metrics["deterministic_ops"] is (not device.gpus())  # on a CPU, always; on a GPU, only when asked
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")

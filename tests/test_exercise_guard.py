@@ -1,9 +1,10 @@
-"""The runner's guard against changing the caller's arguments in place, located messages, quiet make.
+"""The runner's guard against changing the caller's arguments in place, located messages, how `make check` fails.
 
 Like tests/test_exercises.py, nothing here reads or writes the learner's own files in exercises/:
 wrong answers are written into a temporary folder, and `make` runs in a temporary copy.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -211,7 +212,9 @@ def test_value_messages_locate_the_difference_by_named_axes():
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
-def test_make_check_fails_without_makes_error_line(tmp_path):
+def test_make_check_fails_with_makes_status_not_a_signal(tmp_path):
+    """A check that does not pass: its own message, then make's one line and status 2 (a failed recipe), not
+    141 (make killed by SIGPIPE, which scripts read as a crash)."""
     copy = tmp_path / "course"
     copy.mkdir()
     for name in ("Makefile", "requirements.txt", "pyproject.toml"):  # the venv's stamp stays newer
@@ -233,5 +236,6 @@ def test_make_check_fails_without_makes_error_line(tmp_path):
     )
     output = result.stdout + result.stderr
     assert NOT_DONE in output and "TODO" in output, output
-    assert "***" not in output and "Error" not in output, output
-    assert result.returncode != 0
+    makes = [line for line in output.splitlines() if "***" in line or "Error" in line]
+    assert len(makes) == 1 and re.fullmatch(r"make: \*\*\* \[Makefile:\d+: check\] Error 1", makes[0]), output
+    assert result.returncode == 2, (result.returncode, output)

@@ -1,5 +1,6 @@
 """Lesson 02: the NumPy LSTM/GRU equal Keras', the gradient measurement is right; the lesson runs as a
-notebook (quick), shows each step and writes every output; the script path, predict and one-line errors."""
+notebook (quick), shows each step and writes every output; the script path, predict (course_utils/commands)
+and one-line errors."""
 
 import json
 
@@ -7,13 +8,21 @@ import keras
 import numpy as np
 import pytest
 
+from course_utils import REPO_ROOT, commands
 from course_utils.lesson import definitions, parse_config
 from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
-from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
+from tests.notebook import (
+    assert_every_code_cell_shows_something,
+    code_cell_lengths,
+    execute_lesson,
+    figures_shown,
+    printed_text,
+)
 
 LESSON = "lesson02_gates"
 lesson = definitions(LESSON)
+predict_command = commands.module(LESSON)
 CELLS = ("rnn", "lstm", "gru")
 # The lesson itself and its gradient measurement need TensorFlow; the NumPy-equals-Keras tests run on every backend
 needs_tensorflow = pytest.mark.skipif(
@@ -63,6 +72,29 @@ def test_gru_variant_matters():
     right = lesson.gru_from_keras([kernel, recurrent, bias], reset_after=True).forward(xs)
     wrong = lesson.gru_from_keras([kernel, recurrent, bias[0]], reset_after=False).forward(xs)
     assert np.max(np.abs(right - wrong)) > 1e-2
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_gate_near_one_keeps_the_state_and_one_half_open_halves_it(cell):
+    # Section 2's and 3's one-unit cells: every weight zero, so each gate is its bias.
+    kept = {}
+    for bias in (0.0, 10.0):
+        if cell == "lstm":
+            model = lesson.LSTM(*lesson.biases_only("ifgo", i=-10.0, f=bias))
+            model.c = np.ones(1)
+        else:
+            model = lesson.GRU(*lesson.biases_only("zrn", z=bias), reset_after=False)
+            model.h = np.ones(1)
+        for _ in range(50):
+            model.step(np.zeros(1))
+        kept[bias] = (model.c if cell == "lstm" else model.h)[0]
+    np.testing.assert_allclose(kept[0.0], 0.5**50, rtol=1e-6)
+    assert 0.99 < kept[10.0] < 1
+
+
+def test_parse_sequence_reads_values_and_markers():
+    x = predict_command.parse_sequence("0.3:1, 0.5,0.9:1")
+    np.testing.assert_array_equal(x, np.array([[0.3, 1], [0.5, 0], [0.9, 1]], dtype="float32"))
 
 
 def numpy_cell(cell, weights):
@@ -153,7 +185,12 @@ def test_the_notebook_shows_each_step(notebook_run):
         assert f"| {cell.upper()} | {r['parameters']:,} | {r['val_mse']:.4f} |" in text, "the results table"
     assert f"loss became NaN/inf at step {metrics['clipping']['unclipped_first_bad_step']}" in text
     assert "| stacked | gru_2 | (1, 32) |" in text
-    assert "(true sum of the marked values: 1.200, 3 steps)" in text
+    assert "3 steps, marked values 0.30, 0.90: the model answers" in text and "the true sum is 1.200" in text
+    assert "the cell after 50 steps 0.998" in text, "a forget gate near 1 keeps the cell"
+
+
+def test_no_code_cell_is_longer_than_40_lines():
+    assert max(code_cell_lengths(REPO_ROOT / "lessons" / f"{LESSON}.py")) <= 40
 
 
 def test_quick_run_writes_every_output(quick_run):

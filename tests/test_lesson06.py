@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import CourseError, decoding
+from course_utils import CourseError
 from course_utils.lesson import definitions
 from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
@@ -242,13 +242,14 @@ def test_step_decoder_gives_the_training_models_scores(cell, image, attention):
 
 
 def test_decoding_is_the_code_lesson05_uses():
-    assert lesson.decode is decoding.decode is definitions("lesson05_translation").decode
+    lesson05 = definitions("lesson05_translation")
+    assert lesson.decode is lesson05.decode and lesson.next_token_log_probs is lesson05.next_token_log_probs
     keras.utils.set_random_seed(1)
     vocab = tiny_vocab()
     spec = lesson.Spec(len(vocab.words), (32, 32, 3), "scratch", "gru", 8, 4, "merge", False)
     captioner = lesson.Captioner(lesson.training_model(spec), spec, vocab, max_words=6)
     photos = np.random.default_rng(1).integers(0, 255, size=(3, 32, 32, 3))
-    greedy = decoding.greedy_search(
+    greedy = lesson05.greedy_search(
         captioner.step,
         captioner.start(photos),
         batch_size=3,

@@ -1,5 +1,5 @@
 """Quiz 2 (beam search over a character language model): the check's reference equals brute force and greedy
-decoding on the trained model, agrees with lesson 05's course_utils.decoding.beam_search, its cases have no
+decoding on the trained model, agrees with lesson 05's beam_search, its cases have no
 ties that matter, realistic wrong answers are rejected (with their cause named where the evidence singles it
 out), and differently written right answers pass."""
 
@@ -9,10 +9,10 @@ import re
 import numpy as np
 import pytest
 
-from course_utils.decoding import beam_search as course_beam_search
 from exercises import all_exercises
 from exercises.checks import quiz2_char_beam_search as quiz
 from exercises.runner import ERROR, FAILED, PASSED, run_check
+from lessons.saved.lesson05_translation import beam_search as lesson05_beam_search
 
 EXERCISE = next(e for e in all_exercises() if e.id == "quiz2")
 
@@ -132,8 +132,8 @@ def test_beam_width_1_is_greedy_and_a_wider_beam_never_scores_lower_on_the_check
     assert better >= 5  # most cases are ones where beam search beats greedy decoding
 
 
-def test_the_reference_equals_lesson05s_beam_search_from_course_utils(shakespeare):
-    """course_utils.decoding.beam_search decodes with a batched step and an end token: the model's step, run on
+def test_the_reference_equals_lesson05s_beam_search(shakespeare):
+    """Lesson 05's beam_search decodes with a batched step and an end token: the model's step, run on
     each beam, with an extra end id the model never writes, gives the same best continuation and score."""
     models = all_models(shakespeare)
     for case, key, prime, k, length in quiz.cases(shakespeare.text):
@@ -151,7 +151,7 @@ def test_the_reference_equals_lesson05s_beam_search_from_course_utils(shakespear
 
         if length > 100:
             continue  # the long case: the same, but slow through a batched Python wrapper
-        decoded = course_beam_search(
+        decoded = lesson05_beam_search(
             step, state[None], batch_size=1, start_id=ids[-1], end_id=end, max_length=length, beam_size=k
         )
         got = quiz.reference(model, ids, k, length)

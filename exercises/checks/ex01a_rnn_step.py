@@ -21,9 +21,16 @@ def cases():
         ("5 features, 5 hidden units (square weights, so a transposed matrix still fits)", 5, 5, 0.5),
         ("large weights, so tanh saturates", 3, 4, 3.0),
     ]:
-        yield name, (rng.normal(size=features), rng.normal(size=hidden),
-                     rng.normal(scale=scale, size=(hidden, features)),
-                     rng.normal(scale=scale, size=(hidden, hidden)), rng.normal(size=hidden))
+        yield (
+            name,
+            (
+                rng.normal(size=features),
+                rng.normal(size=hidden),
+                rng.normal(scale=scale, size=(hidden, features)),
+                rng.normal(scale=scale, size=(hidden, hidden)),
+                rng.normal(size=hidden),
+            ),
+        )
 
 
 def step(x, h_prev, W_xh, W_hh, b_h):
@@ -48,6 +55,11 @@ def check(learner):
             "by ignoring the previous state h_prev": step(x, 0 * h_prev, W_xh, W_hh, b_h),
             "with elementwise * instead of the matrix product @": maybe(elementwise_step, x, h_prev, W_xh, W_hh, b_h),
         }
-        expect_close(got, expected, "rnn_step(x, h_prev, W_xh, W_hh, b_h)", case=name,
-                     mistakes=suspects.named(got, expected, mistakes))
+        expect_close(
+            got,
+            expected,
+            "rnn_step(x, h_prev, W_xh, W_hh, b_h)",
+            case=name,
+            mistakes=suspects.named(got, expected, mistakes),
+        )
     return "rnn_step matches h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h) on 3 cases (incl. square and saturated)."

@@ -46,18 +46,35 @@ def check(learner):
         mistakes = {
             "by returning only the last state": expected[-1],
             "by including the initial state h0 as the first row": reference(xs, W_xh, W_hh, b_h, h0, include_h0=True),
-            "by returning the initial state plus all but the last step (off by one)":
-                reference(xs, W_xh, W_hh, b_h, h0, include_h0=True)[:-1],
-            "without carrying the state: every step starts again from h0":
-                reference(xs, W_xh, W_hh, b_h, h0, carry=False),
+            "by returning the initial state plus all but the last step (off by one)": reference(
+                xs, W_xh, W_hh, b_h, h0, include_h0=True
+            )[:-1],
+            "without carrying the state: every step starts again from h0": reference(
+                xs, W_xh, W_hh, b_h, h0, carry=False
+            ),
             "by ignoring the given h0 (always starting from zeros)": reference(xs, W_xh, W_hh, b_h, None),
         }
         if steps > 1:
-            expect_close(got, expected, "rnn_forward(xs, ...)", case=name,
-                         mistakes=suspects.named(got, expected, mistakes), axes=("time step", "hidden unit"))
+            expect_close(
+                got,
+                expected,
+                "rnn_forward(xs, ...)",
+                case=name,
+                mistakes=suspects.named(got, expected, mistakes),
+                axes=("time step", "hidden unit"),
+            )
         else:
-            expect_close(got, expected, "rnn_forward(xs, ...)", case=name, axes=("time step", "hidden unit"),
-                         mistakes=suspects.named(got, expected, {
-                             "by returning only the last state (shape (hidden,), not (1, hidden))": expected[-1]}))
-    return "rnn_forward returns (time, hidden) states equal to unrolling the step, for 1, 5 and 7 steps, with and " \
+            expect_close(
+                got,
+                expected,
+                "rnn_forward(xs, ...)",
+                case=name,
+                axes=("time step", "hidden unit"),
+                mistakes=suspects.named(
+                    got, expected, {"by returning only the last state (shape (hidden,), not (1, hidden))": expected[-1]}
+                ),
+            )
+    return (
+        "rnn_forward returns (time, hidden) states equal to unrolling the step, for 1, 5 and 7 steps, with and "
         "without h0."
+    )

@@ -22,8 +22,19 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def reference(x, h_prev, c_prev, kernel, recurrent_kernel, bias, order="ifgo", use_bias=True,
-              candidate=np.tanh, forget=True, output_tanh=True):
+def reference(
+    x,
+    h_prev,
+    c_prev,
+    kernel,
+    recurrent_kernel,
+    bias,
+    order="ifgo",
+    use_bias=True,
+    candidate=np.tanh,
+    forget=True,
+    output_tanh=True,
+):
     z = x @ kernel + h_prev @ recurrent_kernel + (bias if use_bias else 0)
     blocks = dict(zip(order, np.split(z, 4, axis=-1)))
     i, f, g, o = sigmoid(blocks["i"]), sigmoid(blocks["f"]), candidate(blocks["g"]), sigmoid(blocks["o"])
@@ -33,9 +44,14 @@ def reference(x, h_prev, c_prev, kernel, recurrent_kernel, bias, order="ifgo", u
 
 
 def weights(rng, batch, features, units):
-    return (rng.normal(size=(batch, features)), rng.normal(scale=0.5, size=(batch, units)),
-            rng.normal(size=(batch, units)), rng.normal(scale=0.5, size=(features, 4 * units)),
-            rng.normal(scale=0.5, size=(units, 4 * units)), rng.normal(scale=0.5, size=4 * units))
+    return (
+        rng.normal(size=(batch, features)),
+        rng.normal(scale=0.5, size=(batch, units)),
+        rng.normal(size=(batch, units)),
+        rng.normal(scale=0.5, size=(features, 4 * units)),
+        rng.normal(scale=0.5, size=(units, 4 * units)),
+        rng.normal(scale=0.5, size=4 * units),
+    )
 
 
 def swapped(got, h, c):
@@ -44,25 +60,36 @@ def swapped(got, h, c):
         first, second = (np.asarray(v, dtype=np.float64) for v in got)
     except (TypeError, ValueError):
         return False
-    return (first.shape == c.shape and second.shape == h.shape and not np.allclose(h, c)
-            and np.allclose(first, c, atol=1e-6) and np.allclose(second, h, atol=1e-6))
+    return (
+        first.shape == c.shape
+        and second.shape == h.shape
+        and not np.allclose(h, c)
+        and np.allclose(first, c, atol=1e-6)
+        and np.allclose(second, h, atol=1e-6)
+    )
 
 
 def check(learner):
     rng = np.random.default_rng(4)
     suspects = Suspects()  # a mistake ruled out by c stays ruled out for h
-    for case, (batch, features, units) in [("batch 3, 5 features, 4 units", (3, 5, 4)),
-                                           ("batch 1, 2 features, 6 units", (1, 2, 6))]:
+    for case, (batch, features, units) in [
+        ("batch 3, 5 features, 4 units", (3, 5, 4)),
+        ("batch 1, 2 features, 6 units", (1, 2, 6)),
+    ]:
         args = weights(rng, batch, features, units)
         got = learner.call("lstm_step", *[a.copy() for a in args], case=case)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise CheckFailed(f"lstm_step should return the pair (h, c); it returned {type(got).__name__}"
-                              + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
+            raise CheckFailed(
+                f"lstm_step should return the pair (h, c); it returned {type(got).__name__}"
+                + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
+            )
         h, c = reference(*args)
         if swapped(got, h, c):
-            raise CheckFailed(f"case: {case}\nlstm_step returned (c, h): its first result equals the new cell state c "
-                              "and its second the new output h. Return them in the order (h, c), as Keras' LSTM "
-                              "cell gives them (h is the output; c is the memory carried to the next step).")
+            raise CheckFailed(
+                f"case: {case}\nlstm_step returned (c, h): its first result equals the new cell state c "
+                "and its second the new output h. Return them in the order (h, c), as Keras' LSTM "
+                "cell gives them (h is the output; c is the memory carried to the next step)."
+            )
         variants = {
             "with the input gate i and the forget gate f swapped": dict(order="figo"),
             "with the gates in the order i, f, o, g (Keras uses i, f, g, o)": dict(order="ifog"),
@@ -73,8 +100,20 @@ def check(learner):
             "with h = o * c (the tanh of the new cell is missing)": dict(output_tanh=False),
         }
         wrong = {text: reference(*args, **kw) for text, kw in variants.items()}
-        expect_close(got[1], c, "the new cell state c", case=case, axes=("batch row", "unit"),
-                     mistakes=suspects.named(got[1], c, {k: v[1] for k, v in wrong.items()}))
-        expect_close(got[0], h, "the new output h", case=case, axes=("batch row", "unit"),
-                     mistakes=suspects.named(got[0], h, {k: v[0] for k, v in wrong.items()}))
+        expect_close(
+            got[1],
+            c,
+            "the new cell state c",
+            case=case,
+            axes=("batch row", "unit"),
+            mistakes=suspects.named(got[1], c, {k: v[1] for k, v in wrong.items()}),
+        )
+        expect_close(
+            got[0],
+            h,
+            "the new output h",
+            case=case,
+            axes=("batch row", "unit"),
+            mistakes=suspects.named(got[0], h, {k: v[0] for k, v in wrong.items()}),
+        )
     return "lstm_step gives Keras' LSTM h and c (gate order i, f, g, o) on 2 cases."

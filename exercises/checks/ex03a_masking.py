@@ -11,7 +11,7 @@ HINTS = (
     "The Embedding layer can tell the layers after it which positions are padding: that is its "
     "mask_zero argument. The GRU then skips those steps. Build it with the functional API: an Input of "
     "shape (None,) and dtype int32, the three layers called one after another, then keras.Model(inputs, outputs).",
-    "    inputs = keras.Input(shape=(None,), dtype=\"int32\")\n"
+    '    inputs = keras.Input(shape=(None,), dtype="int32")\n'
     "    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=...)(inputs)\n"
     "    x = keras.layers.GRU(units)(x)          # only the last state: no return_sequences\n"
     "    outputs = keras.layers.Dense(1, activation=...)(x)\n"
@@ -62,49 +62,69 @@ def check_layers(model):
     called = f"build_model({VOCAB}, embed_dim={EMBED}, units={UNITS})"
     embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
     if not embeddings:
-        raise CheckFailed(f"{called} has no keras.layers.Embedding layer: the model starts with "
-                          "Embedding(vocab_size, embed_dim, mask_zero=True).")
+        raise CheckFailed(
+            f"{called} has no keras.layers.Embedding layer: the model starts with "
+            "Embedding(vocab_size, embed_dim, mask_zero=True)."
+        )
     embedding = embeddings[0]
     if embedding.input_dim != VOCAB:
-        raise CheckFailed(f"{called}: the Embedding layer has input_dim={embedding.input_dim}; it should be "
-                          f"vocab_size ({VOCAB}), one vector per token id.")
+        raise CheckFailed(
+            f"{called}: the Embedding layer has input_dim={embedding.input_dim}; it should be "
+            f"vocab_size ({VOCAB}), one vector per token id."
+        )
     if embedding.output_dim != EMBED:
         swapped = " That is `units`: are embed_dim and units swapped?" if embedding.output_dim == UNITS else ""
-        raise CheckFailed(f"{called}: the Embedding layer makes vectors of size {embedding.output_dim}; it should "
-                          f"be embed_dim ({EMBED}).{swapped} Use the arguments, not fixed numbers.")
+        raise CheckFailed(
+            f"{called}: the Embedding layer makes vectors of size {embedding.output_dim}; it should "
+            f"be embed_dim ({EMBED}).{swapped} Use the arguments, not fixed numbers."
+        )
     recurrent = [layer for layer in layers if isinstance(layer, keras.layers.RNN)]
     if not recurrent:
         found = ", ".join(type(layer).__name__ for layer in layers)
-        raise CheckFailed(f"{called} has no recurrent layer (its layers: {found}). Read the review word by word "
-                          "with keras.layers.GRU(units) (SimpleRNN or LSTM work too).")
+        raise CheckFailed(
+            f"{called} has no recurrent layer (its layers: {found}). Read the review word by word "
+            "with keras.layers.GRU(units) (SimpleRNN or LSTM work too)."
+        )
     size = getattr(recurrent[0], "units", None) or getattr(getattr(recurrent[0], "cell", None), "units", None)
     if size != UNITS:
         swapped = " That is `embed_dim`: are embed_dim and units swapped?" if size == EMBED else ""
-        raise CheckFailed(f"{called}: the {type(recurrent[0]).__name__} layer has {size} units; it should have "
-                          f"units ({UNITS}).{swapped} Use the arguments, not fixed numbers.")
+        raise CheckFailed(
+            f"{called}: the {type(recurrent[0]).__name__} layer has {size} units; it should have "
+            f"units ({UNITS}).{swapped} Use the arguments, not fixed numbers."
+        )
 
 
 def check(learner):
     import keras
 
     keras.utils.set_random_seed(0)
-    model = learner.call("build_model", VOCAB, EMBED, UNITS, case=f"vocab_size={VOCAB}, embed_dim={EMBED}, "
-                         f"units={UNITS}")
+    model = learner.call(
+        "build_model", VOCAB, EMBED, UNITS, case=f"vocab_size={VOCAB}, embed_dim={EMBED}, units={UNITS}"
+    )
     if not isinstance(model, keras.Model):
         raise CheckFailed(f"build_model should return a keras.Model; it returned a {type(model).__name__}")
     seqs = reviews(np.random.default_rng(7))
     short = predict(model, pad(seqs, 15))  # builds a Sequential model without an Input, too
     if short.shape != (len(seqs), 1):
-        extra = (" A time axis is still there: the GRU must return only its last state (no return_sequences)."
-                 if short.ndim == 3 else "")
-        raise CheckFailed(f"on a batch of shape ({len(seqs)}, 15) the output should have shape ({len(seqs)}, 1), "
-                          f"one probability per review; got {short.shape}.{extra}")
+        extra = (
+            " A time axis is still there: the GRU must return only its last state (no return_sequences)."
+            if short.ndim == 3
+            else ""
+        )
+        raise CheckFailed(
+            f"on a batch of shape ({len(seqs)}, 15) the output should have shape ({len(seqs)}, 1), "
+            f"one probability per review; got {short.shape}.{extra}"
+        )
     if not np.isfinite(short).all() or short.min() < 0 or short.max() > 1:
-        raise CheckFailed(f"the outputs should be probabilities in [0, 1], got values from {short.min():.4g} to "
-                          f"{short.max():.4g}: end with Dense(1, activation=\"sigmoid\").")
+        raise CheckFailed(
+            f"the outputs should be probabilities in [0, 1], got values from {short.min():.4g} to "
+            f'{short.max():.4g}: end with Dense(1, activation="sigmoid").'
+        )
     if np.ptp(short) < 1e-7:
-        raise CheckFailed(f"your model gives the same output, {short[0, 0]:.6f}, for 4 different reviews: "
-                          "does the output depend on the input?")
+        raise CheckFailed(
+            f"your model gives the same output, {short[0, 0]:.6f}, for 4 different reviews: "
+            "does the output depend on the input?"
+        )
     check_layers(model)
     long = predict(model, pad(seqs, 40))
     for i, seq in enumerate(seqs):
@@ -113,11 +133,16 @@ def check(learner):
                 f"the prediction for review {i} ({len(seq)} tokens) changed from {short[i, 0]:.6f} (padded to 15 "
                 f"steps) to {long[i, 0]:.6f} (padded to 40 steps).\n"
                 "Even a small change means the model reads the padding zeros as words.\n"
-                "Mask them: the Embedding layer needs mask_zero=True (and the layers after it must keep the mask).")
+                "Mask them: the Embedding layer needs mask_zero=True (and the layers after it must keep the mask)."
+            )
     for i in (0, 2):
         alone = predict(model, seqs[i][None, :].astype("int32"))
         if not np.isclose(alone[0, 0], short[i, 0], atol=1e-5):
-            raise CheckFailed(f"review {i} alone (no padding) gets {alone[0, 0]:.6f}, but {short[i, 0]:.6f} in a "
-                              "padded batch: the padding still changes the prediction.")
-    return ("Embedding(vocab_size, embed_dim) -> a recurrent layer of `units` -> probabilities of shape (batch, 1) "
-            "that depend on the words and do not change with padding (15 vs 40 steps, or none).")
+            raise CheckFailed(
+                f"review {i} alone (no padding) gets {alone[0, 0]:.6f}, but {short[i, 0]:.6f} in a "
+                "padded batch: the padding still changes the prediction."
+            )
+    return (
+        "Embedding(vocab_size, embed_dim) -> a recurrent layer of `units` -> probabilities of shape (batch, 1) "
+        "that depend on the words and do not change with padding (15 vs 40 steps, or none)."
+    )

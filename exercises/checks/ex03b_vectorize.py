@@ -16,8 +16,30 @@ HINTS = (
     "    ids = ids[...]                      # the first `length`\n"
     "    return ids + [0] * (...)            # zeros at the end up to `length`",
 )
-VOCABULARY = ["", "[UNK]", "the", "a", "movie", "and", "is", "was", "not", "good", "great", "bad", "this", "i",
-              "it", "plot", "acting", "loved", "boring", "don't", "!", "?"]
+VOCABULARY = [
+    "",
+    "[UNK]",
+    "the",
+    "a",
+    "movie",
+    "and",
+    "is",
+    "was",
+    "not",
+    "good",
+    "great",
+    "bad",
+    "this",
+    "i",
+    "it",
+    "plot",
+    "acting",
+    "loved",
+    "boring",
+    "don't",
+    "!",
+    "?",
+]
 
 CASES = [
     ("a short review, padded", "this movie was great", 8),
@@ -71,27 +93,37 @@ def check(learner):
     cases = [(*c, VOCABULARY) for c in CASES] + [(*c, v) for c, v in zip(OTHER_CASES, (OTHER_VOCABULARY, VOCABULARY))]
     previous = VOCABULARY
     for case, text, length, vocabulary in cases:
-        got = as_int_list(learner.call("vectorize", text, list(vocabulary), length, case=f"{text!r}, length={length}"),
-                          case)
+        got = as_int_list(
+            learner.call("vectorize", text, list(vocabulary), length, case=f"{text!r}, length={length}"), case
+        )
         options = {"length": length, "vocabulary": vocabulary}
         mistakes = {
-            "by giving unknown words id 0, the padding id (TextVectorization gives them 1, [UNK])":
-                reference(text, unknown=0, **options),
+            "by giving unknown words id 0, the padding id (TextVectorization gives them 1, [UNK])": reference(
+                text, unknown=0, **options
+            ),
             "by keeping the last `length` words instead of the first": reference(text, keep_last=True, **options),
             "by padding at the front instead of the end": reference(text, pad_front=True, **options),
-            "without standardizing the text first (lower case, <br />, punctuation)": reference(text, raw=True,
-                                                                                                **options),
+            "without standardizing the text first (lower case, <br />, punctuation)": reference(
+                text, raw=True, **options
+            ),
         }
         if vocabulary is not previous:
-            mistakes["by keeping the word -> id dictionary from an earlier call: build it from the `vocabulary` "
-                     "argument on every call"] = reference(text, length, vocabulary=previous)
+            mistakes[
+                "by keeping the word -> id dictionary from an earlier call: build it from the `vocabulary` "
+                "argument on every call"
+            ] = reference(text, length, vocabulary=previous)
         expected = reference(text, **options)
-        what = f"vectorize({text!r}, vocabulary, {length})" if vocabulary is VOCABULARY else \
-            f"vectorize({text!r}, {vocabulary}, {length})"
+        what = (
+            f"vectorize({text!r}, vocabulary, {length})"
+            if vocabulary is VOCABULARY
+            else f"vectorize({text!r}, {vocabulary}, {length})"
+        )
         named = suspects.named(got, expected, mistakes)
         # a cached vocabulary shows only when the vocabulary changes: a right answer before that rules nothing out
         suspects.ruled_out -= {d for d in suspects.ruled_out if "earlier call" in d}
         expect_equal(got, expected, what, case=case, mistakes=named, axes="position")
         previous = vocabulary
-    return f"vectorize gives TextVectorization's ids on {len(cases)} reviews (padding, truncation, [UNK], " \
+    return (
+        f"vectorize gives TextVectorization's ids on {len(cases)} reviews (padding, truncation, [UNK], "
         "punctuation, empty, a vocabulary that changes between calls)."
+    )

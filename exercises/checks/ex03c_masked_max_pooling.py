@@ -296,7 +296,7 @@ MODEL = (
 
 def failure(doing, err, fn, path):
     """A verdict for an error raised while Keras builds or runs the model around the learner's function."""
-    from exercises.runner import display, same_file
+    from exercises.learner_file import display, same_file
 
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))
     inner = re.search(r"Error encountered:\s*(.*?)(?:\n\s*\n\s*Arguments received|\Z)", text, re.S)
@@ -351,7 +351,6 @@ def run_model(model, token_ids, fn, path):
     except Exception as err:  # noqa: BLE001
         raise failure(f"calling the model on token ids of shape {token_ids.shape}", err, fn, path) from None
     return keras.ops.convert_to_numpy(steps), pooled, probability
-
 
 
 @functools.lru_cache(maxsize=2)

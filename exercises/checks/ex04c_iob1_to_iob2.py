@@ -8,12 +8,12 @@ TITLE = "IOB1 tags (CoNLL-2003) to IOB2"
 HINTS = (
     "Only I- tags can change. Whether one does depends on the tag just before it: an I-X continues an "
     "entity only if the previous tag had the same type X (I-X or B-X). Otherwise it begins one, so it "
-    "must become B-X. Keep the previous tag's type in a variable as you go (\"\" for O or at the start).",
-    "    converted, previous_type = [], \"\"\n"
+    'must become B-X. Keep the previous tag\'s type in a variable as you go ("" for O or at the start).',
+    '    converted, previous_type = [], ""\n'
     "    for tag in tags:\n"
-    "        prefix, _, kind = tag.partition(\"-\")    # \"I-PER\" -> (\"I\", \"-\", \"PER\"); \"O\" -> kind \"\"\n"
-    "        if prefix == \"I\" and ...:              # when does an I- begin an entity?\n"
-    "            tag = \"B-\" + kind\n"
+    '        prefix, _, kind = tag.partition("-")    # "I-PER" -> ("I", "-", "PER"); "O" -> kind ""\n'
+    '        if prefix == "I" and ...:              # when does an I- begin an entity?\n'
+    '            tag = "B-" + kind\n'
     "        converted.append(tag)\n"
     "        previous_type = ...\n"
     "    return converted",
@@ -26,10 +26,16 @@ CASES = [
     ("two touching entities of different types", "I-ORG I-LOC I-LOC", "B-ORG B-LOC I-LOC"),
     ("already IOB2: nothing changes", "B-MISC I-MISC O B-PER", "B-MISC I-MISC O B-PER"),
     ("an O between two entities of one type: the second begins a new entity", "I-PER O I-PER", "B-PER O B-PER"),
-    ("the same type on both sides of an O, in a longer sentence", "O I-LOC I-LOC O I-LOC I-LOC O I-ORG",
-     "O B-LOC I-LOC O B-LOC I-LOC O B-ORG"),
-    ("types other than CoNLL's four (OntoNotes has GPE, DATE, WORK_OF_ART...)",
-     "I-GPE I-GPE O I-DATE I-WORK_OF_ART B-WORK_OF_ART", "B-GPE I-GPE O B-DATE B-WORK_OF_ART B-WORK_OF_ART"),
+    (
+        "the same type on both sides of an O, in a longer sentence",
+        "O I-LOC I-LOC O I-LOC I-LOC O I-ORG",
+        "O B-LOC I-LOC O B-LOC I-LOC O B-ORG",
+    ),
+    (
+        "types other than CoNLL's four (OntoNotes has GPE, DATE, WORK_OF_ART...)",
+        "I-GPE I-GPE O I-DATE I-WORK_OF_ART B-WORK_OF_ART",
+        "B-GPE I-GPE O B-DATE B-WORK_OF_ART B-WORK_OF_ART",
+    ),
     ("no entities", "O O", "O O"),
     ("an empty sentence", "", ""),
 ]
@@ -82,8 +88,7 @@ def only_after_o(tags):
 
 MISTAKES = {
     "by turning every I- into B-": every_i_to_b,
-    "by changing an I- only after O or at the start (an I-LOC right after I-ORG begins a new entity too)":
-        only_after_o,
+    "by changing an I- only after O or at the start (an I-LOC right after I-ORG begins a new entity too)": only_after_o,
     "by leaving the tags unchanged": list,
 }
 
@@ -98,13 +103,17 @@ def check(learner):
             raise CheckFailed(f"case: {case}\niob1_to_iob2 should return a list of tags; it returned {got!r}")
         results.append(list(got) if isinstance(got, (list, tuple)) else got)  # a copy: later calls cannot change it
     # name a mistake only when it explains every answer, right and wrong alike, and no other one does
-    fits = [d for d, mistake in MISTAKES.items()
-            if all(mistake(text.split()) == got for (_, text, _), got in zip(cases, results))]
+    fits = [
+        d
+        for d, mistake in MISTAKES.items()
+        if all(mistake(text.split()) == got for (_, text, _), got in zip(cases, results))
+    ]
     for (case, text, want), got in zip(cases, results):
         tags = text.split()
         mistakes = {fits[0]: MISTAKES[fits[0]](tags)} if len(fits) == 1 else {}
         again = lambda tags=tags: learner.call_fresh("iob1_to_iob2", list(tags), case=repr(tags))
-        expect_equal(got, want.split(), f"iob1_to_iob2({tags})", case=case, mistakes=mistakes, axes="tag",
-                     again=again)
-    return (f"iob1_to_iob2 is right on {len(CASES)} tag sequences (starts, type changes, touching entities, "
-            f"I-X O I-X, IOB2 input, any type name) and {len(cases) - len(CASES)} random CoNLL-like sentences.")
+        expect_equal(got, want.split(), f"iob1_to_iob2({tags})", case=case, mistakes=mistakes, axes="tag", again=again)
+    return (
+        f"iob1_to_iob2 is right on {len(CASES)} tag sequences (starts, type changes, touching entities, "
+        f"I-X O I-X, IOB2 input, any type name) and {len(cases) - len(CASES)} random CoNLL-like sentences."
+    )

@@ -10,19 +10,46 @@ TITLE = "word ids to a caption (stop at [end])"
 HINTS = (
     "One loop over the ids with a list of words: break out of the loop at the first end_id (nothing after "
     "it counts), skip 0 and start_id, and append words[i] for every other id, [unk] included. "
-    "\" \".join(list_of_words) puts single spaces between them.",
+    '" ".join(list_of_words) puts single spaces between them.',
     "    caption = []\n"
     "    for i in ids:\n"
     "        if i == end_id:\n"
     "            ...                              # the caption is over\n"
     "        if i not in (0, start_id):\n"
     "            caption.append(...)\n"
-    "    return \" \".join(caption)",
+    '    return " ".join(caption)',
 )
 # lesson 06's layout: padding, [unk], [start], [end], then the words by frequency
-WORDS = ["", "[unk]", "[start]", "[end]", "a", "in", "the", "on", "is", "dog", "man", "of", "with", "and", "two",
-         "dogs", "black", "white", "girl", "grass", "runs", "through", "water", "red", "shirt", "playing", "ball",
-         "jumps"]
+WORDS = [
+    "",
+    "[unk]",
+    "[start]",
+    "[end]",
+    "a",
+    "in",
+    "the",
+    "on",
+    "is",
+    "dog",
+    "man",
+    "of",
+    "with",
+    "and",
+    "two",
+    "dogs",
+    "black",
+    "white",
+    "girl",
+    "grass",
+    "runs",
+    "through",
+    "water",
+    "red",
+    "shirt",
+    "playing",
+    "ball",
+    "jumps",
+]
 START, END = WORDS.index("[start]"), WORDS.index("[end]")
 # another tool's layout: [start] and [end] last, and ids 2 and 3 are words
 OTHER = ["", "[unk]", "a", "the", "cat", "on", "mat", "sits", "dog", "[start]", "[end]"]
@@ -35,8 +62,10 @@ CASES = [  # (description, the row as words; "_" is padding)
     ("an empty caption", "[start] [end] _ _ _"),
     ("a row of a padded batch of decoded captions (no [end])", "a man jumps in the water _ _ _"),
     ("no [end]: cut at the maximum length, as a NumPy array", "[start] a girl with a ball and a white dog and"),
-    ("raw argmax output with a padding 0 before [end] (skip it: it does not end the caption)",
-     "[start] a dog _ runs on the grass [end] _"),
+    (
+        "raw argmax output with a padding 0 before [end] (skip it: it does not end the caption)",
+        "[start] a dog _ runs on the grass [end] _",
+    ),
 ]
 OTHER_CASES = [  # rows in the vocabulary OTHER
     ("another vocabulary: [start] is 9, [end] is 10", "[start] the cat sits on a mat [end] the dog _"),
@@ -48,8 +77,19 @@ def ids_of(text, words=WORDS):
     return [0 if w == "_" else words.index(w) for w in text.split()]
 
 
-def reference(ids, words=WORDS, start=START, end=END, *, stop=True, last_end=False, keep_unk=True,
-              keep_start=False, keep_pad=False, stop_at_pad=False):
+def reference(
+    ids,
+    words=WORDS,
+    start=START,
+    end=END,
+    *,
+    stop=True,
+    last_end=False,
+    keep_unk=True,
+    keep_start=False,
+    keep_pad=False,
+    stop_at_pad=False,
+):
     ids = [int(i) for i in ids]
     if last_end and end in ids:
         ids = ids[: len(ids) - 1 - ids[::-1].index(end)]
@@ -75,28 +115,43 @@ def check(learner):
         vocabulary = "" if words is WORDS else f", words={words}"
         got = learner.call("caption_text", given, list(words), start, end, case=f"{case}: {text}{vocabulary}")
         if got is not None and not isinstance(got, str):
-            raise CheckFailed(f"case: {case}\ncaption_text should return a string; it returned "
-                              f"{type(got).__name__}: {got!r}")
+            raise CheckFailed(
+                f"case: {case}\ncaption_text should return a string; it returned {type(got).__name__}: {got!r}"
+            )
         mistakes = {
-            "by dropping the [end] tokens but going on: the caption stops at the first [end]":
-                reference(ids, words, start, end, stop=False),
-            "by cutting at the last [end] instead of the first":
-                reference(ids, words, start, end, last_end=True, stop=False),
+            "by dropping the [end] tokens but going on: the caption stops at the first [end]": reference(
+                ids, words, start, end, stop=False
+            ),
+            "by cutting at the last [end] instead of the first": reference(
+                ids, words, start, end, last_end=True, stop=False
+            ),
             "by keeping the [start] token": reference(ids, words, start, end, keep_start=True),
-            "by dropping [unk]: it is a word the model wrote, and it stays":
-                reference(ids, words, start, end, keep_unk=False),
-            "by joining the padding too (it is the empty word \"\", so it leaves extra spaces)":
-                reference(ids, words, start, end, keep_pad=True),
-            "by stopping at a padding 0 too: only [end] ends the caption, a 0 is skipped":
-                reference(ids, words, start, end, stop_at_pad=True),
-            f"by using lesson 06's ids {START} and {END} instead of start_id={start} and end_id={end}":
-                reference(ids, words, START, END),
+            "by dropping [unk]: it is a word the model wrote, and it stays": reference(
+                ids, words, start, end, keep_unk=False
+            ),
+            'by joining the padding too (it is the empty word "", so it leaves extra spaces)': reference(
+                ids, words, start, end, keep_pad=True
+            ),
+            "by stopping at a padding 0 too: only [end] ends the caption, a 0 is skipped": reference(
+                ids, words, start, end, stop_at_pad=True
+            ),
+            f"by using lesson 06's ids {START} and {END} instead of start_id={start} and end_id={end}": reference(
+                ids, words, START, END
+            ),
         }
         expected = reference(ids, words, start, end)
         again = lambda given=given, words=words, start=start, end=end, label=f"{case}: {text}": learner.call_fresh(
-            "caption_text", given.copy(), list(words), start, end, case=label)
-        expect_equal(got, expected, f"caption_text({ids}, words, start_id={start}, end_id={end})",
-                     case=f"{case}, the ids as words: {text}{vocabulary}",
-                     mistakes=suspects.named(got, expected, mistakes), again=again)
-    return (f"caption_text stops at the first [end], drops [start] and padding (also before [end]) and keeps [unk], "
-            f"on {len(rows)} rows in 2 vocabularies.")
+            "caption_text", given.copy(), list(words), start, end, case=label
+        )
+        expect_equal(
+            got,
+            expected,
+            f"caption_text({ids}, words, start_id={start}, end_id={end})",
+            case=f"{case}, the ids as words: {text}{vocabulary}",
+            mistakes=suspects.named(got, expected, mistakes),
+            again=again,
+        )
+    return (
+        f"caption_text stops at the first [end], drops [start] and padding (also before [end]) and keeps [unk], "
+        f"on {len(rows)} rows in 2 vocabularies."
+    )

@@ -30,22 +30,34 @@ CASES = [  # (description, hypothesis, references, n)
     ("a good caption, bigrams", "a dog runs through the grass", DOG, 2),
     ("a good caption, 4-grams", "a brown dog runs in the grass", DOG, 4),
     ("a repeated word is clipped", "the the the the the the the", CAT, 1),
-    ("\"the\" three times: no one reference has it more than twice", "the dog and the ball and the grass", DOG, 1),
+    ('"the" three times: no one reference has it more than twice', "the dog and the ball and the grass", DOG, 1),
     ("a repeated bigram", "a dog runs a dog runs a dog", DOG, 2),
     ("one reference only", "a dog is running in a field", DOG[3:4], 1),
     ("a caption shorter than n", "a dog", DOG, 3),
     ("nothing in common", "two girls play football", CAT, 1),
-    ("\"man\" is a word of its own, not the end of \"woman\"", "a man and a woman",
-     ["a woman rides a horse", "the woman is smiling"], 1),
-    ("\"man runs\" is not in \"woman runs\"", "a man runs on the sand",
-     ["a woman runs on the sand", "the human runs"], 2),
-    ("\"the cat\" is not in \"the catamaran\"", "the cat sat on the boat", ["the catamaran sat on the water"], 2),
-    ("extra spaces between and around words: they make no words", " a dog  runs on the   grass ",
-     ["a dog runs  in the grass ", "  the dog is on the grass"], 1),
+    (
+        '"man" is a word of its own, not the end of "woman"',
+        "a man and a woman",
+        ["a woman rides a horse", "the woman is smiling"],
+        1,
+    ),
+    ('"man runs" is not in "woman runs"', "a man runs on the sand", ["a woman runs on the sand", "the human runs"], 2),
+    ('"the cat" is not in "the catamaran"', "the cat sat on the boat", ["the catamaran sat on the water"], 2),
+    (
+        "extra spaces between and around words: they make no words",
+        " a dog  runs on the   grass ",
+        ["a dog runs  in the grass ", "  the dog is on the grass"],
+        1,
+    ),
     ("extra spaces, bigrams", "a  dog runs ", [" a dog runs", "the  dog  runs"], 2),
 ]
-NGRAM_CASES = [("a dog runs in the grass", 1), ("a dog runs in the grass", 2), ("a dog runs in the grass", 6),
-               ("a dog", 3), ("", 1)]
+NGRAM_CASES = [
+    ("a dog runs in the grass", 1),
+    ("a dog runs in the grass", 2),
+    ("a dog runs in the grass", 6),
+    ("a dog", 3),
+    ("", 1),
+]
 
 
 def reference_ngrams(words, n, *, last=True, as_lists=False, joined=False):
@@ -99,14 +111,17 @@ def check(learner):
             raise CheckFailed(f"ngrams({words}, {n}) returned None: did you forget the `return`?")
         got = list(got) if not isinstance(got, list) else got
         mistakes = {
-            "by leaving out the last n-gram: there are len(words) - n + 1 of them": reference_ngrams(words, n,
-                                                                                                     last=False),
-            "with lists instead of tuples (a Counter can only count tuples: lists cannot be dictionary keys)":
-                reference_ngrams(words, n, as_lists=True),
+            "by leaving out the last n-gram: there are len(words) - n + 1 of them": reference_ngrams(
+                words, n, last=False
+            ),
+            (
+                "with lists instead of tuples (a Counter can only count tuples: lists cannot be dictionary keys)"
+            ): reference_ngrams(words, n, as_lists=True),
             "with strings instead of tuples of words": reference_ngrams(words, n, joined=True),
         }
-        expect_equal(got, reference_ngrams(words, n), f"ngrams({words}, {n})", case=f"{text!r}, n={n}",
-                     mistakes=mistakes)
+        expect_equal(
+            got, reference_ngrams(words, n), f"ngrams({words}, {n})", case=f"{text!r}, n={n}", mistakes=mistakes
+        )
     suspects = Suspects(atol=None)  # a cause is named only when the evidence singles it out
     for case, hypothesis, references, n in CASES:
         label = f"{case}: {hypothesis!r}, {len(references)} references, n={n}"
@@ -114,22 +129,32 @@ def check(learner):
         if got is None:
             raise CheckFailed(f"case: {case}\nclipped_matches returned None: did you forget the `return`?")
         mistakes = {
-            "without clipping: every n-gram found in a reference counts, however often it is repeated":
-                reference(hypothesis, references, n, clip=False),
-            "by clipping with the count added up over all the references, instead of the most in any one":
-                reference(hypothesis, references, n, combine=sum),
+            "without clipping: every n-gram found in a reference counts, however often it is repeated": reference(
+                hypothesis, references, n, clip=False
+            ),
+            "by clipping with the count added up over all the references, instead of the most in any one": reference(
+                hypothesis, references, n, combine=sum
+            ),
             "by looking at the first reference only": reference(hypothesis, references, n, first_only=True),
             "by counting each different n-gram only once": reference(hypothesis, references, n, unique=True),
-            "by splitting on single spaces, split(\" \"): extra spaces then make empty words \"\"":
-                reference(hypothesis, references, n, sep=" "),
+            'by splitting on single spaces, split(" "): extra spaces then make empty words ""': reference(
+                hypothesis, references, n, sep=" "
+            ),
         }
         expected = reference(hypothesis, references, n)
         refs = "\n".join(f"  reference: {shown(r)}" for r in references)
-        expect_equal(got, expected, f"clipped_matches(..., n={n}) as (matches, total)",
-                     case=f"{case}\n  hypothesis: {shown(hypothesis)}\n{refs}",
-                     mistakes=suspects.named(got, expected, mistakes),
-                     again=lambda h=hypothesis, r=references, n=n, label=label: as_pair(
-                         learner.call_fresh("clipped_matches", h, list(r), n, case=label)))
-    return (f"ngrams is right on {len(NGRAM_CASES)} cases and clipped_matches counts BLEU's clipped matches on "
-            f"{len(CASES)} captions (n = 1 to 4, repeats, one reference, too short, words inside words, extra "
-            "spaces).")
+        expect_equal(
+            got,
+            expected,
+            f"clipped_matches(..., n={n}) as (matches, total)",
+            case=f"{case}\n  hypothesis: {shown(hypothesis)}\n{refs}",
+            mistakes=suspects.named(got, expected, mistakes),
+            again=lambda h=hypothesis, r=references, n=n, label=label: as_pair(
+                learner.call_fresh("clipped_matches", h, list(r), n, case=label)
+            ),
+        )
+    return (
+        f"ngrams is right on {len(NGRAM_CASES)} cases and clipped_matches counts BLEU's clipped matches on "
+        f"{len(CASES)} captions (n = 1 to 4, repeats, one reference, too short, words inside words, extra "
+        "spaces)."
+    )

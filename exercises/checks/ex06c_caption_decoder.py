@@ -95,7 +95,6 @@ def reference(w: Weights, features, word_ids, *, masked=True, image="inject", ac
     return outputs @ w.out_kernel + w.out_bias
 
 
-
 @functools.lru_cache(maxsize=1)
 def real_cases():
     """(vocab_size, [(description, features, word_ids)], other features for the first case): real captions as

@@ -40,23 +40,37 @@ def check(learner):
         case = f"{len(logits)} distinct logits, k={k}"
         got = learner.call("top_k_probs", values, k, case=case)
         if not np.array_equal(values, logits):
-            raise CheckFailed(f"case: {case}\ntop_k_probs changed the logits array it was given; work on a copy "
-                              "(np.array(logits, dtype=float) or logits.copy()).")
+            raise CheckFailed(
+                f"case: {case}\ntop_k_probs changed the logits array it was given; work on a copy "
+                "(np.array(logits, dtype=float) or logits.copy())."
+            )
         mistakes = {
             "by keeping k + 1 logits instead of k (off by one)": top_k(logits, k + 1),
             "by keeping k - 1 logits instead of k (off by one)": top_k(logits, k - 1) if k > 1 else None,
             "without renormalising the kept probabilities to sum to 1": top_k(logits, k, renormalise=False),
             "by keeping the k smallest logits": top_k(logits, k, smallest=True),
         }
-        expect_close(got, top_k(logits, k), "top_k_probs", case=case, axes="index",
-                     mistakes=suspects.named(got, top_k(logits, k), mistakes))
+        expect_close(
+            got,
+            top_k(logits, k),
+            "top_k_probs",
+            case=case,
+            axes="index",
+            mistakes=suspects.named(got, top_k(logits, k), mistakes),
+        )
     big = np.array([1000.0, 998.0, 10.0, 999.0])
-    expect_close(learner.call("top_k_probs", big.copy(), 2, case="logits [1000, 998, 10, 999], k=2"),
-                 top_k(big, 2), "top_k_probs with logits of about 1000 (overflow?)", case="large logits, k=2")
+    expect_close(
+        learner.call("top_k_probs", big.copy(), 2, case="logits [1000, 998, 10, 999], k=2"),
+        top_k(big, 2),
+        "top_k_probs with logits of about 1000 (overflow?)",
+        case="large logits, k=2",
+    )
     integers = np.array([1, 5, 3, 2, 4])
     for k in (2, 5):
         case = f"int logits {integers.tolist()} (an int array), k={k}"
         got = learner.call("top_k_probs", integers.copy(), k, case=case)
         expect_close(got, top_k(integers, k), "top_k_probs", case=case, axes="index")
-    return "top_k_probs keeps exactly the k largest (k = 1, 3, all, more than all), renormalises, is safe with " \
+    return (
+        "top_k_probs keeps exactly the k largest (k = 1, 3, all, more than all), renormalises, is safe with "
         "large logits and int logits, and leaves its input alone."
+    )

@@ -45,8 +45,9 @@ def sample(logits, temperature, rng):
     return int(rng.choice(len(probs), p=probs / probs.sum()))
 
 
-def reference(model, state, prime, length, temperature, seed, carry=True, reread_last=False, feed_back=True,
-              with_prime=False):
+def reference(
+    model, state, prime, length, temperature, seed, carry=True, reread_last=False, feed_back=True, with_prime=False
+):
     rng = np.random.default_rng(seed)
     initial = state
     for token in prime + ([prime[-1]] if reread_last else []):
@@ -72,23 +73,33 @@ def check(learner):
     ]
     suspects = Suspects(atol=None)
     for case, state, prime, length, temperature, seed in cases:
-        got = learner.call("generate", model.step, state, list(prime), length, temperature,
-                           np.random.default_rng(seed), case=case)
+        got = learner.call(
+            "generate", model.step, state, list(prime), length, temperature, np.random.default_rng(seed), case=case
+        )
         if got is None:
             raise CheckFailed(f"case: {case}\ngenerate returned None: did you forget the `return`?")
         got = [int(t) for t in np.asarray(got).ravel()] if not isinstance(got, list) else got
         mistakes = {
-            "without carrying the state from one step to the next": reference(model, state, prime, length,
-                                                                              temperature, seed, carry=False),
-            "by reading the last prime token twice": reference(model, state, prime, length, temperature, seed,
-                                                               reread_last=True),
-            "without feeding the new tokens back into the model": reference(model, state, prime, length,
-                                                                            temperature, seed, feed_back=False),
-            "by returning the prime as well": reference(model, state, prime, length, temperature, seed,
-                                                        with_prime=True),
+            "without carrying the state from one step to the next": reference(
+                model, state, prime, length, temperature, seed, carry=False
+            ),
+            "by reading the last prime token twice": reference(
+                model, state, prime, length, temperature, seed, reread_last=True
+            ),
+            "without feeding the new tokens back into the model": reference(
+                model, state, prime, length, temperature, seed, feed_back=False
+            ),
+            "by returning the prime as well": reference(
+                model, state, prime, length, temperature, seed, with_prime=True
+            ),
         }
         expected = reference(model, state, prime, length, temperature, seed)
-        expect_equal(got, expected,
-                     f"generate(step, state={state}, prime_ids={prime}, length={length}, temperature={temperature})",
-                     case=case, mistakes=suspects.named(got, expected, mistakes), axes="new token")
+        expect_equal(
+            got,
+            expected,
+            f"generate(step, state={state}, prime_ids={prime}, length={length}, temperature={temperature})",
+            case=case,
+            mistakes=suspects.named(got, expected, mistakes),
+            axes="new token",
+        )
     return "generate reads the prime, carries the state and feeds each new token back (greedy and sampled)."

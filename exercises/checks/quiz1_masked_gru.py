@@ -189,7 +189,6 @@ def keras_proba(token_ids):
         return keras.ops.convert_to_numpy(keras_model()(np.asarray(token_ids, "int32"), training=False))[:, 0]
 
 
-
 @functools.lru_cache(maxsize=2)
 def tokenised_reviews(data_root: str) -> tuple:
     """Short IMDB test reviews as lesson 03 tokenises them: 1-D arrays of token ids, without the padding."""

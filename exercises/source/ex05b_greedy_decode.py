@@ -2,7 +2,7 @@
 
 At test time there is no true French sentence to read: the decoder reads its own previous
 word. Greedy decoding takes the single most likely word at every step and feeds it back in.
-A whole batch of sentences is decoded at once, as course_utils.decoding does in lesson 05.
+A whole batch of sentences is decoded at once, as greedy_search does in lesson 05.
 
 The model is a function `step(tokens, state) -> (log_probs, new_state)`:
     tokens     an int array (batch_size,): the previous word of every sentence

@@ -26,7 +26,7 @@ Return three arrays of length k, best candidate first:
     tokens      the word it adds (int)
     new_scores  its score
 (The caller then reorders the model's state and the written words by `origin` and appends
-`tokens`; course_utils.decoding.beam_search does this for a whole batch.)
+`tokens`; lesson 05's beam_search does this for a whole batch.)
 
 Your task: write `beam_step`.
 Check it:  make check EX=ex05c        Stuck?  make hint EX=ex05c

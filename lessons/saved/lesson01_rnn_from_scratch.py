@@ -6,14 +6,12 @@ cells, with the imports it uses. Change the lesson, then run `make export`.
 
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 from dataclasses import dataclass
-from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
 from course_utils import CourseError, cli, data, plots
-from course_utils.inputs import read_text_file, shorten, text_inputs
+from course_utils.inputs import shorten
 from course_utils.lesson import LessonConfig, flag
-from course_utils.runs import load_model, newest_model
 
 
 LESSON = "lesson01_rnn_from_scratch"
@@ -85,6 +83,17 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def toy_problem(seed, vocab=5, hidden=7, steps=6, batch=3):
+    """Random float64 parameters and a random batch of id sequences; the first sequence ends two steps early."""
+    rng = np.random.default_rng(seed)
+    params = init_params(vocab, hidden, rng)
+    inputs = rng.integers(0, vocab, size=(steps, batch))
+    targets = rng.integers(0, vocab, size=(steps, batch))
+    mask = np.ones((steps, batch))
+    mask[-2:, 0] = 0  # one padded sequence, so the mask is checked too
+    return params, inputs, targets, mask
+
+
 def loss_and_grads(params, inputs, targets, mask):
     """Mean cross-entropy per real character, and its gradient for every parameter.
 
@@ -118,17 +127,6 @@ def loss_and_grads(params, inputs, targets, mask):
         np.add.at(grads["W_xh"].T, inputs[t], da)
         dh_next = da @ W_hh
     return loss / n_real, grads, probs
-
-
-def toy_problem(seed, vocab=5, hidden=7, steps=6, batch=3):
-    """Random float64 parameters and a random batch of id sequences; the first sequence ends two steps early."""
-    rng = np.random.default_rng(seed)
-    params = init_params(vocab, hidden, rng)
-    inputs = rng.integers(0, vocab, size=(steps, batch))
-    targets = rng.integers(0, vocab, size=(steps, batch))
-    mask = np.ones((steps, batch))
-    mask[-2:, 0] = 0  # one padded sequence, so the mask is checked too
-    return params, inputs, targets, mask
 
 
 def gradient_check(seed=0, eps=1e-5):
@@ -193,14 +191,7 @@ def train_hello(seed, max_iterations=2000):
             break
         optimiser.update(params, grads)
     after = np.stack([p[0] for p in probs], axis=1)
-    return {
-        "vocab": vocab,
-        "losses": losses,
-        "before": before,
-        "after": after,
-        "predicted": predicted,
-        "iterations": iteration,
-    }
+    return dict(vocab=vocab, losses=losses, before=before, after=after, predicted=predicted, iterations=iteration)
 
 
 def plot_hello(result):
@@ -357,7 +348,7 @@ def complete(model, vocab, prefix, max_len=20):
         )
     seq = [0] + [index[c] for c in prefix]
     # Every step reads one input of the same width, the name so far and then padding (all-zero rows,
-    # which Masking hides), so the compiled predict step is reused (JAX compiles each new shape anew).
+    # which Masking hides), so the compiled predict step is reused rather than compiled anew for each length.
     # The RNN reads left to right, so the output at the last real character ignores the padding.
     width = len(seq) + max_len
     first = None
@@ -395,27 +386,3 @@ def print_completions(model, vocab, prefixes):
         top = np.argsort(probs)[::-1][:3]
         nxt = ", ".join(f"{'(end)' if i == 0 else vocab[i]} {probs[i]:.2f}" for i in top)
         print(f"{prefix} -> {name}    next character: {nxt}")
-
-
-PREDICT_INPUT = "the beginning of a name, e.g. 'em'"
-
-
-MAX_PREFIX_CHARS = 50  # longer than any name
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError("give one or more name beginnings, e.g.: predict em jo")
-    prefixes = text_inputs(args.inputs, "a name beginning", MAX_PREFIX_CHARS)  # checked before the model loads
-    path = args.model or newest_model(LESSON)
-    model = load_model(path, LESSON)
-    vocab_file = Path(path).parent / "vocab.txt"
-    if not vocab_file.is_file():
-        raise CourseError(f"{vocab_file} is missing; it is written next to the model by training")
-    vocab = list(read_text_file(vocab_file, "the character list").rstrip("\n"))
-    if len(vocab) != model.output_shape[-1] or vocab[:1] != [BOUNDARY]:
-        raise CourseError(
-            f"{vocab_file} is not this model's character list ({len(vocab)} characters starting "
-            f"{shorten(''.join(vocab[:5]))}; the model predicts {model.output_shape[-1]}): train again to write it"
-        )
-    print_completions(model, vocab, prefixes)

@@ -9,12 +9,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import tensorflow as tf
-from course_utils import CourseError, cli, plots
-from course_utils.inputs import shorten, text_inputs
+from course_utils import cli, plots
 from course_utils.layers import RECURRENT_LAYERS, recurrent_layer
 from course_utils.lesson import LessonConfig, flag
 from course_utils.repro import set_seed
-from course_utils.runs import load_model, newest_model
 
 
 LESSON = "lesson02_gates"
@@ -37,9 +35,7 @@ class Config(LessonConfig):
     clipnorm: float = flag(1.0, "clipping threshold", type=cli.positive_float)
 
     QUICK = {"epochs": 4, "length": 20, "train_size": 3000, "grad_length": 30, "clip_steps": 60}
-    # Sections 6, 10 and 12 take gradients through Keras' cells with TensorFlow's GradientTape.
-    # (Sections 1-4, the NumPy cells against Keras' layers, and `predict` work on every backend.)
-    BACKENDS = ("tensorflow",)
+    BACKENDS = ("tensorflow",)  # sections 6, 10 and 12; the NumPy cells and `predict` work on every backend
     BACKEND_REASON = (
         "it measures gradients (sections 6, 10 and 12) with tf.GradientTape around Keras' cells, "
         "and Keras 3 has no backend-neutral gradient"
@@ -105,6 +101,14 @@ class LSTM:
         return np.stack([self.step(x) for x in xs])
 
 
+def biases_only(order, **bias):
+    """W, U and b of a one-unit cell with one input whose weights are zero: each gate is its bias (0 unless given)."""
+    W = {k: np.zeros((1, 1)) for k in order}
+    U = {k: np.zeros((1, 1)) for k in order}
+    b = {k: np.full(1, bias.get(k, 0.0)) for k in order}
+    return W, U, b
+
+
 def lstm_from_keras(weights, order=KERAS_LSTM_ORDER):
     kernel, recurrent, bias = weights
     W = {k: v.T for k, v in split_gates(kernel, order).items()}
@@ -167,9 +171,6 @@ def compare_with_keras(cell, reset_after=True, order=None, units=16, features=8,
     return float(np.max(np.abs(got - expected)))
 
 
-TOLERANCE = 0.04
-
-
 def adding_problem(count, length, rng):
     """``count`` sequences of shape (length, 2): [value, marker]; targets are the marked sums."""
     values = rng.uniform(0.0, 1.0, size=(count, length))
@@ -180,6 +181,9 @@ def adding_problem(count, length, rng):
     x = np.stack([values, markers], axis=-1).astype("float32")
     y = (values * markers).sum(axis=1).astype("float32")
     return x, y
+
+
+TOLERANCE = 0.04
 
 
 def constant_baseline(y_train, y_val):
@@ -223,10 +227,6 @@ def state_gradient_norms(layer, inputs):
     return np.array(norms)
 
 
-def gradient_profiles(layers, inputs):
-    return {cell: state_gradient_norms(layer, inputs) for cell, layer in layers.items()}
-
-
 def fresh_layers(units, features, seed):
     layers = {}
     for cell in RECURRENT_LAYERS:
@@ -235,6 +235,10 @@ def fresh_layers(units, features, seed):
         layer.build((None, None, features))
         layers[cell] = layer
     return layers
+
+
+def gradient_profiles(layers, inputs):
+    return {cell: state_gradient_norms(layer, inputs) for cell, layer in layers.items()}
 
 
 def at_distances(norms, distances=(1, 10, 25, 50, 100)):
@@ -331,6 +335,23 @@ def train_memory_model(cell, config, run, train_data, val_data):
     return model, history.history, result
 
 
+def results_table(results, baseline):
+    rows = [
+        "| model | parameters | val MSE | MSE / baseline | val accuracy | train time |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows.append(
+        f"| always answer {baseline['guess']:.2f} | 0 | {baseline['val_mse']:.4f} | 1.00 "
+        f"| {baseline['val_accuracy']:.3f} | - |"
+    )
+    for cell, r in results.items():
+        rows.append(
+            f"| {cell.upper()} | {r['parameters']:,} | {r['val_mse']:.4f} | "
+            f"{r['val_mse'] / baseline['val_mse']:.2f} | {r['val_accuracy']:.3f} | {r['train_seconds']:.0f} s |"
+        )
+    return "\n".join(rows)
+
+
 def plot_memory_task(histories, baseline, length):
     fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.8))
     for cell, history in histories.items():
@@ -352,23 +373,6 @@ def plot_memory_task(histories, baseline, length):
         ax.legend()
     fig.tight_layout()
     return fig
-
-
-def results_table(results, baseline):
-    rows = [
-        "| model | parameters | val MSE | MSE / baseline | val accuracy | train time |",
-        "|---|---|---|---|---|---|",
-    ]
-    rows.append(
-        f"| always answer {baseline['guess']:.2f} | 0 | {baseline['val_mse']:.4f} | 1.00 "
-        f"| {baseline['val_accuracy']:.3f} | - |"
-    )
-    for cell, r in results.items():
-        rows.append(
-            f"| {cell.upper()} | {r['parameters']:,} | {r['val_mse']:.4f} | "
-            f"{r['val_mse'] / baseline['val_mse']:.2f} | {r['val_accuracy']:.3f} | {r['train_seconds']:.0f} s |"
-        )
-    return "\n".join(rows)
 
 
 def lstm_gate_trace(model, x):
@@ -439,37 +443,6 @@ def train_with_clipping(x, y, clipnorm, *, units, steps, batch_size, learning_ra
     return {"loss": np.array(losses), "grad_norm": np.array(norms)}
 
 
-def diverged(losses):
-    """NaN/inf at any step, or worse at the end (last 10 steps) than at the start."""
-    return bool(not np.all(np.isfinite(losses)) or np.mean(losses[-10:]) > losses[0])
-
-
-def first_bad_step(losses):
-    """The first training step (1-based) whose loss is NaN or inf, else None."""
-    bad = np.flatnonzero(~np.isfinite(losses))
-    return int(bad[0]) + 1 if bad.size else None
-
-
-def finite_or_none(value):
-    return float(value) if np.isfinite(value) else None
-
-
-def clipping_summary(unclipped, clipped, config):
-    return {
-        "unclipped_diverged": diverged(unclipped["loss"]),
-        "clipped_diverged": diverged(clipped["loss"]),
-        "unclipped_max_grad_norm": float(np.nanmax(unclipped["grad_norm"])),
-        "clipped_max_grad_norm": float(np.nanmax(clipped["grad_norm"])),
-        "unclipped_first_bad_step": first_bad_step(unclipped["loss"]),
-        "unclipped_final_loss": finite_or_none(unclipped["loss"][-1]),
-        "clipped_final_loss": finite_or_none(clipped["loss"][-1]),
-        "start_loss": float(clipped["loss"][0]),
-        "clipnorm": config.clipnorm,
-        "steps": config.clip_steps,
-        "length": config.clip_length,
-    }
-
-
 def first_steps_table(unclipped, clipped, clipnorm, count=5):
     rows = [
         f"| step | no clipping: gradient norm | loss | clipnorm={clipnorm}: gradient norm (before clipping) | loss |",
@@ -481,6 +454,12 @@ def first_steps_table(unclipped, clipped, clipnorm, count=5):
             f"| {clipped['grad_norm'][s]:.3g} | {clipped['loss'][s]:.3g} |"
         )
     return "\n".join(rows)
+
+
+def first_bad_step(losses):
+    """The first training step (1-based) whose loss is NaN or inf, else None."""
+    bad = np.flatnonzero(~np.isfinite(losses))
+    return int(bad[0]) + 1 if bad.size else None
 
 
 def plot_clipping(unclipped, clipped, clipnorm):
@@ -504,12 +483,38 @@ def plot_clipping(unclipped, clipped, clipnorm):
     return fig
 
 
+def diverged(losses):
+    """NaN/inf at any step, or worse at the end (last 10 steps) than at the start."""
+    return bool(not np.all(np.isfinite(losses)) or np.mean(losses[-10:]) > losses[0])
+
+
+def finite_or_none(value):
+    return float(value) if np.isfinite(value) else None
+
+
+def clipping_summary(unclipped, clipped, config):
+    return {
+        "unclipped_diverged": diverged(unclipped["loss"]),
+        "clipped_diverged": diverged(clipped["loss"]),
+        "unclipped_max_grad_norm": float(np.nanmax(unclipped["grad_norm"])),
+        "clipped_max_grad_norm": float(np.nanmax(clipped["grad_norm"])),
+        "unclipped_first_bad_step": first_bad_step(unclipped["loss"]),
+        "unclipped_final_loss": finite_or_none(unclipped["loss"][-1]),
+        "clipped_final_loss": finite_or_none(clipped["loss"][-1]),
+        "start_loss": float(clipped["loss"][0]),
+        "clipnorm": config.clipnorm,
+        "steps": config.clip_steps,
+        "length": config.clip_length,
+    }
+
+
 def gru_parameters(features, units):
     """Keras GRU parameter count (reset_after=True): 3 gates x (input + recurrent weights + 2 biases)."""
     return 3 * (features * units + units * units + 2 * units)
 
 
 def stacked_and_bidirectional(units, length, features=2):
+    """Each layer's name, output shape (for one sequence) and parameter count, for both models."""
     x = np.zeros((1, length, features), dtype="float32")
     stacked = keras.Sequential(
         [
@@ -528,63 +533,9 @@ def stacked_and_bidirectional(units, length, features=2):
     )
     report = {}
     for model in (stacked, bidirectional):
-        shapes = []
-        h = x
+        h, report[model.name] = x, []
         for layer in model.layers:
             h = layer(h)
-            shapes.append((layer.name, tuple(h.shape), layer.count_params()))
-        report[model.name] = shapes
-    expected = {
-        "gru_1": gru_parameters(features, units),
-        "gru_2": gru_parameters(units, units),
-        "bi_gru": 2 * gru_parameters(features, units),
-    }
-    return report, expected
-
-
-PREDICT_INPUT = "a sequence of value:marker, e.g. 0.3:1,0.5:0,0.9:1"
-
-
-MAX_SEQUENCE_CHARS = 20_000  # a few thousand steps
-
-
-def parse_sequence(text):
-    """'0.3:1,0.5:0,0.9:1' -> array of shape (steps, 2); exactly two steps must be marked."""
-    steps = []
-    for item in text.replace(" ", "").split(","):
-        if not item:
-            continue
-        value, sep, marker = item.partition(":")
-        try:
-            value, marker = float(value), (float(marker) if sep else 0.0)
-        except ValueError:
-            raise CourseError(f"{shorten(item)} is not value:marker (e.g. 0.3:1 or 0.5)") from None
-        if not 0.0 <= value <= 1.0 or marker not in (0.0, 1.0):
-            raise CourseError(f"{shorten(item)}: the value must be in [0, 1] and the marker 0 or 1")
-        steps.append((value, marker))
-    if sum(m for _, m in steps) != 2:
-        raise CourseError(f"{shorten(text)}: mark exactly two steps with :1, e.g. 0.3:1,0.5,0.9:1")
-    return np.array(steps, dtype="float32")
-
-
-def answer_lines(model, texts):
-    """One line per sequence: the model's answer next to the true sum."""
-    lines = []
-    for text in texts:
-        x = parse_sequence(text)
-        answer = float(keras.ops.convert_to_numpy(model(x[None]))[0])
-        truth = float((x[:, 0] * x[:, 1]).sum())
-        shown = text if len(text) <= 40 else text[:37] + "..."
-        lines.append(f"{shown} -> {answer:.3f}   (true sum of the marked values: {truth:.3f}, {len(x)} steps)")
-    return lines
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give one or more sequences of value:marker, e.g.: predict "0.3:1,0.5,0.9:1"')
-    texts = text_inputs(args.inputs, "a sequence", MAX_SEQUENCE_CHARS)
-    for text in texts:
-        parse_sequence(text)  # every input checked before the model is loaded
-    model = load_model(args.model or newest_model(LESSON), LESSON)
-    for line in answer_lines(model, texts):
-        print(line)
+            shape = list(h.shape)
+            report[model.name].append({"layer": layer.name, "output_shape": shape, "parameters": layer.count_params()})
+    return report

