@@ -16,6 +16,7 @@ results.json; ``python -m bench --readme`` (``make bench-readme``) rewrites them
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import fcntl
 import importlib
@@ -33,7 +34,7 @@ import course_utils  # noqa: F401
 import bench.benchmarks
 from bench.benchmarks import BENCHMARKS, README_TABLES
 from course_utils import REPO_ROOT, CourseError
-from course_utils.atomic import write_atomic
+from course_utils.atomic import claim_new_folder, write_atomic
 
 RESULTS_JSON = REPO_ROOT / "bench" / "results.json"
 RESULTS_MD = REPO_ROOT / "bench" / "results.md"
@@ -58,8 +59,43 @@ def lessons_with_benchmarks():
     yield from sorted(BENCHMARKS.items())
 
 
+ROW_LOCKS = REPO_ROOT / ".cache" / "bench-rows"  # one lock file per row, held while the row runs
+
+
+@contextlib.contextmanager
+def claim_row(lesson: str, name: str):
+    """Hold the row ``lesson``/``name`` while it runs: a second bench that starts the same row meanwhile (in
+    another terminal, even in the same second) is refused in one line, instead of training in the same
+    folder or overwriting the first one's row."""
+    ROW_LOCKS.mkdir(parents=True, exist_ok=True)
+    with open(ROW_LOCKS / f"{lesson}-{name}.lock", "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read(40).strip()
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise CourseError(
+                f"{lesson} / {name} is already being run by another bench{who}; wait for it to end, "
+                "then run this one again"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def new_run_dir(lesson: str, name: str) -> Path:
+    """A new, empty folder under runs/bench for one run of the row, created here: never one another run has."""
+    return claim_new_folder(REPO_ROOT / "runs" / "bench", f"{lesson}-{name}-{int(time.time())}")
+
+
 def run_one(lesson: str, entry: dict) -> dict:
-    run_dir = REPO_ROOT / "runs" / "bench" / f"{lesson}-{entry['name']}-{int(time.time())}"
+    run_dir = new_run_dir(lesson, entry["name"])
     command = [sys.executable, "-m", f"lessons.{lesson}", *entry["args"], "--run-dir", str(run_dir)]
     settings = entry.get("env", {})  # e.g. {"KERAS_BACKEND": "jax"}: the row runs on another Keras backend
     print(f"\n=== {lesson} / {entry['name']}: {make_command(lesson, planned_args(entry))}", flush=True)
@@ -298,11 +334,16 @@ def main(argv: list[str]) -> int:
         for entry in entries:
             if name_filter and entry["name"] != name_filter:
                 continue
-            row = run_one(lesson, entry)
             try:
-                store_row(row)
-            except (CourseError, OSError) as err:
-                print(f"bench: error: {err}; this run's row was not stored: {json.dumps(row)}", file=sys.stderr)
+                with claim_row(lesson, entry["name"]):
+                    row = run_one(lesson, entry)
+                    try:
+                        store_row(row)
+                    except (CourseError, OSError) as err:
+                        print(f"bench: error: {err}; this run's row was not stored: {json.dumps(row)}", file=sys.stderr)
+                        return 2
+            except (CourseError, OSError) as err:  # the row is running elsewhere, or runs/bench cannot be written
+                print(f"bench: error: {err}", file=sys.stderr)
                 return 2
             ran += 1
     if not ran:

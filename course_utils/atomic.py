@@ -1,4 +1,5 @@
-"""The one way the course writes a file: to a temporary name beside it, then renamed into place."""
+"""The one way the course writes a file: to a temporary name beside it, then renamed into place; and new
+folders that no other process can be given too."""
 
 from __future__ import annotations
 
@@ -41,3 +42,19 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             tmp.write_bytes(data)
         else:
             tmp.write_text(data, encoding="utf-8")
+
+
+def claim_new_folder(parent: str | Path, name: str) -> Path:
+    """Create ``parent/name``, or ``name-2``, ``name-3``... where that exists, and return it: the folder is
+    this process's alone (``mkdir`` fails on an existing folder), even when another process asks for the
+    same name at the same moment."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    suffix = 1
+    while True:
+        path = parent / (name if suffix == 1 else f"{name}-{suffix}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            suffix += 1

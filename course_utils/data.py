@@ -6,10 +6,13 @@ when it is there, else downloaded from the official URL (giving up after
 ``DOWNLOAD_TIMEOUT_S`` seconds without an answer) and checked against its sha256; a download
 appears under its name only once complete. ``extract(name)`` unpacks an archive safely into the
 git-ignored cache ``.cache/`` of the checkout (or ``$COURSE_CACHE_DIR``), once, even when
-two runs ask for it at the same time.
+two runs ask for it at the same time; an extracted folder records the archive it came from and
+is extracted again when the archive is replaced. A dataset whose official files have known
+sizes (``Dataset.contents``) is checked against them, so a file cut short is not used.
 
 Every problem a learner can fix ends in one ``CourseError`` line naming the file, the URL to
-download it from and where to put it.
+download it from and where to put it. A file that cannot be written (a full disk, a quota, a
+file size limit, a read-only folder) is named as such, never blamed on the archive.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import contextlib
 import errno
 import hashlib
 import http.client
+import json
 import lzma
 import os
+import re
 import shutil
 import sys
 import tarfile
@@ -32,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError
-from course_utils.atomic import atomic_target, current_umask
+from course_utils.atomic import atomic_target, current_umask, write_atomic
+from course_utils.inputs import read_text_file
 
 # A download that receives nothing for this long (no answer, or a stalled transfer) gives up.
 DOWNLOAD_TIMEOUT_S = 30
@@ -50,6 +56,9 @@ class Dataset:
     description: str = ""
     manual: bool = False  # no automatic download: the user must obtain the file (see url)
     extracted: str | None = None  # a folder under the data root that may stand in for the archive
+    # Files the extracted dataset must hold, with the number of non-blank lines the official file has:
+    # a file cut short (or another dataset's) is refused in one line instead of being used in part.
+    contents: tuple[tuple[str, int], ...] = ()
 
     @property
     def filename(self) -> str:
@@ -110,6 +119,12 @@ REGISTRY: dict[str, Dataset] = {
             licence="research use; cite the paper",
             citation="Hodosh, Young and Hockenmaier, Framing Image Description as a Ranking Task, JAIR 2013",
             description="Flickr8k captions (5 per image) and the official 6,000/1,000/1,000 split",
+            contents=(
+                ("Flickr8k.token.txt", 40_460),  # 8,092 photos x 5 captions
+                ("Flickr_8k.trainImages.txt", 6_000),
+                ("Flickr_8k.devImages.txt", 1_000),
+                ("Flickr_8k.testImages.txt", 1_000),
+            ),
         ),
         Dataset(
             name="flickr8k_images",
@@ -186,15 +201,29 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+MAX_CHECKSUM_LIST_BYTES = 10_000_000
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
 def _listed_checksum(root: Path, relpath: str) -> str | None:
-    """The checksum a data root's own ``SHA256SUMS`` file gives for ``relpath``, if any."""
+    """The checksum a data root's own ``SHA256SUMS`` file gives for ``relpath``, if any.
+
+    A list that is not text (binary, not UTF-8, too big) or gives ``relpath`` something that is not a
+    sha256 is refused in one line: the learner can repair or delete it."""
     sums = root / "SHA256SUMS"
-    if not sums.is_file():
+    if not sums.exists():
         return None
-    for line in sums.read_text().splitlines():
+    fix = "it should hold lines '<sha256>  ./<path>' as sha256sum writes them; repair or delete it"
+    try:
+        text = read_text_file(sums, "the data root's checksum list", MAX_CHECKSUM_LIST_BYTES)
+    except CourseError as err:
+        raise CourseError(f"{err}; {fix}") from None
+    for number, line in enumerate(text.splitlines(), 1):
         parts = line.split()
         if len(parts) == 2 and parts[1].lstrip("*").removeprefix("./") == relpath:
-            return parts[0]
+            if not _SHA256.fullmatch(parts[0]):
+                raise CourseError(f"{sums}, line {number}, gives {relpath} no sha256 (64 hex digits); {fix}")
+            return parts[0].lower()
     return None
 
 
@@ -205,7 +234,10 @@ def _where_to_put(dataset: Dataset) -> str:
 def verify(path: Path, expected: str | None, dataset: Dataset) -> None:
     if expected is None:
         return
-    actual = sha256_of(path)
+    try:
+        actual = sha256_of(path)
+    except OSError as err:
+        raise CourseError(f"cannot read {path} ({err.strerror or err}); check its permissions") from None
     if actual != expected:
         raise CourseError(
             f"{path} is corrupt or incomplete (sha256 {actual[:12]}…, expected {expected[:12]}…); "
@@ -259,6 +291,15 @@ def _download(dataset: Dataset, target: Path) -> Path:
             f"cannot create {target.parent} ({err.strerror or err}); set COURSE_DATA_DIR to a folder you can write to"
         ) from None
     print(f"Downloading {dataset.url} ({dataset.size}) to {target}", flush=True)
+    try:
+        return _download_to(dataset, target)
+    except OSError as err:  # reading from the server ends in a CourseError: this is writing
+        raise CourseError(
+            f"could not write {target}: {_write_reason(err)}; {_write_remedy(err, 'COURSE_DATA_DIR')}"
+        ) from None
+
+
+def _download_to(dataset: Dataset, target: Path) -> Path:
     digest = hashlib.sha256()
     with atomic_target(target) as tmp:
         try:
@@ -277,13 +318,7 @@ def _download(dataset: Dataset, target: Path) -> Path:
                     raise _offline(dataset, _reason(err)) from None
                 if not block:
                     break
-                try:
-                    out.write(block)
-                except OSError as err:
-                    raise CourseError(
-                        f"could not write {target} ({err.strerror or err}); free some space "
-                        "or set COURSE_DATA_DIR to another folder"
-                    ) from None
+                out.write(block)
                 digest.update(block)
                 received += len(block)
                 progress.update(received)
@@ -352,8 +387,31 @@ _UNREADABLE = (
     ValueError,
     OSError,
 )
-# ... and the OSErrors that are about the folder written to, not the archive.
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
+# ... and the OSErrors that are about the folder written to, not the archive: a full disk, a used-up
+# quota, a file size limit (``ulimit -f``: Python ignores SIGXFSZ, so the write fails with EFBIG), a
+# read-only file system, no permission.
+_WRITE_PROBLEMS = {
+    errno.ENOSPC: ("the disk is full", "free some space"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space in your quota"),
+    errno.EFBIG: ("a file is larger than this shell may write", "raise the file size limit (ulimit -f unlimited)"),
+    errno.EROFS: ("the file system is read-only", None),
+    errno.EACCES: ("no permission to write there", None),
+    errno.EPERM: ("no permission to write there", None),
+}
+_WRITE_ERRNOS = set(_WRITE_PROBLEMS)
+
+
+def _write_reason(err: OSError) -> str:
+    """A write error as a phrase that says it is one: "File too large (a file is larger than ...)"."""
+    strerror = err.strerror or _reason(err)
+    problem = _WRITE_PROBLEMS.get(err.errno, (None, None))[0]
+    return f"{strerror}: {problem}" if problem else strerror
+
+
+def _write_remedy(err: OSError, variable: str) -> str:
+    fix = _WRITE_PROBLEMS.get(err.errno, (None, None))[1]
+    other = f"set {variable} to a folder you can write to"
+    return f"{fix}, or {other}" if fix else other
 
 
 def safe_extract(archive_path: Path, dest: Path, dataset: Dataset | None = None) -> Path:
@@ -364,25 +422,95 @@ def safe_extract(archive_path: Path, dest: Path, dataset: Dataset | None = None)
     existing means it is complete. Two runs extracting the same archive at once take turns
     (a lock file beside ``dest``); the second finds the first's folder and uses it.
     ``dataset`` names the download URL in the message about a damaged archive.
+
+    The folder records which archive it came from (``SOURCE_RECORD``: its size, times and sha256): when
+    the archive is replaced (a wrong one by the right one), the folder is extracted again, not reused. A
+    folder extracted before the record existed is kept when it holds the archive's files.
     """
     archive_path, dest = Path(archive_path), Path(dest)
-    if dest.is_dir():
+    if dest.is_dir() and _came_from(dest, archive_path):
         return dest
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with _exclusive(dest.parent / f".{dest.name}.lock", archive_path) as locked:
             if dest.is_dir():
-                return dest  # another run extracted it while we waited
+                if _came_from(dest, archive_path):
+                    return dest  # another run extracted it while we waited
+                _set_aside(dest)  # extracted from another archive: replaced below
             if locked:  # nobody else is extracting: any part-folder is left from a killed run
-                for stale in dest.parent.glob(f"{dest.name}.part-*"):
+                for stale in [*dest.parent.glob(f"{dest.name}.part-*"), *dest.parent.glob(f"{dest.name}.old-*")]:
                     shutil.rmtree(stale, ignore_errors=True)
             _extract_into(archive_path, dest, dataset)
     except OSError as err:  # the cache folder itself (not the archive) cannot be written
         raise CourseError(
-            f"cannot extract {archive_path.name} into {dest.parent} ({err.strerror or err}); "
-            "free some space or set COURSE_CACHE_DIR to a folder you can write to"
+            f"cannot write the extracted {archive_path.name} into {dest.parent}: {_write_reason(err)} "
+            f"(the archive itself was not at fault); {_write_remedy(err, 'COURSE_CACHE_DIR')}"
         ) from None
     return dest
+
+
+SOURCE_RECORD = ".course-archive.json"  # in an extracted folder: the archive it came from
+
+
+def _fingerprint(archive_path: Path) -> dict:
+    """What changes when the archive is replaced, cheaply: size, modification and change times, inode."""
+    info = archive_path.stat()
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "ctime_ns": info.st_ctime_ns, "inode": info.st_ino}
+
+
+def _came_from(folder: Path, archive_path: Path) -> bool:
+    """Whether ``folder`` was extracted from ``archive_path`` as it is now (see ``safe_extract``)."""
+    try:
+        record = json.loads((folder / SOURCE_RECORD).read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError("not a record")
+    except FileNotFoundError:
+        record = None
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False  # a damaged record: extract again
+    try:
+        now = _fingerprint(archive_path)
+        if record is not None and all(record.get(k) == v for k, v in now.items()):
+            return True
+        if record is not None:  # touched, copied or replaced: the same file only if the same bytes
+            same = record.get("sha256") == sha256_of(archive_path)
+        else:  # extracted before folders had a record: the same if it holds the archive's files
+            same = _holds_members(folder, archive_path)
+    except OSError:
+        return False
+    except _UNREADABLE:  # the archive cannot be listed: extracting it says why
+        return False
+    if same:
+        _record_source(folder, archive_path)
+    return same
+
+
+def _holds_members(folder: Path, archive_path: Path) -> bool:
+    if zipfile.is_zipfile(archive_path):
+        with zipfile.ZipFile(archive_path) as zf:
+            files = [(m.filename, m.file_size) for m in zf.infolist() if not m.is_dir()]
+    else:
+        with tarfile.open(archive_path) as tf:
+            files = [(m.name, m.size) for m in tf.getmembers() if m.isfile()]
+    for name, size in files:
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size:
+            return False
+    return bool(files)
+
+
+def _record_source(folder: Path, archive_path: Path, sha256: str | None = None) -> None:
+    record = {"archive": str(archive_path), **_fingerprint(archive_path), "sha256": sha256 or sha256_of(archive_path)}
+    with contextlib.suppress(OSError):  # a read-only cache: checked again next time
+        write_atomic(folder / SOURCE_RECORD, json.dumps(record) + "\n")
+
+
+def _set_aside(dest: Path) -> None:
+    """Move a folder extracted from another archive out of the way (then delete it) before extracting again."""
+    print(f"{dest} was extracted from another archive; extracting the present one again", flush=True)
+    old = Path(tempfile.mkdtemp(prefix=dest.name + ".old-", dir=dest.parent))
+    os.replace(dest, old / dest.name)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _extract_into(archive_path: Path, dest: Path, dataset: Dataset | None) -> None:
@@ -408,6 +536,7 @@ def _extract_into(archive_path: Path, dest: Path, dataset: Dataset | None) -> No
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
+        _record_source(tmp, archive_path)
         os.replace(tmp, dest)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -461,9 +590,48 @@ def extract(name: str) -> Path:
     or fetched and extracted into the cache."""
     found = extracted_in_root(name)
     if found is not None:
+        check_contents(REGISTRY[name], found, None)
         return found
     archive = fetch(name)
-    return safe_extract(archive, cache_root() / "datasets" / name, REGISTRY[name])
+    folder = safe_extract(archive, cache_root() / "datasets" / name, REGISTRY[name])
+    check_contents(REGISTRY[name], folder, archive)
+    return folder
+
+
+def check_contents(dataset: Dataset, folder: Path, archive: Path | None) -> None:
+    """Every file ``dataset.contents`` names is in ``folder`` (or a folder inside it), is UTF-8 text and has
+    at least the official number of non-blank lines; else one line saying which file is short or missing,
+    and where to get the whole dataset. ``archive`` is the file it was extracted from (None: the data root
+    holds the folder itself)."""
+    if archive is None:
+        source = f"{folder}"
+        remedy = f"replace it with the files of {dataset.url}"
+    else:
+        source = f"{folder} (extracted from {archive})"
+        remedy = f"download {dataset.url} again and put it at {_where_to_put(dataset)}"
+    for filename, lines in dataset.contents:
+        found = sorted(p for p in folder.rglob(filename) if "__MACOSX" not in p.parts and p.is_file())
+        if not found:
+            raise CourseError(f"{source} has no {filename}: it is not the whole {dataset.name} dataset; {remedy}")
+        path = found[0]
+        counted = _nonblank_lines(path)
+        if counted < lines:
+            raise CourseError(
+                f"{path} has {counted:,} lines where the official file has {lines:,}: it is cut short or not "
+                f"the official file; {remedy}"
+            )
+
+
+_counted: dict[tuple, int] = {}  # (path, size, mtime_ns) -> non-blank lines, so a file is read once a process
+
+
+def _nonblank_lines(path: Path) -> int:
+    info = path.stat()
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    if key not in _counted:
+        text = read_text_file(path, "the dataset file", max_bytes=200_000_000)
+        _counted[key] = sum(1 for line in text.splitlines() if line.strip())
+    return _counted[key]
 
 
 def read_text(name: str) -> str:

@@ -10,9 +10,11 @@ cluster is described to each process by the ``TF_CONFIG`` environment variable::
 On a cluster you start the same command on every machine, each with its own index. Here
 ``--workers N`` does that on this machine: it starts N copies of the command on localhost
 ports and waits for them. Worker 0 (the chief) writes the run folder and prints; the others
-write their logs (``worker-<i>.log``) there and their own files to a scratch folder. If a
-worker dies, the others are stopped and the run ends with one line, instead of waiting forever
-for the dead worker's share of the all-reduce.
+write their logs (``worker-<i>.log``) there and their own files to a scratch folder in the system's
+temporary folder (``course-worker<i>-*``), deleted when the workers end. If a worker dies, the
+others are stopped and the run ends with one line, instead of waiting forever for the dead
+worker's share of the all-reduce. Ctrl-C stops every worker; such a run cannot be resumed (the
+workers' state is not backed up together), and the message says so.
 
 On the JAX backend ``--workers N`` needs no second process: Keras 3's
 ``keras.distribution.DataParallel`` splits each global batch over N devices of this one process
@@ -24,8 +26,10 @@ torch backend has no Keras data-parallel API, so ``--workers`` stops there with 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -169,7 +173,9 @@ def launch(module: str, argvs: list[list[str]], log_dir: Path, poll_s: float = 0
     """Run ``python -m module argvs[i]`` as worker i on localhost, one process each; return the exit status.
 
     Worker 0's output goes to this terminal, the others' to ``log_dir/worker-<i>.log``. When one
-    worker fails, the others are stopped and a CourseError names it.
+    worker fails, the others are stopped and a CourseError names it. Ctrl-C stops them all and
+    returns 130, saying that the run cannot be resumed. The scratch folders made by
+    ``scratch_run_dir`` are deleted when the workers have ended, whatever happened.
     """
     workers = len(argvs)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -195,11 +201,22 @@ def launch(module: str, argvs: list[list[str]], log_dir: Path, poll_s: float = 0
                 )
             )
         return _wait(processes, log_dir, poll_s)
+    except KeyboardInterrupt:
+        _stop(processes)
+        print(
+            f"\n{module.rsplit('.', 1)[-1]}: interrupted; the workers were stopped. A --workers run cannot be "
+            f"resumed: {log_dir} keeps what it wrote so far (delete it when you no longer need it); "
+            "to train, run the command again without --run-dir, which starts a new run",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 130
     finally:
         _stop(processes)
         for log in logs:
             if log:
                 log.close()
+        remove_scratch_dirs()
 
 
 def require_tensorflow() -> None:
@@ -328,6 +345,25 @@ def _stop(processes, grace_s: float = 5.0) -> None:
             p.wait()
 
 
-def scratch_run_dir() -> str:
-    """Where a worker other than the chief writes its copy of the run's files (thrown away)."""
-    return tempfile.mkdtemp(prefix=f"course-worker{worker_index()}-")
+_scratch_dirs: list[str] = []  # made by scratch_run_dir in this process and not deleted yet
+
+
+def scratch_run_dir(index: int | None = None) -> str:
+    """A new folder where worker ``index`` (not the chief) writes its copy of the run's files, thrown away:
+    ``course-worker<index>-*`` in the system's temporary folder. Called once per worker, 1 to N-1 in order,
+    the index may be left out. ``launch`` deletes these folders when the workers end (and this process
+    does when it exits, if it never launched them)."""
+    if index is None:
+        index = worker_index() if worker_index() is not None else len(_scratch_dirs) + 1
+    path = tempfile.mkdtemp(prefix=f"course-worker{index}-")
+    _scratch_dirs.append(path)
+    return path
+
+
+def remove_scratch_dirs() -> None:
+    """Delete the scratch folders ``scratch_run_dir`` made in this process."""
+    while _scratch_dirs:
+        shutil.rmtree(_scratch_dirs.pop(), ignore_errors=True)
+
+
+atexit.register(remove_scratch_dirs)

@@ -8,6 +8,7 @@ and says what is wrong: never a traceback, and never the whole of a huge input e
     text_inputs(arguments, what, ...)     what ``predict`` was given: its arguments, a file's lines, or stdin
     check_text(text, where, what, ...)    one input: not too long, no control characters
     shorten(text)                         a repr() short enough for an error line
+    shown(text)                           text from a file, safe to print (control characters escaped)
 
 A run writes its side files with ``course_utils.atomic``, so a reader sees the old file or the new
 one; a file cut short anyway (a full disk, a copy interrupted) is "damaged", and the message says
@@ -186,3 +187,11 @@ def _stdin_text(max_bytes: int) -> str:
     if len(raw) > max_bytes:
         raise CourseError(f"standard input is over {_megabytes(max_bytes)}, too big for this")
     return _decode(raw, "standard input")
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """``text`` as it is when it is short and printable, else ``shorten``'s repr(): a file's contents put in a
+    message (a run folder's lesson.txt, say) never sends control characters (colours, a cleared screen,
+    a moved cursor) to the learner's terminal."""
+    text = str(text)
+    return text if text.isprintable() and len(text) <= limit else shorten(text, limit)

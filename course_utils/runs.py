@@ -36,7 +36,8 @@ from datetime import datetime
 from pathlib import Path
 
 from course_utils import REPO_ROOT, CourseError, in_kernel  # noqa: I001  (sets quiet logs before keras)
-from course_utils.atomic import atomic_target, write_atomic
+from course_utils.atomic import atomic_target, claim_new_folder, write_atomic
+from course_utils.inputs import shown
 from course_utils import device, distributed
 
 import keras
@@ -45,6 +46,10 @@ import numpy as np
 RUN_RECORD = "run.json"  # in backup/
 PHASE_STATE = "state.json"  # in backup/<phase>/
 DEFAULT_PHASE = "model"
+# A loss above this has diverged (the course's losses are a few nats, or a few hundred for a sequence); beyond
+# FLOAT32_MAX a number cannot even be logged (TensorBoard writes float32).
+LOSS_LIMIT = 1e6
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 # What early stopping and learning-rate schedules count between epochs (Keras resets them when fit begins).
 CALLBACK_COUNTERS = ("wait", "best", "best_epoch", "stopped_epoch", "cooldown_counter")
 
@@ -88,15 +93,13 @@ def is_finished(path: str | Path) -> bool:
 
 
 def new_run_path(lesson: str, label: str | None = None) -> Path:
-    """A folder name not yet used under ``runs/<lesson>/``: the time, and ``label`` (the cell, say)."""
+    """A new, empty folder under ``runs/<lesson>/``, named by the time and ``label`` (the cell, say).
+
+    It is created here, exclusively: two runs started in the same second get a folder each (the
+    second one's name ends in -2, -3...), never one between them."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"{stamp}-{label}" if label else stamp
-    path = runs_root() / lesson / name
-    suffix = 1
-    while path.exists():
-        suffix += 1
-        path = runs_root() / lesson / f"{name}-{suffix}"
-    return path
+    return claim_new_folder(runs_root() / lesson, name)
 
 
 def fit_verbosity():
@@ -138,11 +141,16 @@ class Run:
                 )
             path = Path(run_dir).expanduser()
         else:
-            path = new_run_path(lesson, cell)
+            path = runs_root() / lesson
         try:
-            if run_dir is not None:
+            if run_dir is None:
+                path = new_run_path(lesson, cell)
+            else:
                 _check_folder(lesson, path)
             path.mkdir(parents=True, exist_ok=True)
+            _hold(path)  # a second process starting a run in this folder now is refused
+            if run_dir is not None:
+                _check_folder(lesson, path)  # again, now that it is ours: another run may have finished it
             if not (path / "lesson.txt").is_file():
                 write_atomic(path / "lesson.txt", lesson + "\n")
             run = cls(lesson, path, config=config)
@@ -217,8 +225,9 @@ class Run:
         every epoch in ``backup/<phase>``. If that backup exists the model is restored from it
         first: a finished phase is not trained again, an unfinished one continues after its
         last finished epoch, drawing the batches an uninterrupted run would have drawn (``x``
-        as a tf.data dataset or a PyDataset). A loss that becomes NaN or infinite stops
-        training with one line.
+        as a tf.data dataset or a PyDataset). A loss that becomes NaN, infinite or absurdly large
+        (over ``LOSS_LIMIT``), or any logged number too large for TensorBoard's float32, stops
+        training with one line, before the lesson's callbacks or TensorBoard see it.
 
         Returns Keras' History of every epoch of the phase, including those trained before an
         interruption; ``history.seconds`` is the training time of all sessions together.
@@ -229,6 +238,7 @@ class Run:
         if "validation_data" in fit_kwargs:
             fit_kwargs["validation_data"] = distributed.shard_by_data(fit_kwargs["validation_data"])
         backup = _PhaseBackup(self, name, model, list(callbacks), epochs)
+        guard = _DivergenceGuard(backup)
         state = backup.restore()
         done = state["epoch"] if state else 0
         if state:
@@ -248,7 +258,9 @@ class Run:
                 x,
                 epochs=done if state and state["stopped"] else epochs,
                 initial_epoch=done,
-                callbacks=[EpochTimer(), *callbacks, tensorboard, backup],
+                # the guard looks at Keras' own numbers before the lesson's callbacks use them, and at
+                # what those callbacks added (a perplexity) before TensorBoard logs it
+                callbacks=[guard, EpochTimer(), *callbacks, guard, tensorboard, backup],
                 verbose=fit_verbosity() if verbose is None else verbose,
                 **fit_kwargs,
             )
@@ -414,6 +426,7 @@ class Run:
     def finish(self) -> None:
         """Remove the resume backups once the run is complete and say where everything is."""
         shutil.rmtree(self.path / "backup", ignore_errors=True)
+        _let_go(self.path)
         if self._writer is not None:
             self._writer.close()
         print(f"\nOutputs of this run: {display_path(self.path)}")
@@ -450,9 +463,9 @@ def load_model(path: str | Path, lesson: str):
     if path.suffix != ".keras":
         raise CourseError(f"{path} is not a .keras model file")
     marker = path.parent / "lesson.txt"
-    owner = marker.read_text(encoding="utf-8", errors="replace").strip()[:80] if marker.is_file() else lesson
+    owner = _owner(marker) if marker.is_file() else lesson
     if owner != lesson:
-        raise CourseError(f"{path} was trained by {owner}, not by {lesson}")
+        raise CourseError(f"{path} was trained by {shown(owner)}, not by {lesson}")
     try:
         return keras.models.load_model(path)
     except Exception as err:
@@ -527,6 +540,7 @@ class _PhaseBackup(keras.callbacks.Callback):
         self.folder = run.path / "backup" / phase
         self.history: dict[str, list] = {}
         self.done = 0
+        self.epoch = 0
         self.state = None
         self.arrays = {}
         self.seconds_before = 0.0
@@ -576,16 +590,24 @@ class _PhaseBackup(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            raise self._diverged("loss", loss, self.epoch)
+        self.check(logs, self.epoch, batch=True)
+
+    def check(self, logs, epoch: int, batch: bool = False) -> None:
+        """Stop with one line when training has diverged: a loss that is NaN, infinite or over ``LOSS_LIMIT``,
+        or (after an epoch) any number too large to log as the float32 TensorBoard writes."""
+        for key, value in (logs or {}).items():
+            if not _is_number(value) or (batch and key != "loss"):
+                continue
+            value = float(value)
+            if "loss" in key and not (math.isfinite(value) and abs(value) <= LOSS_LIMIT):
+                raise self._diverged(key, value, epoch, "" if not math.isfinite(value) else f"over {LOSS_LIMIT:.0e}")
+            if math.isfinite(value) and abs(value) > FLOAT32_MAX:
+                raise self._diverged(key, value, epoch, "too large to log")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        self.check(logs, epoch)
         numbers = {k: float(v) for k, v in logs.items() if _is_number(v)}
-        for key, value in numbers.items():
-            if "loss" in key and not math.isfinite(value):
-                raise self._diverged(key, value, epoch)
         for key, value in numbers.items():
             self.history.setdefault(key, []).append(value)
         self.done = epoch + 1
@@ -628,12 +650,29 @@ class _PhaseBackup(keras.callbacks.Callback):
         }
         _save_phase(self.run, self.folder, state, arrays, final=final)
 
-    def _diverged(self, key: str, value, epoch: int) -> CourseError:
+    def _diverged(self, key: str, value, epoch: int, why: str = "") -> CourseError:
         where = f"epoch {epoch + 1}" + (f" of {self.phase}" if self.phase != DEFAULT_PHASE else "")
         return CourseError(
-            f"training diverged: the {key.replace('_', ' ')} became {float(value)} in {where}; "
-            "start a new run with a smaller learning rate (this one would diverge again)"
+            f"training diverged: the {key.replace('_', ' ')} became {float(value):.4g}{f' ({why})' if why else ''} "
+            f"in {where}; start a new run with a smaller learning rate (this one would diverge again)"
         )
+
+
+class _DivergenceGuard(keras.callbacks.Callback):
+    """``_PhaseBackup.check`` where ``Run.fit`` places it: first, and again just before TensorBoard."""
+
+    def __init__(self, backup: _PhaseBackup):
+        super().__init__()
+        self.backup = backup
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.backup.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.backup.check(logs, self.backup.epoch, batch=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.backup.check(logs, epoch)
 
 
 def _snapshot(model) -> dict:
@@ -829,9 +868,9 @@ def _check_folder(lesson: str, path: Path) -> None:
         return
     marker = path / "lesson.txt"
     if marker.is_file():
-        owner = marker.read_text(encoding="utf-8", errors="replace").strip()[:80]
+        owner = _owner(marker)
         if owner != lesson:
-            raise CourseError(f"{path} belongs to {owner}, not {lesson}")
+            raise CourseError(f"{path} belongs to {shown(owner)}, not {lesson}")
     elif any(path.iterdir()):
         raise CourseError(
             f"{path} is not a run folder (it has no lesson.txt) and is not empty: name a new folder, "
@@ -842,6 +881,51 @@ def _check_folder(lesson: str, path: Path) -> None:
             f"{path} holds a finished run (its metrics.json is written), so there is nothing to resume: "
             "leave out --run-dir for a new run, or name a new folder"
         )
+
+
+def _owner(marker: Path) -> str:
+    """The lesson a run folder's ``lesson.txt`` names (its first 200 bytes; unreadable: "")."""
+    try:
+        with open(marker, "rb") as f:
+            return f.read(200).decode("utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+_HELD: dict[str, int] = {}  # run folders this process holds: resolved path -> the open folder's descriptor
+
+
+def _hold(path: Path) -> None:
+    """Claim the run folder ``path`` for this process until ``finish`` (or the process ends): a second
+    process that starts a run in it meanwhile (the same --run-dir, the same bench row twice) is refused in
+    one line instead of training in the same folder. A lock on the folder itself (flock), so nothing is
+    added to it and a killed run leaves nothing behind; this process may start it again (a notebook)."""
+    key = str(path.resolve())
+    if key in _HELD:
+        return
+    try:
+        import fcntl
+    except ImportError:  # Windows: no locks
+        return
+    fd = os.open(key, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise CourseError(
+            f"{path} is in use by another run that has not ended (in another terminal or notebook); "
+            "wait for it to end, or leave out --run-dir for a new run"
+        ) from None
+    except OSError:  # a file system without locks (some network ones): go on without
+        os.close(fd)
+        return
+    _HELD[key] = fd
+
+
+def _let_go(path: Path) -> None:
+    fd = _HELD.pop(str(Path(path).resolve()), None)
+    if fd is not None:
+        os.close(fd)
 
 
 def _other_settings(path: Path, old: dict, new: dict) -> str:
@@ -861,8 +945,7 @@ def _flag_value(value) -> str:
         return "on" if value else "off"
     if value is None:
         return "unset"
-    text = str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shown(str(value), 40)  # from the folder's run.json: whatever it holds is printed safely
 
 
 def _damaged(folder: Path, reason: str) -> str:

@@ -4,6 +4,13 @@ A check is a function ``check(learner) -> str`` in ``exercises/checks/<name>.py`
 learner's code through ``learner.call`` (so an error is reported at the learner's own line),
 compares with ``expect_close`` / ``expect_equal``, raises ``CheckFailed`` with a message that says
 what was expected and what came out, and returns a one-line summary of what it verified.
+
+The learner's code runs in a process of its own (exercises/sandbox.py): ``learner.call`` sends the
+arguments there and gets the result back as data (numbers, strings, lists, arrays; see exercises/wire.py),
+so a check computes its references and decides where the learner's code cannot reach. What cannot travel
+as data (a Keras model the learner builds) is examined there by one of the check's ``SANDBOX_PROBES``
+(``learner.probe``), which sends back numbers for the check to judge. ``Learner`` below is the same
+interface in one process: the learner's process uses it, and so do the tests.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from types import ModuleType
 import numpy as np
 
 from exercises.learner_file import exception_text, load_module
+from exercises.wire import as_tensor  # noqa: F401  (for the checks: an argument that arrives as a Keras tensor)
 
 
 class CheckFailed(Exception):
@@ -71,6 +79,16 @@ class Learner:
         finally:
             self.module = module
 
+    def repeat(self, name: str, *args, times: int, case: str = "", mutable: Sequence[str] = (), **kwargs) -> list:
+        """``call`` ``times`` times with the same argument objects (a random generator goes on drawing)."""
+        return [self.call(name, *args, case=case, mutable=mutable, **kwargs) for _ in range(times)]
+
+    def probe(self, function: Callable, *args, case: str = ""):
+        """``function(self, *args)``: in the checker, the learner's process runs it (exercises/sandbox.py)."""
+        if case:
+            self.case = case
+        return function(self, *args)
+
 
 # Arguments a learner's function may change in place, by function name. Empty: every exercise's
 # inputs belong to the caller, who still needs them after the call.
@@ -88,10 +106,12 @@ NOT_DATA = _NotData()
 IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), np.generic)
 
 
-def argument_names(fn: Callable, args: tuple, kwargs: dict) -> list[tuple[str, object]]:
-    """``(parameter name, value)`` for every argument of a call (positions when the signature will not bind)."""
+def argument_names(fn: Callable | inspect.Signature | None, args, kwargs: dict) -> list[tuple[str, object]]:
+    """``(parameter name, value)`` for every argument of a call (positions when the signature will not bind).
+    ``fn`` is the function, or its signature (the learner's process sends it: exercises/sandbox.py)."""
     try:
-        return list(inspect.signature(fn).bind(*args, **kwargs).arguments.items())
+        signature = fn if isinstance(fn, inspect.Signature) else inspect.signature(fn)
+        return list(signature.bind(*args, **kwargs).arguments.items())
     except (TypeError, ValueError):
         return [(f"argument {i + 1}", value) for i, value in enumerate(args)] + list(kwargs.items())
 

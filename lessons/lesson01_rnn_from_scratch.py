@@ -34,7 +34,7 @@ from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, load_model
 
 LESSON = "lesson01_rnn_from_scratch"
-print(f"Keras {keras.__version__} on {keras.backend.backend()}, NumPy {np.__version__}")
+f"Keras {keras.__version__} on {keras.backend.backend()}"  # a notebook shows the value of a cell's last line
 
 # %% [markdown]
 # ## 0. Configuration

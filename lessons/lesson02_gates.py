@@ -95,27 +95,14 @@ def split_gates(matrix, order):
     return dict(zip(order, blocks))
 
 
-def random_keras_layer(cell, units, features, rng, **kwargs):
-    """A built Keras layer whose weights are all random (biases too, so every term is tested)."""
-    layer = recurrent_layer(cell, units, return_sequences=True, **kwargs)
-    layer.build((None, None, features))
-    layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
-    return layer
-
-
-def run_both(layer, ours, xs):
-    """The Keras layer's outputs and our NumPy cell's (one sequence at a time) on the same batch."""
-    expected = keras.ops.convert_to_numpy(layer(xs))
-    got = np.stack([ours.forward(x) for x in xs])
-    return expected, got
-
-
 for cell, options in [("lstm", {}), ("gru", {"reset_after": True}), ("gru", {"reset_after": False})]:
     layer = recurrent_layer(cell, 16, **options)
     layer.build((None, None, 8))
     weights = ", ".join(f"{w.name} {tuple(w.shape)}" for w in layer.weights)
     variant = ", ".join(f"{k}={v}" for k, v in options.items())
     print(f"{cell.upper():4s} {variant:17s} {weights}")
+gates = split_gates(layer.get_weights()[0], KERAS_GRU_ORDER)
+print("The last GRU's kernel cut into its gates:", ", ".join(f"{k} {v.shape}" for k, v in gates.items()))
 
 # %% [markdown]
 # ## 2. The LSTM, one step at a time
@@ -185,9 +172,11 @@ for forget_bias in (0.0, 10.0):
     print(f"forget gate {lstm.gates['f'][0]:.5f}: the cell after 50 steps {lstm.c[0]:.3g}")
 
 # %% [markdown]
-# Now a real check. Keras' layers run a whole batch at once and store the gates side by side
-# (section 1); `lstm_from_keras` cuts a Keras LSTM's weights into our per-gate W, U and b. We
-# copy a random Keras LSTM's weights into our NumPy LSTM, and run both on the same toy batch.
+# Now a real check. Keras stores the gates side by side (section 1); `lstm_from_keras` cuts a
+# Keras LSTM's weights into our per-gate W, U and b. `random_keras_layer` fills every weight of
+# a Keras layer, biases too, with random numbers, so that every term is tested, and `run_both`
+# runs the Keras layer on a whole batch and our NumPy cell on one sequence at a time. We copy a
+# random Keras LSTM's weights into our NumPy LSTM, and run both on the same toy batch.
 
 
 # %%
@@ -196,6 +185,21 @@ def lstm_from_keras(weights, order=KERAS_LSTM_ORDER):
     W = {k: v.T for k, v in split_gates(kernel, order).items()}
     U = {k: v.T for k, v in split_gates(recurrent, order).items()}
     return LSTM(W, U, split_gates(bias, order))
+
+
+def random_keras_layer(cell, units, features, rng, **kwargs):
+    """A built Keras layer whose weights are all random (biases too, so every term is tested)."""
+    layer = recurrent_layer(cell, units, return_sequences=True, **kwargs)
+    layer.build((None, None, features))
+    layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
+    return layer
+
+
+def run_both(layer, ours, xs):
+    """The Keras layer's outputs and our NumPy cell's (one sequence at a time) on the same batch."""
+    expected = keras.ops.convert_to_numpy(layer(xs))
+    got = np.stack([ours.forward(x) for x in xs])
+    return expected, got
 
 
 rng = np.random.default_rng(config.seed)

@@ -127,16 +127,17 @@ show(config)
 def aligned(rows, width=110):
     """Rows of per-word strings, (label, cells), printed in aligned columns and wrapped at ``width``."""
     sizes = [max(len(cells[i]) for _, cells in rows) for i in range(len(rows[0][1]))]
+    pad = max(4, *(len(label) for label, _ in rows))
     lines, start = [], 0
     while start < len(sizes):
-        end, used = start, 8
+        end, used = start, pad + 4
         while end < len(sizes) and (used + sizes[end] + 2 <= width or end == start):
             used += sizes[end] + 2
             end += 1
         if start:
             lines.append("")
         for label, cells in rows:
-            line = f"  {label:<4}  " + "  ".join(cells[i].ljust(sizes[i]) for i in range(start, end))
+            line = f"  {label:<{pad}}  " + "  ".join(cells[i].ljust(sizes[i]) for i in range(start, end))
             if line.strip():
                 lines.append(line.rstrip())
         start = end
@@ -211,7 +212,9 @@ print(aligned([("word", toy_words), ("gold", toy_gold), ("pred", toy_predicted)]
 toy = token_scores(toy_gold, toy_predicted, sorted(set(toy_gold)), unseen=[False] * len(toy_gold))
 print(f"\nToken accuracy {toy['accuracy']:.3f} (7 of 8 tags right); per tag:")
 for tag, s in toy["per_tag"].items():
-    print(f"  {tag:<6} precision {s['precision']:.2f}, recall {s['recall']:.2f}, F1 {s['f1']:.2f} ({s['support']} gold)")
+    print(
+        f"  {tag:<6} precision {s['precision']:.2f}, recall {s['recall']:.2f}, F1 {s['f1']:.2f} ({s['support']} gold)"
+    )
 
 # %% [markdown]
 # For named entities token accuracy is misleading: most tokens are O, and a tag that is right
@@ -287,6 +290,7 @@ def most_frequent_tag_baseline(train):
 
 
 baseline_tagger = most_frequent_tag_baseline(train_set)
+print("The baseline's tags for the made-up sentence:")
 print(aligned([("word", toy_words), ("tag", baseline_tagger(toy_words))]))
 
 # %% [markdown]
@@ -370,7 +374,7 @@ def word_chars(word: str) -> list[str]:
     return [BOW, *clipped, EOW]
 
 
-print(f"{'word':<24} {'normalised':<24} {'casing':<10} characters")
+print(f"{'word':<24} {'normalised':<24} {'casing':<10} characters (of a long word, the first and last 8)")
 for word in ("Merkel", "NATO", "1996", "3.5%", "counterrevolutionaries"):
     print(f"{word:<24} {normalise(word):<24} {CASES[casing(word)]:<10} {' '.join(word_chars(word))}")
 
@@ -642,13 +646,8 @@ print(
 )
 
 # %% [markdown]
-# A bidirectional RNN reads them: the forward half has seen the words to the left, the backward
-# half the words to the right, so the tag of "book" can depend on whether "a" or "to" came
-# before it. A Dense softmax applied at every step (a Dense layer on 3-D input acts on the last
-# axis, step by step) gives one tag each.
-#
 # ### A CRF output layer (`output = "crf"`)
-# The softmax picks each word's tag on its own, so nothing stops it from writing `B-LOC I-PER`,
+# A softmax at the end picks each word's tag on its own, so nothing stops it from writing `B-LOC I-PER`,
 # an entity that changes type halfway. A linear-chain CRF adds a score for every pair of
 # neighbouring tags (a `tags x tags` transition matrix, plus a score for the first and the last
 # tag) and scores whole tag sequences: the sum of the per-word scores the network gives
@@ -819,9 +818,9 @@ def crf_weights(model):
     return tuple(keras.ops.convert_to_numpy(w) for w in layer.scores())
 
 
-print(
-    "A new CRF layer for 3 tags:", {name: w.shape for name, w in zip(("transitions", "start", "end"), CRF(3).scores())}
-)
+toy_crf = CRF(3)
+shapes = {name: tuple(w.shape) for name, w in zip(("transitions", "start", "end"), toy_crf.scores())}
+print(f"A new CRF layer for 3 tags holds {shapes}, all 0 until it is trained")
 
 # %% [markdown]
 # And the loss, log Z - score(gold) per real word, reading the layer's scores. With every
@@ -858,12 +857,17 @@ class CRFLoss(keras.losses.Loss):
 
 
 gold = np.array([[0, 1, 2, 1]])
-crf_loss = CRFLoss(CRF(3))(gold, emissions, words_mask)
+crf_loss = CRFLoss(toy_crf)(gold, emissions, words_mask)
 softmax_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(gold, emissions)
 print(f"CRF loss with zero transitions {float(crf_loss):.5f}; softmax cross-entropy {float(softmax_loss):.5f}")
 
 # %% [markdown]
 # ### The whole model
+# A bidirectional RNN reads the word vectors: the forward half has seen the words to the left,
+# the backward half the words to the right, so the tag of "book" can depend on whether "a" or
+# "to" came before it. A Dense softmax applied at every step (a Dense layer on 3-D input acts on
+# the last axis, step by step) gives one tag each.
+#
 # The mask (word id != 0) goes to each RNN layer directly. An Embedding's `mask_zero=True` would
 # not survive here: `Concatenate` treats an input without a mask (the char and case vectors) as
 # all real words, so the backward RNN would read the padding first and a sentence's tags would
@@ -878,7 +882,8 @@ def build_model(vocab, config, total_steps, hide_rates=None):
     chars = keras.Input((None, MAX_CHARS), dtype="int32", name="chars")
     case = keras.Input((None,), dtype="int32", name="case")
     real_words = keras.ops.not_equal(words, 0)  # the mask: True for a word, False for padding
-    x = keras.layers.Dropout(config.dropout)(word_vectors(words, chars, case, vocab, config, hide_rates))
+    x = word_vectors(words, chars, case, vocab, config, hide_rates)
+    x = keras.layers.Dropout(config.dropout)(x)
     for layer in range(1, config.layers + 1):  # a second layer reads the first one's view of the whole sentence
         rnn = recurrent_layer(config.cell, config.hidden, return_sequences=True, name=f"{config.cell}_{layer}")
         x = keras.layers.Bidirectional(rnn, name=f"bidirectional_{config.cell}_{layer}")(x, mask=real_words)
@@ -992,8 +997,8 @@ print(f"Saved {model_path.name} and {curves.name} in the run folder")
 
 # %% [markdown]
 # ## 8. How good is it?
-# The same scores as the baseline's, on the test set, and per tag: precision (of the words
-# given this tag, how many have it), recall (of the words that have it, how many got it) and F1.
+# The scores of section 2 on the test set, next to the baseline's: overall, then per tag (and
+# for NER per entity type).
 
 
 # %%
@@ -1110,12 +1115,7 @@ run.log_text("test/examples", "\n\n".join(f"```\n{e}\n```" for e in examples), c
 # %% [markdown]
 # ## 10. What a CRF learns about neighbouring tags
 # A softmax tagger can predict `I-PER` right after `O` or `B-LOC`, a sequence no gold file
-# contains; we count such broken entities in its test predictions. With `output = "crf"` the
-# transition scores are trained with everything else: below, row = a tag, column = the tag that
-# follows it (and the scores for starting and ending a sentence). Pairs that never occur in
-# the training data, such as `O` or `B-LOC` then `I-PER`, get the lowest scores, the pairs that
-# open and continue an entity the highest: Viterbi then has to have strong evidence from the
-# words to write a broken entity.
+# contains; we count such broken entities in its test predictions.
 
 
 # %%
@@ -1135,11 +1135,14 @@ if config.task == "ner":
         f"{broken_entities(predicted)} (gold: {broken_entities(t for _, t in test_set)})"
     )
 else:
-    print(f"Part-of-speech tags have no entities to break: {broken_entities(predicted)} broken")
+    print("Part-of-speech tags have no entities to break: this count is for --task ner.")
 
 # %% [markdown]
-# With `output = "crf"`, the transition scores it learned: row = a tag, column = the tag that
-# follows it, then the scores for starting and ending a sentence.
+# With `output = "crf"` the transition scores are trained with everything else: below, row = a
+# tag, column = the tag that follows it (and the scores for starting and ending a sentence).
+# Pairs that never occur in the training data, such as `O` or `B-LOC` then `I-PER`, get the
+# lowest scores, the pairs that open and continue an entity the highest: Viterbi then has to
+# have strong evidence from the words to write a broken entity.
 
 
 # %%
@@ -1190,13 +1193,8 @@ last = {key: values[-1] for key, values in history.history.items()}
 metrics.update(data=source, unseen_test_tokens=scores["unseen_tokens"], dev_accuracy=last["val_accuracy"])
 metrics.update(per_tag=scores["per_tag"], train_seconds=history.seconds, model_path=model_path, history=history.history)
 if "entities" in scores:  # entity precision, recall and F1 of the tagger and the baseline, per type, on dev
-    metrics.update(
-        {
-            f"{who}_entity_{key}": r["entities"][key]
-            for who, r in results.items()
-            for key in ("f1", "precision", "recall")
-        }
-    )
+    entity = {who: r["entities"] for who, r in results.items()}
+    metrics |= {f"{who}_entity_{key}": e[key] for who, e in entity.items() for key in ("f1", "precision", "recall")}
     metrics.update(per_entity_type=scores["entities"]["per_type"], dev_entity_f1=last["val_entity_f1"])
     metrics["test_broken_entities"] = broken_entities(predicted)
 run.write_metrics(metrics, config, train_sentences=len(train_set), test_sentences=len(test_set))

@@ -57,7 +57,7 @@ TEST_FRACTION = 0.10
 QUICK_SOURCES = 4000  # English sentences the quick configuration keeps (a full run keeps them all)
 MODEL_FILES = {"plain": "model_plain.keras", "attention": "model.keras"}
 SHOWCASE = ["I am cold.", "Where is the station?", "She doesn't like cats.", "We have to go home now."]
-print(f"Keras {keras.__version__} on the {keras.backend.backend()} backend")
+f"Keras {keras.__version__} on {keras.backend.backend()}"  # a notebook shows the value of a cell's last line
 
 # %% [markdown]
 # ## 0. Configuration
@@ -684,7 +684,7 @@ for alpha in (0.0, 0.6, 1.0):
 def beam_search(
     step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int, beam_size: int = 4, alpha: float = 0.0
 ) -> Decoded:
-    """Keep the ``beam_size`` most likely partial outputs at every step; the best of each input's at the end."""
+    """Keep the ``beam_size`` best partial outputs at every step; each input's best by ``length_normalised`` wins."""
     check_sizes(batch_size, max_length, beam_size)
     k = beam_size
     state = map_state(lambda a: np.repeat(np.asarray(a), k, axis=0), state)  # (batch * k, ...)

@@ -57,6 +57,7 @@ END = "[end]"
 CAPTIONS = 5  # per photo
 PRETRAINED_SIZE = 224  # the photo side the pretrained encoder reads
 ENCODERS = ("scratch", "pretrained")  # a small CNN trained with the decoder (offline), or ImageNet features
+f"Keras {keras.__version__} on {keras.backend.backend()}"  # a notebook shows the value of a cell's last line
 
 # %% [markdown]
 # ## 0. Configuration
@@ -629,8 +630,8 @@ class GroupCaptions(keras.layers.Layer):
 
 
 flat = FlattenCaptions()(batch_inputs["words"])
-print(f"words {batch_inputs['words'].shape} -> flattened {tuple(flat.shape)}; a photo's vector copied per caption:")
-print(f"{(2, spec.units)} -> {tuple(PerCaption()(np.zeros((2, spec.units))).shape)}")
+print(f"FlattenCaptions: the batch's words {batch_inputs['words'].shape} -> {tuple(flat.shape)}")
+print(f"PerCaption: two image vectors {(2, spec.units)} -> {tuple(PerCaption()(np.zeros((2, spec.units))).shape)}")
 
 # %% [markdown]
 # The training model: photos and their five captions in, next-word logits for every caption
@@ -700,8 +701,10 @@ def inference_models(model: keras.Model, spec: Spec):
 
 
 encoder, step_model, _ = inference_models(model, spec)
-print(f"encoder: {encoder.input.shape} -> {[tuple(t.shape) for t in encoder.outputs]}")
-print(f"step:    {[tuple(t.shape) for t in step_model.inputs]} -> {[tuple(t.shape) for t in step_model.outputs]}")
+outputs = ", ".join(str(tuple(t.shape)) for t in encoder.outputs)
+print(f"encoder: photo {tuple(encoder.input.shape)} -> {outputs} (image vector, then any keys and initial states)")
+inputs = ", ".join(f"{t.name} {tuple(t.shape)}" for t in step_model.inputs)
+print(f"step:    {inputs} -> logits {tuple(step_model.outputs[0].shape)} and the new state")
 
 # %% [markdown]
 # `start` encodes a batch of photos; `step` reads each photo's previous word and gives the

@@ -21,7 +21,6 @@ Notebook: make notebooks, then open lessons/lesson07_char_lm.ipynb
 # %%
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -31,13 +30,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_utils import CourseError, cli, data, distributed, plots, sampling, tfds_source
+from course_utils import CourseError, cli, data, plots, tfds_source
 from course_utils.atomic import write_atomic
-from course_utils.inputs import read_json, read_text_file, text_inputs
+from course_utils.inputs import read_json, read_text_file
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, configure, flag, run_lesson, show, show_figure
+from course_utils.lesson import LessonConfig, SourceOption, WorkersOption, configure, flag, show, show_figure
 from course_utils.repro import set_seed
-from course_utils.runs import Run, TimeBudget, display_path, is_finished, load_model, newest_model
+from course_utils.runs import Run, TimeBudget, display_path, load_model
 
 LESSON = "lesson07_char_lm"
 VALIDATION_FRACTION = 0.10
@@ -48,6 +47,7 @@ SAMPLE_LENGTH = cli.int_between(1, 10_000, "the model writes one character at a 
 QUICK_CHARS = 120_000
 CHAR_FILE = "char_lm.json"  # the vocabulary and model settings, saved next to model.keras
 NANOGPT_CONTEXT = 256  # nanoGPT's character-level Shakespeare model reads windows of 256 characters
+f"Keras {keras.__version__} on {keras.backend.backend()}"  # a notebook shows the value of a cell's last line
 
 # %% [markdown]
 # ## 0. Configuration
@@ -59,7 +59,7 @@ NANOGPT_CONTEXT = 256  # nanoGPT's character-level Shakespeare model reads windo
 
 # %%
 @dataclass
-class Config(LessonConfig):
+class Config(LessonConfig, WorkersOption, SourceOption):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(8, "training epochs", type=cli.positive_int)
     batch_size: int = flag(64, "batch size", type=cli.batch_size)
@@ -81,31 +81,10 @@ class Config(LessonConfig):
         "stop after the epoch that would overrun this many minutes of training; 0 = no limit",
         type=cli.non_negative_float,
     )
-    source: str = flag(
-        "course",
-        "read tiny Shakespeare with the course's loader or with tensorflow-datasets",
-        choices=("course", "tfds"),
-    )
-    workers: int = flag(
-        1,
-        "train one model data-parallel: N worker processes on tensorflow, N devices of one process on jax "
-        "(stateless only; not on torch)",
-        type=cli.int_between(1, 8, "one machine's worth of local workers"),
-    )
 
-    QUICK = {
-        "epochs": 2,
-        "units": 96,
-        "layers": 1,
-        "seq_len": 64,
-        "batch_size": 32,
-        "sample_length": 120,
-        "max_minutes": 0,
-        "neuron_chars": 4_000,
-    }
+    QUICK = {"epochs": 2, "units": 96, "batch_size": 32, "sample_length": 120, "max_minutes": 0, "neuron_chars": 4_000}
 
-    def __post_init__(self):
-        # Checked when the flags are read, before --workers starts any process: one line, nothing run.
+    def __post_init__(self):  # checked as the flags are read, before --workers starts any process
         if self.stateful and self.workers > 1:
             raise CourseError(
                 "--stateful trains with --workers 1 only: --workers trains the stateless model (a stateful run "
@@ -117,14 +96,18 @@ class Config(LessonConfig):
     def prime_text(self) -> str:
         return self.prime.replace("\\n", "\n")  # a typed "\n" means a line break
 
-    def variant(self) -> str:
-        return "stateful (state carried across windows)" if self.stateful else "stateless (zero state per window)"
+
+config = configure(Config, LESSON)
+show(config)
+
+# %% [markdown]
+# Stateful training (section 2) needs Keras's stateful RNN layers to keep their state from one
+# batch to the next, which they do on TensorFlow (README, "On JAX or PyTorch"). A configuration
+# that cannot work stops here, with one line, before anything is trained.
 
 
-# Stateful training needs Keras's stateful RNN layers to keep their state from one batch to the next.
-# In Keras 3 that works on TensorFlow for every cell and on torch for the plain RNN only; everything
-# else in this lesson runs on every backend. Per backend: the cells that cannot train statefully, and why.
-STATEFUL_TRAINING_FAILS = {
+# %%
+STATEFUL_TRAINING_FAILS = {  # per backend: the cells that cannot train statefully, and why
     "jax": (
         ("rnn", "lstm", "gru"),
         "Keras's stateful RNN layers do not carry their state from batch to batch on jax "
@@ -150,28 +133,61 @@ def check_stateful_backend(config, what: str = "stateful training") -> None:
         )
 
 
-config = configure(Config, LESSON)
 check_stateful_backend(config)
 set_seed(config.seed)
 tf.get_logger().setLevel("ERROR")  # each twin model below traces its own predict step; the warning is noise here
+run = Run.start(LESSON, config, cell=config.cell)
+variant = "stateful (state carried across windows)" if config.stateful else "stateless (zero state per window)"
 print(
     f"Lesson 07: a character-level {config.layers} x {config.cell.upper()}({config.units}) language model, "
-    f"{config.variant()}{' (quick)' if config.quick else ''}"
+    f"{variant}{' (quick)' if config.quick else ''}. Outputs go to {display_path(run.path)}"
 )
-show(config)
 
 # %% [markdown]
 # ## 1. Text in, integers out
-# The vocabulary is every distinct character of the corpus; each character becomes its
-# index. The split is contiguous: the first 90% trains, the last 10% validates. A random
-# split would put near-copies of every validation line (the same speech, a few characters
-# further on) into the training windows and make the validation loss look better than it is.
+# The vocabulary is every distinct character of the corpus; each character becomes its index,
+# and the text becomes one long row of integers. `--text` trains on a file of your own, checked
+# first:
+
+
+# %%
+def read_user_text(path: str) -> str:
+    """A learner's own UTF-8 text file, with a one-line error for anything that would not train."""
+    text = read_text_file(path, "text file")  # missing, a folder, too big, binary or not UTF-8: one line
+    if not text.strip():
+        raise CourseError(f"{path} is empty; give a UTF-8 text file of at least {MIN_CHARS:,} characters")
+    if len(text) < MIN_CHARS:
+        raise CourseError(f"{path} has only {len(text):,} characters; a language model needs at least {MIN_CHARS:,}")
+    distinct = len(set(text))
+    if distinct > MAX_VOCAB:
+        raise CourseError(f"{path} has {distinct:,} distinct characters (more than {MAX_VOCAB:,}); is it really text?")
+    return text
+
+
+def encode(text: str, index: dict) -> np.ndarray:
+    unknown = sorted({c for c in text if c not in index})
+    if unknown:
+        shown = "".join(unknown[:20]).replace("\n", "\\n")
+        raise CourseError(f"{text[:40]!r} has characters the model never saw: {shown!r}")
+    return np.array([index[c] for c in text], dtype=np.int32)
+
+
+def decode(ids, vocab) -> str:
+    return "".join(vocab[int(i)] for i in ids)
+
+
+toy_vocab = sorted(set("to be or not to be"))
+toy_ids = encode("not to be", {c: i for i, c in enumerate(toy_vocab)})
+print(f"vocabulary {toy_vocab}: 'not to be' -> {toy_ids.tolist()} -> {decode(toy_ids, toy_vocab)!r}")
+
+# %% [markdown]
+# The split is contiguous: the first 90% trains, the last 10% validates. A random split would
+# put near-copies of every validation line (the same speech, a few characters further on) into
+# the training windows and make the validation loss look better than it is.
 #
-# Many tutorials get the text with one call, `tfds.load("tiny_shakespeare")` from
-# tensorflow-datasets (its train, validation and test splits are consecutive slices of the one
-# file). `--source tfds` reads it that way (offline, from the course's copy) and joins the
-# splits: it is the identical text, so every number below is the same. The course's own loader
-# adds the sha256 of the official file, checked before use.
+# Many tutorials get the text with one call, `tfds.load("tiny_shakespeare")`; `--source tfds`
+# reads it that way and joins its splits: the identical text, so every number below is the same
+# (README, "Through tensorflow-datasets").
 
 
 # %%
@@ -186,19 +202,6 @@ class Corpus:
     @property
     def val_text(self) -> str:
         return self.text[len(self.train_ids) :]
-
-
-def read_user_text(path: str) -> str:
-    """A learner's own UTF-8 text file, with a one-line error for anything that would not train."""
-    text = read_text_file(path, "text file")  # missing, a folder, too big, binary or not UTF-8: one line
-    if not text.strip():
-        raise CourseError(f"{path} is empty; give a UTF-8 text file of at least {MIN_CHARS:,} characters")
-    if len(text) < MIN_CHARS:
-        raise CourseError(f"{path} has only {len(text):,} characters; a language model needs at least {MIN_CHARS:,}")
-    distinct = len(set(text))
-    if distinct > MAX_VOCAB:
-        raise CourseError(f"{path} has {distinct:,} distinct characters (more than {MAX_VOCAB:,}); is it really text?")
-    return text
 
 
 def load_corpus(text_file: str | None, quick: bool, source: str = "course") -> Corpus:
@@ -216,14 +219,6 @@ def load_corpus(text_file: str | None, quick: bool, source: str = "course") -> C
     return Corpus(name, text, vocab, ids[:split], ids[split:])
 
 
-def encode(text: str, index: dict) -> np.ndarray:
-    unknown = sorted({c for c in text if c not in index})
-    if unknown:
-        shown = "".join(unknown[:20]).replace("\n", "\\n")
-        raise CourseError(f"{text[:40]!r} has characters the model never saw: {shown!r}")
-    return np.array([index[c] for c in text], dtype=np.int32)
-
-
 corpus = load_corpus(config.text, config.quick, config.source)
 set_seed(config.seed)  # tfds draws random numbers while it loads: the model starts from the same seed either way
 print(
@@ -235,9 +230,8 @@ print("\nThe first 400 characters:\n")
 print(corpus.text[:400])
 
 # %% [markdown]
-# Every character is one of a small vocabulary, and the text becomes one long row of integers.
-# Note the line break (`'\n'`, index 0): it is an ordinary character the model must learn to
-# place, and it is what gives a play its layout.
+# Every character is one of a small vocabulary. Note the line break (`'\n'`, index 0): it is an
+# ordinary character the model must learn to place, and it is what gives a play its layout.
 
 # %%
 index = {c: i for i, c in enumerate(corpus.vocab)}
@@ -251,7 +245,7 @@ if len(corpus.val_ids) <= config.seq_len:
 print(f"Vocabulary: {len(corpus.vocab)} characters: {''.join(corpus.vocab)!r}")
 excerpt = corpus.text[:40]
 print(f"\n{excerpt!r}\nas ids: {corpus.train_ids[:40].tolist()}")
-print(f"and back: {''.join(corpus.vocab[i] for i in corpus.train_ids[:40])!r}")
+print(f"and back: {decode(corpus.train_ids[:40], corpus.vocab)!r}")
 
 # %% [markdown]
 # ## 2. Windows and truncated backpropagation through time
@@ -267,9 +261,7 @@ print(f"and back: {''.join(corpus.vocab[i] for i in corpus.train_ids[:40])!r}")
 # into the next (gradients still stop at the window edge). Row r of batch k+1 continues row r
 # of batch k, so nothing may be shuffled, and the state is reset at each epoch's start.
 # On the very first window both variants see a zero state and compute the same loss.
-# (Stateful training needs the TensorFlow backend: Keras's stateful layers keep their state
-# between batches there, and on PyTorch only for `--cell rnn`. Stateless training runs on
-# TensorFlow, JAX and PyTorch alike.)
+# Here are 25 ids cut into 2 streams of windows of 3:
 
 
 # %%
@@ -281,10 +273,7 @@ def stateless_windows(ids: np.ndarray, seq_len: int, batch_size: int, seed: int 
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if seed is not None:
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    # With --workers every worker makes the same batches and keeps its own part of each (section 6)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE).with_options(options)
+    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 
 def stream_batches(ids: np.ndarray, seq_len: int, batch_size: int):
@@ -307,10 +296,14 @@ def stateful_windows(ids: np.ndarray, seq_len: int, batch_size: int):
     return tf.data.Dataset.from_tensor_slices((x, y)).prefetch(tf.data.AUTOTUNE)  # in order, never shuffled
 
 
-def decode(ids, vocab) -> str:
-    return "".join(vocab[int(i)] for i in ids)
+toy_x, toy_y = stream_batches(np.arange(25), seq_len=3, batch_size=2)
+for k in range(2):
+    print(f"batch {k + 1}: inputs {toy_x[k].tolist()}, targets {toy_y[k].tolist()}")
 
+# %% [markdown]
+# This run's batches, and the same two consecutive stateful batches in the real text:
 
+# %%
 if config.stateful:
     train_ds = stateful_windows(corpus.train_ids, config.seq_len, config.batch_size)
 else:
@@ -340,10 +333,8 @@ print(f"batch 2: {decode(stream_x[1, 1], corpus.vocab)!r}   (continues batch 1's
 # giving one score (logit) per character; softmax turns the scores into probabilities.
 # The same weights can be loaded into twins of the network. A *stateful* twin with a fixed
 # batch size keeps its hidden state from one batch to the next: it is what stateful training
-# trains. A *state-passing* twin (`stepper`) takes the hidden state as an extra input and
-# returns the state it ends in, so the caller carries the state from one call to the next:
-# that is how the validation text is read continuously and how text is generated one
-# character at a time (batch 1) without re-reading its whole past at each step.
+# trains. With `--workers 2` the model is built on two worker processes that train it together
+# (`run.scope()`; README, "More than one process").
 
 
 # %%
@@ -376,15 +367,6 @@ def recurrent_name(spec: ModelSpec, layer: int) -> str:
     return f"{spec.cell}_{layer}"
 
 
-def compile_model(model: keras.Model, learning_rate: float, decay_steps: int, clipnorm: float = 5.0) -> None:
-    # Clipping the global gradient norm keeps one exploding step from undoing an epoch's work.
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(decay_steps, 1), alpha=0.1)
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule, clipnorm=clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
-
-
 def twin(model: keras.Model, spec: ModelSpec, stateful: bool, batch_size: int | None = None) -> keras.Model:
     """The same network built again (stateless, or stateful with a fixed batch) with ``model``'s weights."""
     copy = build_model(spec, stateful=stateful, batch_size=batch_size)
@@ -398,6 +380,22 @@ def reset_states(model: keras.Model) -> None:
             layer.reset_state()
 
 
+spec = ModelSpec(len(corpus.vocab), config.cell, config.units, config.layers, config.embed_dim, config.dropout)
+with run.scope():
+    model = build_model(spec, stateful=config.stateful, batch_size=config.batch_size if config.stateful else None)
+model.summary()
+logits = keras.ops.convert_to_numpy(model(batch_x, training=False))
+print(f"Scores for the batch: {logits.shape} = (rows, characters per window, one score per vocabulary entry)")
+
+# %% [markdown]
+# A *state-passing* twin (`stepper`) takes the hidden state as an extra input and returns the
+# state it ends in, so the caller carries the state from one call to the next: that is how the
+# validation text is read continuously and how text is generated one character at a time
+# (batch 1) without re-reading its whole past at each step. Reading a text in two calls, the
+# state carried between them, gives the scores of one call over the whole text:
+
+
+# %%
 def stepper(model: keras.Model, spec: ModelSpec, batch_size: int) -> keras.Model:
     """A state-passing twin with ``model``'s weights: (chars, *states) in, (logits, *states) out.
 
@@ -435,13 +433,11 @@ def read_on(stepper_model: keras.Model, ids: np.ndarray, states: list) -> tuple:
     return logits, states
 
 
-spec = ModelSpec(len(corpus.vocab), config.cell, config.units, config.layers, config.embed_dim, config.dropout)
-strategy = distributed.strategy()  # --workers N: MultiWorkerMirroredStrategy or DataParallel (section 6)
-with strategy.scope():
-    model = build_model(spec, stateful=config.stateful, batch_size=config.batch_size if config.stateful else None)
-model.summary()
-logits = keras.ops.convert_to_numpy(model(batch_x, training=False))
-print(f"Scores for the batch: {logits.shape} = (rows, characters per window, one score per vocabulary entry)")
+reader = stepper(model, spec, batch_size=1)  # the generator of section 5 writes with it
+whole, _ = read_on(reader, corpus.train_ids[None, :12], zero_states(reader))
+first, states = read_on(reader, corpus.train_ids[None, :5], zero_states(reader))
+rest, _ = read_on(reader, corpus.train_ids[None, 5:12], states)
+print(f"12 characters in one call vs 5 + 7 with the state carried: largest gap {np.abs(whole[:, 5:] - rest).max():.1e}")
 
 # %% [markdown]
 # ## 4. Measuring: nats, bits and perplexity
@@ -461,6 +457,32 @@ def nll_sum(logits: np.ndarray, targets: np.ndarray) -> float:
     return float((log_norm - picked).sum())
 
 
+def in_units(nats: float) -> dict:
+    return {"nats": nats, "bpc": nats / math.log(2), "perplexity": math.exp(nats)}
+
+
+def units_table(rows: dict) -> str:
+    """A Markdown table of losses, one row per name: nats, bits per character, perplexity."""
+    lines = ["| | nats per character | bits per character | perplexity |", "|---|---|---|---|"]
+    for name, nats in rows.items():
+        u = in_units(nats)
+        lines.append(f"| {name} | {u['nats']:.3f} | {u['bpc']:.3f} | {u['perplexity']:.2f} |")
+    return "\n".join(lines)
+
+
+uniform = math.log(len(corpus.vocab))
+untrained_loss = nll_sum(logits, batch_y) / batch_y.size
+rows = {f"uniform guess among {len(corpus.vocab)} characters": uniform}
+show(units_table({**rows, "the untrained model, on the batch above": untrained_loss}))
+
+# %% [markdown]
+# The validation loss is measured two ways after every epoch (section 7 says why): reading the
+# validation text continuously as a few parallel streams with the state carried (a
+# state-passing twin), and in separate windows of `seq_len` that each start from a zero state
+# (a stateless twin).
+
+
+# %%
 def eval_streams(n_chars: int, most: int = 16) -> int:
     """How many parallel streams to read a text of ``n_chars`` as (at least 100 characters each)."""
     return max(1, min(most, (n_chars - 1) // 100))
@@ -492,28 +514,18 @@ def windowed_loss(model: keras.Model, ids: np.ndarray, seq_len: int, batch_size:
     return total / count
 
 
-def in_units(nats: float) -> dict:
-    return {"nats": nats, "bpc": nats / math.log(2), "perplexity": math.exp(nats)}
+def validation_losses(stateless: keras.Model, carrier: keras.Model, ids: np.ndarray, seq_len: int) -> dict:
+    """The loss on ``ids`` with the state carried (in nats, bits and perplexity) and in fresh windows."""
+    carried = in_units(carried_state_loss(carrier, ids))
+    windows = windowed_loss(stateless, ids, seq_len)
+    named = {"val_loss": carried["nats"], "val_bpc": carried["bpc"], "val_perplexity": carried["perplexity"]}
+    return {**named, "val_loss_windows": windows}
 
 
-def units_table(rows: dict) -> str:
-    """A Markdown table of losses, one row per name: nats, bits per character, perplexity."""
-    lines = ["| | nats per character | bits per character | perplexity |", "|---|---|---|---|"]
-    for name, nats in rows.items():
-        u = in_units(nats)
-        lines.append(f"| {name} | {u['nats']:.3f} | {u['bpc']:.3f} | {u['perplexity']:.2f} |")
-    return "\n".join(lines)
-
-
-uniform = math.log(len(corpus.vocab))
-untrained_loss = nll_sum(logits, batch_y) / batch_y.size
-show(
-    units_table(
-        {
-            f"uniform guess among {len(corpus.vocab)} characters": uniform,
-            "the untrained model, on the batch above": untrained_loss,
-        }
-    )
+streams = eval_streams(len(corpus.val_ids))
+print(
+    f"Each epoch reads the {len(corpus.val_ids):,} validation characters as {streams} streams of "
+    f"{(len(corpus.val_ids) - 1) // streams:,} with the state carried, and in windows of {config.seq_len} from zeros"
 )
 
 # %% [markdown]
@@ -521,16 +533,67 @@ show(
 # Feed a priming string, read the probabilities for the next character, pick one, feed it
 # back in, repeat. *Temperature* divides the logits before the softmax: below 1 the model
 # plays safe (and repeats itself), above 1 it takes risks (and misspells); 0 always takes
-# the most likely character (greedy). *Top-k* only ever picks among the k likeliest.
-# Before training, every character is about as likely as any other:
+# the most likely character (greedy). *Top-k* only ever picks among the k likeliest, after
+# renormalising their probabilities. Here both are at work on four made-up scores:
+
+
+# %%
+def check_settings(temperature: float, top_k: int | None) -> None:
+    """Raise a one-line ``CourseError`` for a negative temperature or a top-k below 1."""
+    if temperature < 0:
+        raise CourseError(f"temperature must be 0 (greedy) or more, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise CourseError(f"top-k must be 1 or more, got {top_k}")
+
+
+def top_k_filter(logits, k: int | None) -> np.ndarray:
+    """Logits with everything below the k-th largest set to -inf (ties at the k-th are kept)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if k is None or k >= logits.shape[-1]:
+        return logits
+    kth = np.partition(logits, -k)[-k]
+    return np.where(logits >= kth, logits, -np.inf)
+
+
+def probabilities(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
+    """softmax(logits / temperature) after the top-k filter; temperature 0 gives a one-hot argmax."""
+    check_settings(temperature, top_k)
+    logits = top_k_filter(logits, top_k)
+    if temperature == 0:
+        probs = np.zeros_like(logits)
+        probs[int(np.argmax(logits))] = 1.0
+        return probs
+    scaled = logits / temperature
+    weights = np.exp(scaled - np.max(scaled))  # the largest becomes exp(0) = 1: no overflow at tiny temperatures
+    return weights / weights.sum()
+
+
+def sample(logits, rng: np.random.Generator, temperature: float = 1.0, top_k: int | None = None) -> int:
+    """The index of the next token: argmax when temperature is 0, else a draw from ``probabilities``."""
+    if temperature == 0:
+        check_settings(temperature, top_k)
+        return int(np.argmax(logits))
+    probs = probabilities(logits, temperature, top_k)
+    return int(rng.choice(probs.shape[-1], p=probs))
+
+
+toy_logits = np.array([2.0, 1.0, 0.5, -1.0])  # scores for the characters 'e', 't', 'a', 'z'
+for temperature, top_k in [(1, None), (0.5, None), (2, None), (0, None), (1, 2)]:
+    shown = np.round(probabilities(toy_logits, temperature, top_k), 3).tolist()
+    print(f"temperature {temperature:<3g} top-k {top_k or '-'}: p(e, t, a, z) = {shown}")
+
+# %% [markdown]
+# The generator reads with the batch-1 state-passing twin of section 3: the prime once, then
+# one character at a time from the state the last one left. Before training, every character
+# is about as likely as any other:
 
 
 # %%
 class Generator:
-    """Character-at-a-time sampling from a batch-1 state-passing twin of a trained model."""
+    """Character-at-a-time sampling with a batch-1 state-passing twin (``stepper(model, spec, batch_size=1)``)."""
 
-    def __init__(self, model: keras.Model, spec: ModelSpec, vocab: list):
-        self.model = stepper(model, spec, batch_size=1)
+    def __init__(self, reader: keras.Model, vocab: list):
+        self.model = reader
         self.vocab = vocab
         self.index = {c: i for i, c in enumerate(vocab)}
         self.states = zero_states(self.model)
@@ -551,54 +614,50 @@ class Generator:
     def generate(
         self, prime: str, length: int, *, temperature: float = 1.0, top_k: int | None = None, seed: int = 0
     ) -> str:
-        sampling.check_settings(temperature, top_k)
+        check_settings(temperature, top_k)
         logits = self.read(prime)
         rng = np.random.default_rng(seed)
         out = []
         for _ in range(length):
-            nxt = sampling.sample(logits, rng, temperature, top_k)
+            nxt = sample(logits, rng, temperature, top_k)
             out.append(self.vocab[nxt])
             logits = self.step(nxt)
         return "".join(out)
 
 
-untrained_text = Generator(model, spec, corpus.vocab).generate(prime, 200, temperature=1.0, seed=config.seed)
+untrained_text = Generator(reader, corpus.vocab).generate(prime, 200, temperature=1.0, seed=config.seed)
 print(f"The untrained model, primed with {prime!r}, at temperature 1:\n\n{prime}{untrained_text}")
 
 # %% [markdown]
 # ## 6. Training, with a sample and a validation measurement after every epoch
-# After each epoch a callback measures the validation loss both ways (next section) and writes
+# Adam's step follows a cosine from `lr` down to a tenth of it over the planned `epochs`, and
+# clipping the global gradient norm keeps one exploding step from undoing an epoch's work:
+
+
+# %%
+def compile_model(model: keras.Model, learning_rate: float, decay_steps: int, clipnorm: float = 5.0):
+    """Adam on a cosine schedule, with the gradient norm clipped; the schedule, to look at."""
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(decay_steps, 1), alpha=0.1)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule, clipnorm=clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return schedule
+
+
+with run.scope():
+    schedule = compile_model(model, config.lr, decay_steps=steps * config.epochs)
+marks = [0, steps * config.epochs // 2, steps * config.epochs]
+print("Adam's step at the start, middle and end of training:", [f"{float(schedule(s)):.1e}" for s in marks])
+
+# %% [markdown]
+# After each epoch a callback measures the validation loss both ways (section 4) and writes
 # a passage with the current weights at `temperature`; the passages also go to TensorBoard's
 # Text tab. Watch spelling come first, then words, then the layout of a play: a speaker's name
 # in capitals, a colon, a line break, the speech. Training stops early when another epoch would
-# pass `max_minutes`; the cosine schedule lowers the learning rate over the planned `epochs`.
-# `run.fit` calls `model.fit` with the run's callbacks (TensorBoard logs, a backup after every
-# epoch), so an interrupted run (`--run-dir`) resumes from its last finished epoch.
-#
-# **Several workers.** `--workers 2` starts two copies of this lesson that train one model
-# together (`course_utils.distributed`, TensorFlow backend, stateless training only). Each builds
-# and compiles the model under `distributed.strategy().scope()` (MultiWorkerMirroredStrategy,
-# section 3), makes the same shuffled batches and keeps its own half of each (the
-# `auto_shard_policy` in `stateless_windows`), and before every update the workers add up their
-# gradients, so their copies of the model stay equal. `--batch-size` stays the global batch: each
-# worker reads 32 of a step's 64 windows, the update averages over all 64, so the training is the
-# one-worker training up to rounding (`clipnorm` clips each worker's share before the sum). The
-# validation, the samples and everything after training run on each worker alone, on plain
-# copies of the model (`twin`). It pays where each worker has its own machine or GPU. Here it
-# costs: on a shared two-core machine a quick epoch took about 5 and 3 seconds with two workers
-# against 2 and 1 with one (rough times, machine shared), for the same validation loss within noise.
-#
-# On the JAX backend `--workers 2` starts no second process: Keras 3's
-# `keras.distribution.DataParallel` keeps one copy of the weights on each of two devices of this
-# one process and gives each device half of every batch; the compiled step adds up the halves'
-# gradients itself (`course_utils.distributed.data_parallel`). A CPU shows JAX one device, so
-# there the command runs again in a child process with
-# `XLA_FLAGS=--xla_force_host_platform_device_count=2` (XLA then presents the cores as two
-# devices); a machine with two GPUs uses them as they are. `--batch-size` is again the global
-# batch and must divide by the device count, and `distributed.strategy()` is the
-# `DataParallel` distribution. A batch that does not split (none here: the training batches are
-# all full) is given whole to every device, which computes the same mean. A quick run gives the
-# one-device validation loss to nine decimals, at about twice the time on two shared cores.
+# pass `max_minutes`. `run.fit` calls `model.fit` with the run's callbacks (TensorBoard logs, a
+# backup after every epoch), so an interrupted run (`--run-dir`) resumes from its last finished
+# epoch.
 
 
 # %%
@@ -608,63 +667,39 @@ class EpochReport(keras.callbacks.Callback):
     def __init__(self, spec, corpus, config, run):
         super().__init__()
         self.spec, self.corpus, self.config, self.run = spec, corpus, config, run
-        self.twins = None
+        self.twins = None  # built after the first epoch, then given each epoch's weights (their predict steps stay)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.config.stateful:
             reset_states(self.model)  # each epoch reads every stream again from its start
 
-    def current_twins(self):
-        """The evaluation twins with the weights trained so far: built once, then given the new weights
-        each epoch, so their compiled predict steps are reused."""
+    def on_epoch_end(self, epoch, logs=None):
+        config, logs = self.config, logs if logs is not None else {}
         if self.twins is None:
-            streams = eval_streams(len(self.corpus.val_ids))
             stateless = twin(self.model, self.spec, stateful=False)
-            self.twins = (
-                stateless,
-                stepper(self.model, self.spec, streams),
-                Generator(stateless, self.spec, self.corpus.vocab),
-            )
+            carrier = stepper(self.model, self.spec, eval_streams(len(self.corpus.val_ids)))
+            self.twins = (stateless, carrier, Generator(stepper(stateless, self.spec, 1), self.corpus.vocab))
         else:
             weights = self.model.get_weights()
             for network in (self.twins[0], self.twins[1], self.twins[2].model):
                 network.set_weights(weights)
-        return self.twins
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs if logs is not None else {}
-        config, val_ids = self.config, self.corpus.val_ids
-        stateless, carrier, generator = self.current_twins()
-        carried = in_units(carried_state_loss(carrier, val_ids))
-        windows = windowed_loss(stateless, val_ids, config.seq_len)
-        logs.update(
-            {
-                "val_loss": carried["nats"],
-                "val_bpc": carried["bpc"],
-                "val_perplexity": carried["perplexity"],
-                "val_loss_windows": windows,
-            }
-        )
+        logs.update(validation_losses(*self.twins[:2], self.corpus.val_ids, config.seq_len))
         prime = config.prime_text()
-        sample = generator.generate(
+        text = self.twins[2].generate(
             prime, config.sample_length, temperature=config.temperature, top_k=config.top_k, seed=config.seed + epoch
         )
         print(
-            f"\n--- epoch {epoch + 1}: validation {carried['nats']:.3f} nats/char = {carried['bpc']:.3f} bits/char, "
-            f"perplexity {carried['perplexity']:.2f} (fresh-state windows: {windows:.3f} nats) ---"
+            f"\n--- epoch {epoch + 1}: validation {logs['val_loss']:.3f} nats/char = {logs['val_bpc']:.3f} bits/char, "
+            f"perplexity {logs['val_perplexity']:.2f} (fresh-state windows: {logs['val_loss_windows']:.3f} nats) ---"
         )
-        print(f"{prime}{sample}\n---")
-        self.run.log_text("samples", as_markdown(prime + sample), step=epoch)
+        print(f"{prime}{text}\n---")
+        self.run.log_text("samples", as_markdown(prime + text), step=epoch)
 
 
 def as_markdown(text: str) -> str:
     return "```\n" + text + "\n```"  # TensorBoard renders text as Markdown; a code block keeps the line breaks
 
 
-run = Run.start(LESSON, config, cell=config.cell)
-print(f"Outputs go to {display_path(run.path)}")
-with strategy.scope():
-    compile_model(model, config.lr, decay_steps=steps * config.epochs)
 report = EpochReport(spec, corpus, config, run)
 fitted = run.fit(model, train_ds, epochs=config.epochs, callbacks=[report, TimeBudget(config.max_minutes)])
 history, train_seconds = fitted.history, fitted.seconds
@@ -692,20 +727,6 @@ model = twin(model, spec, stateful=False)  # the weights in a stateless network,
 
 
 # %%
-def plot_losses(history):
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    fig, ax = plots.plt.subplots(figsize=(7, 4))
-    ax.plot(epochs, history["loss"], "o-", color=plots.PALETTE["train"], label="train (mean over the epoch)")
-    ax.plot(epochs, history["val_loss"], "s-", color=plots.PALETTE["val"], label="validation, state carried")
-    ax.plot(epochs, history["val_loss_windows"], "s--", color="#7f7f7f", label="validation, fresh state per window")
-    ax.set(xlabel="epoch", ylabel="loss (nats per character)", title="Next-character loss", xticks=epochs)
-    bits = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
-    bits.set_ylabel("bits per character")
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
 def epoch_table(history) -> str:
     rows = [
         "| epoch | train (nats) | validation, state carried (nats) | bits | perplexity "
@@ -740,7 +761,29 @@ show(
         }
     )
 )
-for name, value in (("val_loss_nats", val["nats"]), ("val_bpc", val["bpc"]), ("val_perplexity", val["perplexity"])):
+
+# %% [markdown]
+# The loss curves: the training loss is the mean over each epoch, the validation losses are
+# measured at its end.
+
+
+# %%
+def plot_losses(history):
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    fig, ax = plots.plt.subplots(figsize=(7, 4))
+    ax.plot(epochs, history["loss"], "o-", color=plots.PALETTE["train"], label="train (mean over the epoch)")
+    ax.plot(epochs, history["val_loss"], "s-", color=plots.PALETTE["val"], label="validation, state carried")
+    ax.plot(epochs, history["val_loss_windows"], "s--", color="#7f7f7f", label="validation, fresh state per window")
+    ax.set(xlabel="epoch", ylabel="loss (nats per character)", title="Next-character loss", xticks=epochs)
+    bits = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
+    bits.set_ylabel("bits per character")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+final = {"val_loss_nats": val["nats"], "val_bpc": val["bpc"], "val_perplexity": val["perplexity"]}
+for name, value in final.items():
     run.log_scalar(f"final/{name}", value, step=epochs_run)
 loss_curves = show_figure(plot_losses(history), run, "loss_curves.png")
 
@@ -754,7 +797,7 @@ loss_curves = show_figure(plot_losses(history), run, "loss_curves.png")
 # %%
 def next_char_table(logits, vocab, temperatures=(0.5, 1.0, 2.0), top=6) -> str:
     """The likeliest next characters and their probability at each temperature."""
-    probs = {t: sampling.probabilities(logits, t) for t in temperatures}
+    probs = {t: probabilities(logits, t) for t in temperatures}
     order = np.argsort(-logits)[:top]
     rows = [
         "| next character | " + " | ".join(f"p at temperature {t:g}" for t in temperatures) + " |",
@@ -765,7 +808,7 @@ def next_char_table(logits, vocab, temperatures=(0.5, 1.0, 2.0), top=6) -> str:
     return "\n".join(rows)
 
 
-generator = Generator(model, spec, corpus.vocab)
+generator = Generator(stepper(model, spec, batch_size=1), corpus.vocab)
 show(next_char_table(generator.read(prime), corpus.vocab))
 samples = {}
 for temperature in (0.0, 0.5, 1.0):
@@ -781,9 +824,7 @@ for temperature in (0.0, 0.5, 1.0):
 # ## 9. Looking inside: which unit tracks what?
 # Run the trained network over a long validation passage and record every hidden unit at
 # every character. For each feature of the text, correlate it with every unit and keep the
-# unit with the largest |r|. To see what "large" means, the same search is repeated with
-# the feature shifted far along the text (so it no longer lines up with anything): the
-# best |r| found then is what chance alone gives across this many units.
+# unit with the largest |r|. First the features, on a two-line example:
 
 
 # %%
@@ -823,6 +864,18 @@ def text_features(text: str) -> dict:
     return {name: f for name, f in features.items() if f.std() > 0}
 
 
+toy_text = 'KING:\nSay "go" (now)'
+print(" " * 35, " ".join(toy_text.replace("\n", "↵")))
+for name, values in text_features(toy_text).items():
+    print(f"{name:35}", " ".join(str(int(v) % 10) for v in values))
+
+# %% [markdown]
+# To see what a "large" |r| is, the search is repeated with each feature shifted far along the
+# text (so it no longer lines up with anything): the best |r| found then is what chance alone
+# gives across this many units.
+
+
+# %%
 def correlations(activations: np.ndarray, feature: np.ndarray) -> np.ndarray:
     """Pearson r of ``feature`` with every column of ``activations`` (0 for a constant unit)."""
     a = activations - activations.mean(axis=0)
@@ -859,6 +912,18 @@ def hidden_activations(model: keras.Model, spec: ModelSpec, ids: np.ndarray) -> 
     return np.concatenate([o[0] for o in outputs], axis=-1), labels
 
 
+passage = corpus.val_text[: config.neuron_chars]
+activations, unit_labels = hidden_activations(model, spec, corpus.val_ids[: config.neuron_chars])
+neurons = search_units(activations, text_features(passage), seed=config.seed)
+for found in neurons:
+    found["label"] = unit_labels[found["unit"]]
+print(f"{activations.shape[1]} hidden units over {len(passage):,} validation characters: the best unit per feature")
+
+# %% [markdown]
+# The search as a table and a chart: each feature's best unit against the best |r| by chance.
+
+
+# %%
 def search_table(found: list) -> str:
     rows = ["| text feature | best unit | r | best \\|r\\| by chance |", "|---|---|---|---|"]
     for f in found:
@@ -891,12 +956,6 @@ def plot_search(found: list):
     return fig
 
 
-passage = corpus.val_text[: config.neuron_chars]
-activations, unit_labels = hidden_activations(model, spec, corpus.val_ids[: config.neuron_chars])
-neurons = search_units(activations, text_features(passage), seed=config.seed)
-for found in neurons:
-    found["label"] = unit_labels[found["unit"]]
-print(f"{activations.shape[1]} hidden units over {len(passage):,} validation characters:")
 show(search_table(neurons))
 search_figure = show_figure(plot_search(neurons), run, "neuron_search.png")
 
@@ -935,34 +994,19 @@ for i, found in enumerate(neurons[:3], start=1):
 # %%
 model_path = run.save_model(model)
 write_atomic(run.file(CHAR_FILE), json.dumps({"vocab": "".join(corpus.vocab), "spec": asdict(spec)}) + "\n")
-metrics = {
-    "val_loss_nats": val["nats"],
-    "val_bpc": val["bpc"],
-    "val_perplexity": val["perplexity"],
-    "val_loss_windows_nats": last["val_loss_windows"],
-    "val_loss_fresh_256": fresh_256,
-    "train_loss_nats": history["loss"][-1],
-    "epochs_run": epochs_run,
-    "train_seconds": train_seconds,
-    "steps_per_epoch": steps,
-    "chars_per_second": chars_per_second,
-    "parameters": model.count_params(),
-    "corpus": corpus.name,
-    "vocab_size": len(corpus.vocab),
-    "train_chars": len(corpus.train_ids),
-    "val_chars": len(corpus.val_ids),
-    "samples": samples,
-    "neurons": neurons,
-    "model_path": model_path,
-    "history": history,
-}
-run.write_metrics(metrics, config)
+results = {**final, "val_loss_windows_nats": last["val_loss_windows"], "val_loss_fresh_256": fresh_256}
+results |= dict(train_loss_nats=last["loss"], train_seconds=train_seconds, chars_per_second=chars_per_second)
+sizes = dict(vocab_size=len(corpus.vocab), train_chars=len(corpus.train_ids), val_chars=len(corpus.val_ids))
+outputs = dict(samples=samples, neurons=neurons, model_path=model_path)
+# with the configuration, and the run's own record: epochs_run, seconds_per_epoch, parameters, history
+run.write_metrics(results, config, steps_per_epoch=steps, corpus=corpus.name, **sizes, **outputs)
 run.finish()
 
 # %% [markdown]
 # ## 11. Using the model
 # The saved model, loaded again, continues any text made of the characters it knows. The same
-# from the command line: `python -m lessons.lesson07_char_lm predict --temperature 0.7 "ROMEO:"`.
+# from the command line: `python -m lessons.lesson07_char_lm predict --temperature 0.7 "ROMEO:"`
+# (`--top-k`, `--length`, `--seed`, `--model PATH`; the newest run's model by default).
 
 
 # %%
@@ -978,7 +1022,8 @@ def load_char_model(path):
     return model, spec, list(info["vocab"])
 
 
-reloaded = Generator(*load_char_model(model_path))
+saved_model, saved_spec, saved_vocab = load_char_model(model_path)
+reloaded = Generator(stepper(saved_model, saved_spec, batch_size=1), saved_vocab)
 primes = ["ROMEO:\n", "To be, or not to be"] if corpus.name == "tinyshakespeare" else [prime]
 for i, start_text in enumerate(primes):
     print(f"{start_text}{reloaded.generate(start_text, 150, temperature=0.7, seed=config.seed + i)}\n")
@@ -1011,7 +1056,8 @@ PUBLISHED = [  # (model, validation loss in nats per character, protocol)
 
 
 def published_table(config, val_nats, fresh_nats, fresh_256) -> str:
-    ours = f"this run: {config.layers} x {config.cell.upper()}({config.units}), {config.variant().split(' ')[0]}"
+    variant = "stateful" if config.stateful else "stateless"
+    ours = f"this run: {config.layers} x {config.cell.upper()}({config.units}), {variant}"
     rows = [
         "| model | validation loss (nats/char) | protocol |",
         "|---|---|---|",
@@ -1030,10 +1076,6 @@ if config.quick or config.text:
     )
 else:
     show(published_table(config, val["nats"], last["val_loss_windows"], fresh_256))
-print(
-    'Next: try `make lesson07 ARGS="--stateful"` or `--temperature 1.2`, then the exercises: make check EX=ex07'
-    "   (stuck? make hint EX=ex07a)"
-)
 
 # %% [markdown]
 # ## 12. Stateless against stateful, same budget
@@ -1044,96 +1086,11 @@ print(
 # suffers when each window starts from zeros ("fresh windows"); read continuously, as it was
 # trained, it can use context from long before the current window. Whether that beats the
 # shuffled stateless windows depends on the budget: measure it rather than assume it.
-# Like `--stateful`, the comparison needs the TensorFlow backend (section 2); on another it
-# stops at once, before training either variant.
+# Like `--stateful`, the comparison needs the TensorFlow backend; on another it stops at once,
+# before training either variant.
 
 # %%
-COMMANDS = {"compare": "Train stateless and stateful at the same seed and budget."}
-COMPARED = ("val_loss_nats", "val_bpc", "val_loss_windows_nats", "train_loss_nats", "epochs_run", "train_seconds")
-
-
-def compare(config):
-    check_stateful_backend(dataclasses.replace(config, stateful=True), "compare (it trains statefully too)")
-    parent = Run.start(LESSON, config, cell=f"{config.cell}-compare")
-    results, histories = {}, {}
-    for stateful in (False, True):
-        name = "stateful" if stateful else "stateless"
-        print(f"\n===== {name} training =====")
-        if not is_finished(parent.path / name):  # resuming a comparison keeps the run it has finished
-            run_lesson(LESSON, dataclasses.replace(config, stateful=stateful, run_dir=str(parent.path / name)))
-        metrics = read_json(parent.path / name / "metrics.json", f"the {name} run's results", remedy="run it again")
-        results[name] = {k: metrics[k] for k in COMPARED}
-        histories[name] = metrics["history"]
-    parent.save_figure(plot_compare(histories), "stateless_vs_stateful.png")
-    table = [
-        "| training | validation, state carried (nats) | bits | validation, fresh windows (nats) "
-        "| train (nats) | epochs | seconds |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        table.append(
-            f"| {name} | {r['val_loss_nats']:.3f} | {r['val_bpc']:.3f} | {r['val_loss_windows_nats']:.3f} "
-            f"| {r['train_loss_nats']:.3f} | {r['epochs_run']} | {r['train_seconds']:.0f} |"
-        )
-    write_atomic(parent.file("compare.md"), "\n".join(table) + "\n")
-    print("\n" + "\n".join(table))
-    parent.write_metrics({f"{name}_{k}": v for name, r in results.items() for k, v in r.items()}, config)
-    parent.finish()
-    return parent
-
-
-def plot_compare(histories):
-    fig, ax = plots.plt.subplots(figsize=(7, 4))
-    for name, color in (("stateless", "#1f77b4"), ("stateful", "#d62728")):
-        h = histories[name]
-        epochs = np.arange(1, len(h["val_loss"]) + 1)
-        ax.plot(epochs, h["val_loss"], "o-", color=color, label=f"{name}: validation, state carried")
-        ax.plot(
-            epochs, h["val_loss_windows"], "s--", color=color, alpha=0.6, label=f"{name}: validation, fresh windows"
-        )
-    longest = max(len(h["val_loss"]) for h in histories.values())
-    ax.set(
-        xlabel="epoch",
-        ylabel="loss (nats per character)",
-        title="Stateless vs stateful training",
-        xticks=np.arange(1, longest + 1),
-    )
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-# %% [markdown]
-# ## 13. Predicting from the command line
-# `predict` loads a saved model (the newest run's, or `--model PATH`) and continues each
-# priming text given as an argument. It uses only the definitions in this file, so it never
-# trains.
-
-# %%
-PREDICT_INPUT = "priming text; the model continues it (\\n = new line)"
-
-
-def predict_flags(parser):
-    parser.add_argument(
-        "--temperature",
-        type=cli.non_negative_float,
-        default=0.8,
-        help="0 = greedy, below 1 safer, above 1 wilder (default 0.8)",
-    )
-    parser.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
-    parser.add_argument("--length", type=SAMPLE_LENGTH, default=300, help="characters to generate (default 300)")
-    parser.add_argument("--seed", type=cli.seed, default=0, help="sampling seed (default 0)")
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give one or more priming strings, e.g.: predict "ROMEO:" "To be"')
-    primes = text_inputs(args.inputs, "a priming text", MAX_PRIME_CHARS)  # checked before the model loads
-    path = args.model or newest_model(LESSON)
-    generator = Generator(*load_char_model(path))
-    for i, prime in enumerate(primes):
-        prime = prime.replace("\\n", "\n")
-        text = generator.generate(
-            prime, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed + i
-        )
-        print(f"{prime}{text}\n")
+print(
+    'Next: try `make lesson07 ARGS="--stateful"` or `--temperature 1.2`, then the exercises: make check EX=ex07'
+    "   (stuck? make hint EX=ex07a)"
+)

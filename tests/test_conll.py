@@ -1,8 +1,10 @@
-"""course_utils.conll: CoNLL-U and column readers on tricky input, IOB conversion, entity F1."""
+"""course_utils.conll: CoNLL-U and column readers on tricky input, IOB conversion; and lesson 04's entity F1
+(``entities`` and ``entity_scores``, written in the lesson), on hand-worked examples."""
 
 import pytest
 
 from course_utils import CourseError, conll
+from lessons.saved.lesson04_tagging import entities, entity_scores
 from tests.helpers import UPOS_TAGS
 
 
@@ -99,9 +101,9 @@ def test_iob1_to_iob2():
 
 def test_entities_follow_conlleval():
     tags = ["B-PER", "I-PER", "O", "I-LOC", "I-LOC", "B-LOC", "I-ORG", "B-MISC"]
-    assert conll.entities(tags) == {("PER", 0, 2), ("LOC", 3, 5), ("LOC", 5, 6), ("ORG", 6, 7), ("MISC", 7, 8)}
-    assert conll.entities(["O", "O"]) == set()
-    assert conll.entities(["B-PER", "I-LOC"]) == {("PER", 0, 1), ("LOC", 1, 2)}  # a type change ends it
+    assert entities(tags) == {("PER", 0, 2), ("LOC", 3, 5), ("LOC", 5, 6), ("ORG", 6, 7), ("MISC", 7, 8)}
+    assert entities(["O", "O"]) == set()
+    assert entities(["B-PER", "I-LOC"]) == {("PER", 0, 1), ("LOC", 1, 2)}  # a type change ends it
 
 
 def test_entity_f1_on_hand_worked_examples():
@@ -109,14 +111,14 @@ def test_entity_f1_on_hand_worked_examples():
         ["B-PER", "I-PER", "O", "B-LOC"],  # Peter Blackburn visited Brussels
         ["B-ORG", "I-ORG", "I-ORG", "O"],  # European Commission Office said
     ]
-    perfect = conll.entity_scores(gold, gold)
+    perfect = entity_scores(gold, gold)
     assert (perfect["precision"], perfect["recall"], perfect["f1"]) == (1.0, 1.0, 1.0)
 
     predicted = [
         ["B-PER", "O", "O", "B-LOC"],  # PER span too short: a partial span does not count
         ["B-ORG", "I-ORG", "I-ORG", "O"],  # right
     ]
-    scores = conll.entity_scores(gold, predicted)
+    scores = entity_scores(gold, predicted)
     # 2 of 3 predicted entities are right, 2 of 3 gold entities are found.
     assert scores["precision"] == pytest.approx(2 / 3)
     assert scores["recall"] == pytest.approx(2 / 3)
@@ -125,17 +127,17 @@ def test_entity_f1_on_hand_worked_examples():
     assert scores["per_type"]["LOC"]["f1"] == 1.0
 
     wrong_type = [["B-ORG", "I-ORG", "O", "B-LOC"], ["O", "O", "O", "O"]]
-    scores = conll.entity_scores(gold, wrong_type)
+    scores = entity_scores(gold, wrong_type)
     # right span, wrong type: no credit. Correct: LOC only. P = 1/2, R = 1/3, F1 = 0.4.
     assert scores["precision"] == pytest.approx(1 / 2)
     assert scores["recall"] == pytest.approx(1 / 3)
     assert scores["f1"] == pytest.approx(0.4)
 
     too_long = [["B-PER", "I-PER", "I-PER", "B-LOC"], ["B-ORG", "I-ORG", "I-ORG", "I-ORG"]]
-    scores = conll.entity_scores(gold, too_long)
+    scores = entity_scores(gold, too_long)
     assert scores["precision"] == pytest.approx(1 / 3) and scores["recall"] == pytest.approx(1 / 3)
 
-    nothing = conll.entity_scores(gold, [["O"] * 4, ["O"] * 4])
+    nothing = entity_scores(gold, [["O"] * 4, ["O"] * 4])
     assert nothing["f1"] == 0.0 and nothing["precision"] == 0.0
 
 

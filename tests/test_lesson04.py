@@ -8,11 +8,18 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import conll
+from bench.benchmarks import BENCHMARKS
+from course_utils import REPO_ROOT, conll
 from course_utils.lesson import definitions
 from tests.helpers import lesson_main as main
 from tests.helpers import UPOS_TAGS, assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
-from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
+from tests.notebook import (
+    assert_every_code_cell_shows_something,
+    code_cell_lengths,
+    execute_lesson,
+    figures_shown,
+    printed_text,
+)
 
 LESSON = "lesson04_tagging"
 lesson = definitions(LESSON)
@@ -35,6 +42,15 @@ def notebook_run(real_data, tmp_path_factory):
 @pytest.fixture(scope="module")
 def pos_run(notebook_run):
     return notebook_run[1]
+
+
+def bench_keys(task):
+    """The metrics that make bench reads from a run of ``task`` (pos: no --task flag)."""
+    entries = BENCHMARKS[LESSON]
+    return {k for e in entries if ("ner" in e["args"]) == (task == "ner") for k in e["report"]} - {
+        "first_epoch_seconds",
+        "later_epoch_seconds",
+    }
 
 
 def check_outputs(run_dir, metrics):
@@ -64,6 +80,14 @@ def test_the_notebook_shows_each_step(notebook_run):
     assert "| tag | precision | recall | F1 | baseline F1 | support |" in text
     assert "test sentence" in text and "^" in text, "test sentences with their mistakes marked"
     assert "blorptastic/" in text, "the reloaded model tags new sentences"
+    # section 2 scores whole entities on a made-up sentence: 2 of 3 predicted entities right, 2 of 3 found
+    assert "('PER', 3, 5)" in text and "('PER', 3, 4)" in text
+    assert "Entity precision 0.667 (2 of 3 predicted), recall 0.667 (2 of 3 gold), F1 0.667" in text
+    assert "CRF loss with zero transitions" in text
+
+
+def test_no_code_cell_is_longer_than_40_lines():
+    assert max(code_cell_lengths(REPO_ROOT / "lessons" / f"{LESSON}.py")) <= 40
 
 
 def test_quick_pos_run_beats_the_baseline(pos_run):
@@ -84,8 +108,8 @@ def test_metrics_record_the_whole_configuration(pos_run):
     record = json.loads((pos_run / "metrics.json").read_text())
     fields = lesson.Config.__dataclass_fields__
     assert set(fields) <= set(record), f"missing: {set(fields) - set(record)}"
-    for key in ("test_accuracy", "test_accuracy_unseen", "baseline_accuracy", "train_seconds"):  # bench reads these
-        assert isinstance(record[key], float)
+    for key in bench_keys("pos"):  # bench reads these
+        assert isinstance(record[key], float), key
 
 
 def test_predict_reloads_the_model(pos_run, capsys):
@@ -159,6 +183,8 @@ def test_quick_ner_crf_run_on_iobes_tags(real_data, tmp_path, capsys):
     assert set(metrics["per_tag"]) == {"O"} | {f"{p}-{k}" for p in "BI" for k in ENTITY_TYPES}, "scored as IOB2"
     assert metrics["test_entity_f1"] > 0.3 and metrics["test_entity_f1"] > metrics["baseline_entity_f1"]
     assert metrics["history"]["loss"][-1] < metrics["history"]["loss"][0]
+    assert bench_keys("ner") <= set(metrics), "every figure make bench reads"
+    assert metrics["dev_entity_f1"] == metrics["history"]["val_entity_f1"][-1]
     vocab = json.loads((run_dir / "vocab.json").read_text())
     assert vocab["scheme"] == "iobes" and {"S-PER", "E-PER", "B-PER", "I-PER"} <= set(vocab["tags"])
     assert_png(run_dir / "crf_transitions.png")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import CourseError
+from course_utils import CourseError, pretrained
 from course_utils.lesson import definitions
 from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
@@ -63,6 +63,8 @@ def test_the_notebook_shows_each_step(notebook_run):
     assert beam_row in text and baseline_row in text, "the BLEU table shows the numbers metrics.json records"
     assert f"{metrics['distinct_captions']} different captions for 75 test photos" in text
     assert "| photo | beam | greedy | a reference |" in text
+    assert "kept as: a child in a pink dress is climbing up a set of stairs in an entry way" in text
+    assert "The reloaded model writes the same greedy caption for 75 of the 75 test photos" in text
 
 
 def test_quick_run_writes_every_output(quick_run):
@@ -268,7 +270,7 @@ def test_decoding_is_the_code_lesson05_uses():
 def test_pretrained_encoder_fails_fast_offline_or_loads():
     t0 = time.time()
     try:
-        network = lesson.imagenet_encoder()
+        network = pretrained.imagenet_encoder()
     except CourseError as err:
         assert "~/.keras/models" in str(err) and "--encoder scratch" in str(err)
         assert len(str(err).splitlines()) == 1
@@ -278,14 +280,24 @@ def test_pretrained_encoder_fails_fast_offline_or_loads():
 
 
 @pytest.mark.skipif(os.environ.get("COURSE_SKIP_SLOW") == "1", reason="slow")
-def test_pretrained_path_end_to_end_with_random_weights(real_data, tmp_path, monkeypatch):
-    """The feature-caching path with attention, run offline with an untrained EfficientNetB0 on a few photos."""
+def test_pretrained_path_end_to_end_with_random_weights(real_data, tmp_path, monkeypatch, capsys):
+    """The feature-caching path with attention, run offline with an untrained EfficientNetB0 on a few photos
+    (COURSE_IMAGENET_WEIGHTS=none), then predict with the model it saved."""
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(pretrained.WEIGHTS_VARIABLE, "none")
     run_dir = tmp_path / "run"
-    argv = ["--quick", "--encoder", "pretrained", "--imagenet-weights", "none", "--attention", "--epochs", "1"]
+    argv = ["--quick", "--encoder", "pretrained", "--attention", "--epochs", "1"]
     assert run([*argv, "--max-photos", "12", "--run-dir", str(run_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # one line of our own per step, no Keras progress bar in the logs
+    assert "Decoding 12 photos at 224x224 (cached for next time)... done" in lines
+    assert "Computing efficientnetb0 features of 12 photos (cached)... done" in lines
+    assert json.loads((run_dir / lesson.SETTINGS_FILE).read_text())["imagenet_weights"] == "none"
     metrics = read_metrics(run_dir)
     assert metrics["encoder"] == "pretrained" and metrics["attention"] is True and metrics["photos"]["train"] == 12
     assert metrics["epochs_run"] == 1, "--epochs given explicitly wins over the quick configuration's 10"
     assert list((tmp_path / "cache" / "lesson06").glob("efficientnetb0-none-grid-*.npy"))
     assert_png(run_dir / "attention.png")
+    photo = real_data / FLICKR / "Flicker8k_Dataset" / "1000268201_693b08cb0e.jpg"
+    assert run(["predict", "--model", str(run_dir / "model.keras"), str(photo)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith(f"{photo}: ")

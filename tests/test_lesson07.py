@@ -7,11 +7,17 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import CourseError, sampling
+from course_utils import CourseError
 from course_utils.lesson import definitions
 from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
-from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
+from tests.notebook import (
+    assert_every_code_cell_shows_something,
+    code_cell_lengths,
+    execute_lesson,
+    figures_shown,
+    printed_text,
+)
 
 LESSON = "lesson07_char_lm"
 lesson = definitions(LESSON)
@@ -53,6 +59,10 @@ def test_the_notebook_shows_each_step(notebook_run):
     assert "The untrained model, primed with" in text
     assert "--- epoch 1:" in text and "--- epoch 2:" in text, "a sample after every epoch"
     assert "Temperature 0:" in text and "Temperature 1:" in text and "| text feature | best unit |" in text
+    # the sampling cell on its toy scores: greedy is one-hot, top-k 2 keeps two characters
+    assert "temperature 0   top-k -: p(e, t, a, z) = [1.0, 0.0, 0.0, 0.0]" in text
+    assert "temperature 1   top-k 2: p(e, t, a, z) = [0.731, 0.269, 0.0, 0.0]" in text
+    assert "Adam's step at the start, middle and end of training: ['3.0e-03', '1.6e-03', '3.0e-04']" in text
     # Untrained, the model is as unsure as a uniform guess; trained, it is far better.
     untrained = float(re.search(r"\| the untrained model, on the batch above \| ([\d.]+) \|", text).group(1))
     assert untrained == pytest.approx(np.log(65), abs=0.05)
@@ -129,17 +139,40 @@ def test_compare_runs_both_variants(real_data, tmp_path, capsys):
     assert "| stateful |" in (folder / "compare.md").read_text()
 
 
+def test_every_code_cell_is_short():
+    lengths = code_cell_lengths(f"lessons/{LESSON}.py")
+    assert max(lengths) <= 40, lengths
+
+
+def test_compare_gives_each_variant_its_own_stateful_flag():
+    from course_utils.commands import lesson07_char_lm as commands07
+
+    argv = ["--stateful", "--seed", "3", "--stat", "--quick", "--sample-length", "20"]
+    assert [a for a in argv if not commands07.is_stateful_flag(a)] == [
+        "--seed",
+        "3",
+        "--quick",
+        "--sample-length",
+        "20",
+    ]
+
+
 def test_sampling_helpers():
     logits = np.array([1.0, 3.0, 2.0, -1.0])
-    np.testing.assert_allclose(sampling.probabilities(logits, 0), [0, 1, 0, 0])
-    probs = sampling.probabilities(logits, 1.0, top_k=2)
+    np.testing.assert_allclose(lesson.probabilities(logits, 0), [0, 1, 0, 0])
+    probs = lesson.probabilities(logits, 1.0, top_k=2)
     assert probs[0] == 0 and probs[3] == 0 and probs[1] > probs[2] > 0
     np.testing.assert_allclose(probs.sum(), 1.0)
-    hot, cold = sampling.probabilities(logits, 2.0), sampling.probabilities(logits, 0.5)
+    hot, cold = lesson.probabilities(logits, 2.0), lesson.probabilities(logits, 0.5)
     assert cold.max() > hot.max()  # low temperature sharpens
-    assert sampling.sample(logits, np.random.default_rng(0), temperature=0) == 1
+    np.testing.assert_allclose(lesson.probabilities(logits, 2.0), np.exp(logits / 2) / np.exp(logits / 2).sum())
+    assert lesson.sample(logits, np.random.default_rng(0), temperature=0) == 1
+    draws = [lesson.sample(logits, np.random.default_rng(i), 1.0, top_k=2) for i in range(200)]
+    assert set(draws) == {1, 2}, "top-k 2 draws only the two likeliest"
     with pytest.raises(CourseError):
-        sampling.probabilities(logits, -1.0)
+        lesson.probabilities(logits, -1.0)
+    with pytest.raises(CourseError, match="top-k must be 1 or more"):
+        lesson.sample(logits, np.random.default_rng(0), 1.0, top_k=0)
 
 
 def test_next_char_table_sharpens_with_low_temperature():
@@ -152,7 +185,7 @@ def test_next_char_table_sharpens_with_low_temperature():
 
 def test_sampling_with_a_fixed_seed_is_reproducible():
     model, spec = small_model()
-    generator = lesson.Generator(model, spec, VOCAB)
+    generator = lesson.Generator(lesson.stepper(model, spec, batch_size=1), VOCAB)
     first = generator.generate("ROMEO:", 60, temperature=1.0, seed=7)
     again = generator.generate("ROMEO:", 60, temperature=1.0, seed=7)
     other = generator.generate("ROMEO:", 60, temperature=1.0, seed=8)
@@ -162,7 +195,7 @@ def test_sampling_with_a_fixed_seed_is_reproducible():
 
 def test_temperature_to_zero_equals_greedy():
     model, spec = small_model(seed=3)
-    generator = lesson.Generator(model, spec, VOCAB)
+    generator = lesson.Generator(lesson.stepper(model, spec, batch_size=1), VOCAB)
     greedy = generator.generate("To be", 40, temperature=0)
     assert generator.generate("To be", 40, temperature=1e-6, seed=1) == greedy
     # Greedy by hand with the stateless model re-reading the whole text each step.
@@ -212,7 +245,7 @@ def test_the_state_passing_twin_carries_the_state_like_one_long_read(cell):
     np.testing.assert_allclose(np.concatenate([first, second], axis=1), whole, atol=1e-5)
     fresh, _ = lesson.read_on(stepper, ids[:, 12:], lesson.zero_states(stepper))
     assert not np.allclose(fresh, whole[:, 12:], atol=1e-3), "a zero state is not the carried one"
-    generator = lesson.Generator(stateless, spec, VOCAB)
+    generator = lesson.Generator(lesson.stepper(stateless, spec, batch_size=1), VOCAB)
     text = "To be, or not"
     np.testing.assert_allclose(generator.read(text[:5]), whole_logits(stateless, text[:5]), atol=1e-5)
     for i in range(5, len(text)):

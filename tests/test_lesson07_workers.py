@@ -56,7 +56,9 @@ def _print_shards():
     lesson = definitions(LESSON)
     seq_len, windows = 4, 640
     ids = np.arange(windows * seq_len + 1, dtype="int32")  # window i starts with id i * seq_len
-    dataset = lesson.stateless_windows(ids, seq_len, batch_size=64, seed=0)
+    dataset = distributed.shard_by_data(
+        lesson.stateless_windows(ids, seq_len, batch_size=64, seed=0)
+    )  # as run.fit does
     for x, _ in strategy.experimental_distribute_dataset(dataset):
         local = strategy.experimental_local_results(x)[0].numpy()
         print("SHARD " + json.dumps((local[:, 0] // seq_len).tolist()), flush=True)

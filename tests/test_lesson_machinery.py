@@ -116,23 +116,26 @@ def test_a_script_runs_the_lesson_once_with_its_flags(demo, tmp_path):
 
 
 def test_a_real_lesson_runs_its_module_code_once(tmp_path):
-    """An audit hook counts how often lesson01's code object is executed by a script run."""
+    """An audit hook counts how often lesson01's module code is executed by a whole (quick) script run."""
     probe = (
         "import sys, runpy\n"
         "seen = []\n"
         "def hook(event, args):\n"
-        "    if event == 'exec' and getattr(args[0], 'co_filename', '').endswith('lesson01_rnn_from_scratch.py') "
+        "    name = getattr(args[0], 'co_filename', '')\n"
+        "    if event == 'exec' and name.endswith('lessons/lesson01_rnn_from_scratch.py') "
         "and args[0].co_name == '<module>':\n"
         "        seen.append(1)\n"
         "sys.addaudithook(hook)\n"
-        "sys.argv = ['lesson01', 'predict', '--model', '/nonexistent.keras', 'em']\n"
+        "sys.argv = ['lesson01', '--quick', '--epochs', '1', '--run-dir', sys.argv[1]]\n"
         "try:\n"
         "    runpy.run_module('lessons.lesson01_rnn_from_scratch', run_name='__main__', alter_sys=True)\n"
         "except SystemExit:\n"
         "    pass\n"
         "print('EXECUTED', len(seen))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    command = [sys.executable, "-c", probe, str(tmp_path / "run")]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    assert (tmp_path / "run" / "metrics.json").is_file(), done.stderr[-2000:]
     assert "EXECUTED 1" in done.stdout, done.stdout + done.stderr[-2000:]
 
 

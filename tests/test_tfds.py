@@ -64,8 +64,8 @@ def test_a_missing_file_stops_at_once_in_one_line(tmp_path, monkeypatch):
 
 def test_conll2003_through_tfds_is_the_courses_data_in_the_lessons_hands(real_data):
     lesson = definitions(LESSON04)
-    ours, _ = lesson.load_corpus(lesson.Config(task="ner"))
-    through_tfds, source = lesson.load_corpus(lesson.Config(task="ner", source="tfds"))
+    ours, _ = conll.load_corpus(lesson.Config(task="ner"))
+    through_tfds, source = conll.load_corpus(lesson.Config(task="ner", source="tfds"))
     assert "tensorflow-datasets" in source
     assert {name: len(sentences) for name, sentences in ours.items()} == {"train": 14_041, "dev": 3_250, "test": 3_453}
     assert through_tfds == ours  # every sentence, token and (IOB2) tag, in the files' order

@@ -54,21 +54,6 @@ def split_gates(matrix, order):
     return dict(zip(order, blocks))
 
 
-def random_keras_layer(cell, units, features, rng, **kwargs):
-    """A built Keras layer whose weights are all random (biases too, so every term is tested)."""
-    layer = recurrent_layer(cell, units, return_sequences=True, **kwargs)
-    layer.build((None, None, features))
-    layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
-    return layer
-
-
-def run_both(layer, ours, xs):
-    """The Keras layer's outputs and our NumPy cell's (one sequence at a time) on the same batch."""
-    expected = keras.ops.convert_to_numpy(layer(xs))
-    got = np.stack([ours.forward(x) for x in xs])
-    return expected, got
-
-
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -114,6 +99,21 @@ def lstm_from_keras(weights, order=KERAS_LSTM_ORDER):
     W = {k: v.T for k, v in split_gates(kernel, order).items()}
     U = {k: v.T for k, v in split_gates(recurrent, order).items()}
     return LSTM(W, U, split_gates(bias, order))
+
+
+def random_keras_layer(cell, units, features, rng, **kwargs):
+    """A built Keras layer whose weights are all random (biases too, so every term is tested)."""
+    layer = recurrent_layer(cell, units, return_sequences=True, **kwargs)
+    layer.build((None, None, features))
+    layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
+    return layer
+
+
+def run_both(layer, ours, xs):
+    """The Keras layer's outputs and our NumPy cell's (one sequence at a time) on the same batch."""
+    expected = keras.ops.convert_to_numpy(layer(xs))
+    got = np.stack([ours.forward(x) for x in xs])
+    return expected, got
 
 
 class GRU:

@@ -80,16 +80,17 @@ class Config(LessonConfig):
 def aligned(rows, width=110):
     """Rows of per-word strings, (label, cells), printed in aligned columns and wrapped at ``width``."""
     sizes = [max(len(cells[i]) for _, cells in rows) for i in range(len(rows[0][1]))]
+    pad = max(4, *(len(label) for label, _ in rows))
     lines, start = [], 0
     while start < len(sizes):
-        end, used = start, 8
+        end, used = start, pad + 4
         while end < len(sizes) and (used + sizes[end] + 2 <= width or end == start):
             used += sizes[end] + 2
             end += 1
         if start:
             lines.append("")
         for label, cells in rows:
-            line = f"  {label:<4}  " + "  ".join(cells[i].ljust(sizes[i]) for i in range(start, end))
+            line = f"  {label:<{pad}}  " + "  ".join(cells[i].ljust(sizes[i]) for i in range(start, end))
             if line.strip():
                 lines.append(line.rstrip())
         start = end
@@ -507,7 +508,8 @@ def build_model(vocab, config, total_steps, hide_rates=None):
     chars = keras.Input((None, MAX_CHARS), dtype="int32", name="chars")
     case = keras.Input((None,), dtype="int32", name="case")
     real_words = keras.ops.not_equal(words, 0)  # the mask: True for a word, False for padding
-    x = keras.layers.Dropout(config.dropout)(word_vectors(words, chars, case, vocab, config, hide_rates))
+    x = word_vectors(words, chars, case, vocab, config, hide_rates)
+    x = keras.layers.Dropout(config.dropout)(x)
     for layer in range(1, config.layers + 1):  # a second layer reads the first one's view of the whole sentence
         rnn = recurrent_layer(config.cell, config.hidden, return_sequences=True, name=f"{config.cell}_{layer}")
         x = keras.layers.Bidirectional(rnn, name=f"bidirectional_{config.cell}_{layer}")(x, mask=real_words)

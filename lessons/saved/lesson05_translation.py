@@ -407,7 +407,7 @@ def length_normalised(score, length, alpha: float):
 def beam_search(
     step, state, *, batch_size: int, start_id: int, end_id: int, max_length: int, beam_size: int = 4, alpha: float = 0.0
 ) -> Decoded:
-    """Keep the ``beam_size`` most likely partial outputs at every step; the best of each input's at the end."""
+    """Keep the ``beam_size`` best partial outputs at every step; each input's best by ``length_normalised`` wins."""
     check_sizes(batch_size, max_length, beam_size)
     k = beam_size
     state = map_state(lambda a: np.repeat(np.asarray(a), k, axis=0), state)  # (batch * k, ...)

@@ -5,19 +5,17 @@ cells, with the imports it uses. Change the lesson, then run `make export`.
 """
 
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
-import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from course_utils import CourseError, cli, data, plots, sampling, tfds_source
-from course_utils.atomic import write_atomic
-from course_utils.inputs import read_json, read_text_file, text_inputs
+from course_utils import CourseError, cli, data, plots, tfds_source
+from course_utils.inputs import read_json, read_text_file
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, flag, run_lesson
-from course_utils.runs import Run, is_finished, load_model, newest_model
+from course_utils.lesson import LessonConfig, SourceOption, WorkersOption, flag
+from course_utils.runs import load_model
 
 
 LESSON = "lesson07_char_lm"
@@ -48,7 +46,7 @@ NANOGPT_CONTEXT = 256  # nanoGPT's character-level Shakespeare model reads windo
 
 
 @dataclass
-class Config(LessonConfig):
+class Config(LessonConfig, WorkersOption, SourceOption):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
     epochs: int = flag(8, "training epochs", type=cli.positive_int)
     batch_size: int = flag(64, "batch size", type=cli.batch_size)
@@ -70,31 +68,10 @@ class Config(LessonConfig):
         "stop after the epoch that would overrun this many minutes of training; 0 = no limit",
         type=cli.non_negative_float,
     )
-    source: str = flag(
-        "course",
-        "read tiny Shakespeare with the course's loader or with tensorflow-datasets",
-        choices=("course", "tfds"),
-    )
-    workers: int = flag(
-        1,
-        "train one model data-parallel: N worker processes on tensorflow, N devices of one process on jax "
-        "(stateless only; not on torch)",
-        type=cli.int_between(1, 8, "one machine's worth of local workers"),
-    )
 
-    QUICK = {
-        "epochs": 2,
-        "units": 96,
-        "layers": 1,
-        "seq_len": 64,
-        "batch_size": 32,
-        "sample_length": 120,
-        "max_minutes": 0,
-        "neuron_chars": 4_000,
-    }
+    QUICK = {"epochs": 2, "units": 96, "batch_size": 32, "sample_length": 120, "max_minutes": 0, "neuron_chars": 4_000}
 
-    def __post_init__(self):
-        # Checked when the flags are read, before --workers starts any process: one line, nothing run.
+    def __post_init__(self):  # checked as the flags are read, before --workers starts any process
         if self.stateful and self.workers > 1:
             raise CourseError(
                 "--stateful trains with --workers 1 only: --workers trains the stateless model (a stateful run "
@@ -106,11 +83,8 @@ class Config(LessonConfig):
     def prime_text(self) -> str:
         return self.prime.replace("\\n", "\n")  # a typed "\n" means a line break
 
-    def variant(self) -> str:
-        return "stateful (state carried across windows)" if self.stateful else "stateless (zero state per window)"
 
-
-STATEFUL_TRAINING_FAILS = {
+STATEFUL_TRAINING_FAILS = {  # per backend: the cells that cannot train statefully, and why
     "jax": (
         ("rnn", "lstm", "gru"),
         "Keras's stateful RNN layers do not carry their state from batch to batch on jax "
@@ -136,19 +110,6 @@ def check_stateful_backend(config, what: str = "stateful training") -> None:
         )
 
 
-@dataclass
-class Corpus:
-    name: str
-    text: str
-    vocab: list
-    train_ids: np.ndarray
-    val_ids: np.ndarray
-
-    @property
-    def val_text(self) -> str:
-        return self.text[len(self.train_ids) :]
-
-
 def read_user_text(path: str) -> str:
     """A learner's own UTF-8 text file, with a one-line error for anything that would not train."""
     text = read_text_file(path, "text file")  # missing, a folder, too big, binary or not UTF-8: one line
@@ -160,6 +121,31 @@ def read_user_text(path: str) -> str:
     if distinct > MAX_VOCAB:
         raise CourseError(f"{path} has {distinct:,} distinct characters (more than {MAX_VOCAB:,}); is it really text?")
     return text
+
+
+def encode(text: str, index: dict) -> np.ndarray:
+    unknown = sorted({c for c in text if c not in index})
+    if unknown:
+        shown = "".join(unknown[:20]).replace("\n", "\\n")
+        raise CourseError(f"{text[:40]!r} has characters the model never saw: {shown!r}")
+    return np.array([index[c] for c in text], dtype=np.int32)
+
+
+def decode(ids, vocab) -> str:
+    return "".join(vocab[int(i)] for i in ids)
+
+
+@dataclass
+class Corpus:
+    name: str
+    text: str
+    vocab: list
+    train_ids: np.ndarray
+    val_ids: np.ndarray
+
+    @property
+    def val_text(self) -> str:
+        return self.text[len(self.train_ids) :]
 
 
 def load_corpus(text_file: str | None, quick: bool, source: str = "course") -> Corpus:
@@ -177,14 +163,6 @@ def load_corpus(text_file: str | None, quick: bool, source: str = "course") -> C
     return Corpus(name, text, vocab, ids[:split], ids[split:])
 
 
-def encode(text: str, index: dict) -> np.ndarray:
-    unknown = sorted({c for c in text if c not in index})
-    if unknown:
-        shown = "".join(unknown[:20]).replace("\n", "\\n")
-        raise CourseError(f"{text[:40]!r} has characters the model never saw: {shown!r}")
-    return np.array([index[c] for c in text], dtype=np.int32)
-
-
 def stateless_windows(ids: np.ndarray, seq_len: int, batch_size: int, seed: int | None = None, drop_remainder=True):
     """Non-overlapping (input, target) windows, shuffled every epoch when ``seed`` is given."""
     count = (len(ids) - 1) // seq_len
@@ -193,10 +171,7 @@ def stateless_windows(ids: np.ndarray, seq_len: int, batch_size: int, seed: int 
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if seed is not None:
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    # With --workers every worker makes the same batches and keeps its own part of each (section 6)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE).with_options(options)
+    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 
 def stream_batches(ids: np.ndarray, seq_len: int, batch_size: int):
@@ -217,10 +192,6 @@ def stream_batches(ids: np.ndarray, seq_len: int, batch_size: int):
 def stateful_windows(ids: np.ndarray, seq_len: int, batch_size: int):
     x, y = stream_batches(ids, seq_len, batch_size)
     return tf.data.Dataset.from_tensor_slices((x, y)).prefetch(tf.data.AUTOTUNE)  # in order, never shuffled
-
-
-def decode(ids, vocab) -> str:
-    return "".join(vocab[int(i)] for i in ids)
 
 
 @dataclass
@@ -250,15 +221,6 @@ def build_model(spec: ModelSpec, stateful: bool = False, batch_size: int | None 
 
 def recurrent_name(spec: ModelSpec, layer: int) -> str:
     return f"{spec.cell}_{layer}"
-
-
-def compile_model(model: keras.Model, learning_rate: float, decay_steps: int, clipnorm: float = 5.0) -> None:
-    # Clipping the global gradient norm keeps one exploding step from undoing an epoch's work.
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(decay_steps, 1), alpha=0.1)
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule, clipnorm=clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
 
 
 def twin(model: keras.Model, spec: ModelSpec, stateful: bool, batch_size: int | None = None) -> keras.Model:
@@ -319,6 +281,19 @@ def nll_sum(logits: np.ndarray, targets: np.ndarray) -> float:
     return float((log_norm - picked).sum())
 
 
+def in_units(nats: float) -> dict:
+    return {"nats": nats, "bpc": nats / math.log(2), "perplexity": math.exp(nats)}
+
+
+def units_table(rows: dict) -> str:
+    """A Markdown table of losses, one row per name: nats, bits per character, perplexity."""
+    lines = ["| | nats per character | bits per character | perplexity |", "|---|---|---|---|"]
+    for name, nats in rows.items():
+        u = in_units(nats)
+        lines.append(f"| {name} | {u['nats']:.3f} | {u['bpc']:.3f} | {u['perplexity']:.2f} |")
+    return "\n".join(lines)
+
+
 def eval_streams(n_chars: int, most: int = 16) -> int:
     """How many parallel streams to read a text of ``n_chars`` as (at least 100 characters each)."""
     return max(1, min(most, (n_chars - 1) // 100))
@@ -350,24 +325,58 @@ def windowed_loss(model: keras.Model, ids: np.ndarray, seq_len: int, batch_size:
     return total / count
 
 
-def in_units(nats: float) -> dict:
-    return {"nats": nats, "bpc": nats / math.log(2), "perplexity": math.exp(nats)}
+def validation_losses(stateless: keras.Model, carrier: keras.Model, ids: np.ndarray, seq_len: int) -> dict:
+    """The loss on ``ids`` with the state carried (in nats, bits and perplexity) and in fresh windows."""
+    carried = in_units(carried_state_loss(carrier, ids))
+    windows = windowed_loss(stateless, ids, seq_len)
+    named = {"val_loss": carried["nats"], "val_bpc": carried["bpc"], "val_perplexity": carried["perplexity"]}
+    return {**named, "val_loss_windows": windows}
 
 
-def units_table(rows: dict) -> str:
-    """A Markdown table of losses, one row per name: nats, bits per character, perplexity."""
-    lines = ["| | nats per character | bits per character | perplexity |", "|---|---|---|---|"]
-    for name, nats in rows.items():
-        u = in_units(nats)
-        lines.append(f"| {name} | {u['nats']:.3f} | {u['bpc']:.3f} | {u['perplexity']:.2f} |")
-    return "\n".join(lines)
+def check_settings(temperature: float, top_k: int | None) -> None:
+    """Raise a one-line ``CourseError`` for a negative temperature or a top-k below 1."""
+    if temperature < 0:
+        raise CourseError(f"temperature must be 0 (greedy) or more, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise CourseError(f"top-k must be 1 or more, got {top_k}")
+
+
+def top_k_filter(logits, k: int | None) -> np.ndarray:
+    """Logits with everything below the k-th largest set to -inf (ties at the k-th are kept)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if k is None or k >= logits.shape[-1]:
+        return logits
+    kth = np.partition(logits, -k)[-k]
+    return np.where(logits >= kth, logits, -np.inf)
+
+
+def probabilities(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
+    """softmax(logits / temperature) after the top-k filter; temperature 0 gives a one-hot argmax."""
+    check_settings(temperature, top_k)
+    logits = top_k_filter(logits, top_k)
+    if temperature == 0:
+        probs = np.zeros_like(logits)
+        probs[int(np.argmax(logits))] = 1.0
+        return probs
+    scaled = logits / temperature
+    weights = np.exp(scaled - np.max(scaled))  # the largest becomes exp(0) = 1: no overflow at tiny temperatures
+    return weights / weights.sum()
+
+
+def sample(logits, rng: np.random.Generator, temperature: float = 1.0, top_k: int | None = None) -> int:
+    """The index of the next token: argmax when temperature is 0, else a draw from ``probabilities``."""
+    if temperature == 0:
+        check_settings(temperature, top_k)
+        return int(np.argmax(logits))
+    probs = probabilities(logits, temperature, top_k)
+    return int(rng.choice(probs.shape[-1], p=probs))
 
 
 class Generator:
-    """Character-at-a-time sampling from a batch-1 state-passing twin of a trained model."""
+    """Character-at-a-time sampling with a batch-1 state-passing twin (``stepper(model, spec, batch_size=1)``)."""
 
-    def __init__(self, model: keras.Model, spec: ModelSpec, vocab: list):
-        self.model = stepper(model, spec, batch_size=1)
+    def __init__(self, reader: keras.Model, vocab: list):
+        self.model = reader
         self.vocab = vocab
         self.index = {c: i for i, c in enumerate(vocab)}
         self.states = zero_states(self.model)
@@ -388,15 +397,25 @@ class Generator:
     def generate(
         self, prime: str, length: int, *, temperature: float = 1.0, top_k: int | None = None, seed: int = 0
     ) -> str:
-        sampling.check_settings(temperature, top_k)
+        check_settings(temperature, top_k)
         logits = self.read(prime)
         rng = np.random.default_rng(seed)
         out = []
         for _ in range(length):
-            nxt = sampling.sample(logits, rng, temperature, top_k)
+            nxt = sample(logits, rng, temperature, top_k)
             out.append(self.vocab[nxt])
             logits = self.step(nxt)
         return "".join(out)
+
+
+def compile_model(model: keras.Model, learning_rate: float, decay_steps: int, clipnorm: float = 5.0):
+    """Adam on a cosine schedule, with the gradient norm clipped; the schedule, to look at."""
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(decay_steps, 1), alpha=0.1)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule, clipnorm=clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return schedule
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -405,71 +424,37 @@ class EpochReport(keras.callbacks.Callback):
     def __init__(self, spec, corpus, config, run):
         super().__init__()
         self.spec, self.corpus, self.config, self.run = spec, corpus, config, run
-        self.twins = None
+        self.twins = None  # built after the first epoch, then given each epoch's weights (their predict steps stay)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.config.stateful:
             reset_states(self.model)  # each epoch reads every stream again from its start
 
-    def current_twins(self):
-        """The evaluation twins with the weights trained so far: built once, then given the new weights
-        each epoch, so their compiled predict steps are reused."""
+    def on_epoch_end(self, epoch, logs=None):
+        config, logs = self.config, logs if logs is not None else {}
         if self.twins is None:
-            streams = eval_streams(len(self.corpus.val_ids))
             stateless = twin(self.model, self.spec, stateful=False)
-            self.twins = (
-                stateless,
-                stepper(self.model, self.spec, streams),
-                Generator(stateless, self.spec, self.corpus.vocab),
-            )
+            carrier = stepper(self.model, self.spec, eval_streams(len(self.corpus.val_ids)))
+            self.twins = (stateless, carrier, Generator(stepper(stateless, self.spec, 1), self.corpus.vocab))
         else:
             weights = self.model.get_weights()
             for network in (self.twins[0], self.twins[1], self.twins[2].model):
                 network.set_weights(weights)
-        return self.twins
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs if logs is not None else {}
-        config, val_ids = self.config, self.corpus.val_ids
-        stateless, carrier, generator = self.current_twins()
-        carried = in_units(carried_state_loss(carrier, val_ids))
-        windows = windowed_loss(stateless, val_ids, config.seq_len)
-        logs.update(
-            {
-                "val_loss": carried["nats"],
-                "val_bpc": carried["bpc"],
-                "val_perplexity": carried["perplexity"],
-                "val_loss_windows": windows,
-            }
-        )
+        logs.update(validation_losses(*self.twins[:2], self.corpus.val_ids, config.seq_len))
         prime = config.prime_text()
-        sample = generator.generate(
+        text = self.twins[2].generate(
             prime, config.sample_length, temperature=config.temperature, top_k=config.top_k, seed=config.seed + epoch
         )
         print(
-            f"\n--- epoch {epoch + 1}: validation {carried['nats']:.3f} nats/char = {carried['bpc']:.3f} bits/char, "
-            f"perplexity {carried['perplexity']:.2f} (fresh-state windows: {windows:.3f} nats) ---"
+            f"\n--- epoch {epoch + 1}: validation {logs['val_loss']:.3f} nats/char = {logs['val_bpc']:.3f} bits/char, "
+            f"perplexity {logs['val_perplexity']:.2f} (fresh-state windows: {logs['val_loss_windows']:.3f} nats) ---"
         )
-        print(f"{prime}{sample}\n---")
-        self.run.log_text("samples", as_markdown(prime + sample), step=epoch)
+        print(f"{prime}{text}\n---")
+        self.run.log_text("samples", as_markdown(prime + text), step=epoch)
 
 
 def as_markdown(text: str) -> str:
     return "```\n" + text + "\n```"  # TensorBoard renders text as Markdown; a code block keeps the line breaks
-
-
-def plot_losses(history):
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    fig, ax = plots.plt.subplots(figsize=(7, 4))
-    ax.plot(epochs, history["loss"], "o-", color=plots.PALETTE["train"], label="train (mean over the epoch)")
-    ax.plot(epochs, history["val_loss"], "s-", color=plots.PALETTE["val"], label="validation, state carried")
-    ax.plot(epochs, history["val_loss_windows"], "s--", color="#7f7f7f", label="validation, fresh state per window")
-    ax.set(xlabel="epoch", ylabel="loss (nats per character)", title="Next-character loss", xticks=epochs)
-    bits = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
-    bits.set_ylabel("bits per character")
-    ax.legend()
-    fig.tight_layout()
-    return fig
 
 
 def epoch_table(history) -> str:
@@ -488,9 +473,23 @@ def epoch_table(history) -> str:
     return "\n".join(rows)
 
 
+def plot_losses(history):
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    fig, ax = plots.plt.subplots(figsize=(7, 4))
+    ax.plot(epochs, history["loss"], "o-", color=plots.PALETTE["train"], label="train (mean over the epoch)")
+    ax.plot(epochs, history["val_loss"], "s-", color=plots.PALETTE["val"], label="validation, state carried")
+    ax.plot(epochs, history["val_loss_windows"], "s--", color="#7f7f7f", label="validation, fresh state per window")
+    ax.set(xlabel="epoch", ylabel="loss (nats per character)", title="Next-character loss", xticks=epochs)
+    bits = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
+    bits.set_ylabel("bits per character")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def next_char_table(logits, vocab, temperatures=(0.5, 1.0, 2.0), top=6) -> str:
     """The likeliest next characters and their probability at each temperature."""
-    probs = {t: sampling.probabilities(logits, t) for t in temperatures}
+    probs = {t: probabilities(logits, t) for t in temperatures}
     order = np.argsort(-logits)[:top]
     rows = [
         "| next character | " + " | ".join(f"p at temperature {t:g}" for t in temperatures) + " |",
@@ -650,7 +649,8 @@ PUBLISHED = [  # (model, validation loss in nats per character, protocol)
 
 
 def published_table(config, val_nats, fresh_nats, fresh_256) -> str:
-    ours = f"this run: {config.layers} x {config.cell.upper()}({config.units}), {config.variant().split(' ')[0]}"
+    variant = "stateful" if config.stateful else "stateless"
+    ours = f"this run: {config.layers} x {config.cell.upper()}({config.units}), {variant}"
     rows = [
         "| model | validation loss (nats/char) | protocol |",
         "|---|---|---|",
@@ -660,89 +660,3 @@ def published_table(config, val_nats, fresh_nats, fresh_256) -> str:
     ]
     rows += [f"| {name} | {loss:.4f} | {protocol} |" for name, loss, protocol in PUBLISHED]
     return "\n".join(rows)
-
-
-COMMANDS = {"compare": "Train stateless and stateful at the same seed and budget."}
-
-
-COMPARED = ("val_loss_nats", "val_bpc", "val_loss_windows_nats", "train_loss_nats", "epochs_run", "train_seconds")
-
-
-def compare(config):
-    check_stateful_backend(dataclasses.replace(config, stateful=True), "compare (it trains statefully too)")
-    parent = Run.start(LESSON, config, cell=f"{config.cell}-compare")
-    results, histories = {}, {}
-    for stateful in (False, True):
-        name = "stateful" if stateful else "stateless"
-        print(f"\n===== {name} training =====")
-        if not is_finished(parent.path / name):  # resuming a comparison keeps the run it has finished
-            run_lesson(LESSON, dataclasses.replace(config, stateful=stateful, run_dir=str(parent.path / name)))
-        metrics = read_json(parent.path / name / "metrics.json", f"the {name} run's results", remedy="run it again")
-        results[name] = {k: metrics[k] for k in COMPARED}
-        histories[name] = metrics["history"]
-    parent.save_figure(plot_compare(histories), "stateless_vs_stateful.png")
-    table = [
-        "| training | validation, state carried (nats) | bits | validation, fresh windows (nats) "
-        "| train (nats) | epochs | seconds |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        table.append(
-            f"| {name} | {r['val_loss_nats']:.3f} | {r['val_bpc']:.3f} | {r['val_loss_windows_nats']:.3f} "
-            f"| {r['train_loss_nats']:.3f} | {r['epochs_run']} | {r['train_seconds']:.0f} |"
-        )
-    write_atomic(parent.file("compare.md"), "\n".join(table) + "\n")
-    print("\n" + "\n".join(table))
-    parent.write_metrics({f"{name}_{k}": v for name, r in results.items() for k, v in r.items()}, config)
-    parent.finish()
-    return parent
-
-
-def plot_compare(histories):
-    fig, ax = plots.plt.subplots(figsize=(7, 4))
-    for name, color in (("stateless", "#1f77b4"), ("stateful", "#d62728")):
-        h = histories[name]
-        epochs = np.arange(1, len(h["val_loss"]) + 1)
-        ax.plot(epochs, h["val_loss"], "o-", color=color, label=f"{name}: validation, state carried")
-        ax.plot(
-            epochs, h["val_loss_windows"], "s--", color=color, alpha=0.6, label=f"{name}: validation, fresh windows"
-        )
-    longest = max(len(h["val_loss"]) for h in histories.values())
-    ax.set(
-        xlabel="epoch",
-        ylabel="loss (nats per character)",
-        title="Stateless vs stateful training",
-        xticks=np.arange(1, longest + 1),
-    )
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-PREDICT_INPUT = "priming text; the model continues it (\\n = new line)"
-
-
-def predict_flags(parser):
-    parser.add_argument(
-        "--temperature",
-        type=cli.non_negative_float,
-        default=0.8,
-        help="0 = greedy, below 1 safer, above 1 wilder (default 0.8)",
-    )
-    parser.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
-    parser.add_argument("--length", type=SAMPLE_LENGTH, default=300, help="characters to generate (default 300)")
-    parser.add_argument("--seed", type=cli.seed, default=0, help="sampling seed (default 0)")
-
-
-def predict(args):
-    if not args.inputs:
-        raise CourseError('give one or more priming strings, e.g.: predict "ROMEO:" "To be"')
-    primes = text_inputs(args.inputs, "a priming text", MAX_PRIME_CHARS)  # checked before the model loads
-    path = args.model or newest_model(LESSON)
-    generator = Generator(*load_char_model(path))
-    for i, prime in enumerate(primes):
-        prime = prime.replace("\\n", "\n")
-        text = generator.generate(
-            prime, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed + i
-        )
-        print(f"{prime}{text}\n")
