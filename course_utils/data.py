@@ -641,6 +641,8 @@ def read_text(name: str) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CourseError(f"{path} is not UTF-8 text; is it the right file?") from None
+    except OSError as err:
+        raise CourseError(f"cannot read {path} ({err.strerror or err}); check its permissions") from None
 
 
 def main() -> int:

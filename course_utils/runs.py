@@ -18,6 +18,10 @@ uninterrupted run, so the run ends with the same numbers. The backups stay until
 ``run.finish()``, so a run interrupted after training (while evaluating, sampling...) does not
 train again either. Every backup file is written atomically: a run killed at any moment
 leaves the previous backup or the new one, never half of one.
+
+One process at a time: a new folder is created exclusively (two runs started in the same second
+get one each), and a run holds its folder until it finishes or its process ends, so a second run
+started in it meanwhile is refused in one line instead of "resuming" a run that is still going.
 """
 
 from __future__ import annotations
@@ -238,7 +242,7 @@ class Run:
         if "validation_data" in fit_kwargs:
             fit_kwargs["validation_data"] = distributed.shard_by_data(fit_kwargs["validation_data"])
         backup = _PhaseBackup(self, name, model, list(callbacks), epochs)
-        guard = _DivergenceGuard(backup)
+        first, before_tensorboard = _DivergenceGuard(backup, batches=True), _DivergenceGuard(backup)
         state = backup.restore()
         done = state["epoch"] if state else 0
         if state:
@@ -260,7 +264,7 @@ class Run:
                 initial_epoch=done,
                 # the guard looks at Keras' own numbers before the lesson's callbacks use them, and at
                 # what those callbacks added (a perplexity) before TensorBoard logs it
-                callbacks=[guard, EpochTimer(), *callbacks, guard, tensorboard, backup],
+                callbacks=[first, EpochTimer(), *callbacks, before_tensorboard, tensorboard, backup],
                 verbose=fit_verbosity() if verbose is None else verbose,
                 **fit_kwargs,
             )
@@ -526,7 +530,9 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class _PhaseBackup(keras.callbacks.Callback):
-    """Last in ``Run.fit``'s callbacks: saves the phase after every epoch, restores it, stops on NaN.
+    """Last in ``Run.fit``'s callbacks: saves the phase after every epoch, restores it, and (``check``, called
+    by the ``_DivergenceGuard``s placed before the lesson's callbacks and before TensorBoard) stops training
+    that has diverged: a loss that is NaN, infinite or absurdly large, a number too large to log.
 
     With the model it saves the state of Python's and NumPy's global random generators (Keras
     shuffles a PyDataset's batches with Python's), and puts them back when it restores: a
@@ -588,9 +594,6 @@ class _PhaseBackup(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.check(logs, self.epoch, batch=True)
 
     def check(self, logs, epoch: int, batch: bool = False) -> None:
         """Stop with one line when training has diverged: a loss that is NaN, infinite or over ``LOSS_LIMIT``,
@@ -659,17 +662,19 @@ class _PhaseBackup(keras.callbacks.Callback):
 
 
 class _DivergenceGuard(keras.callbacks.Callback):
-    """``_PhaseBackup.check`` where ``Run.fit`` places it: first, and again just before TensorBoard."""
+    """``_PhaseBackup.check`` where ``Run.fit`` places it: first (after every batch, too), and again after the
+    lesson's callbacks, just before TensorBoard."""
 
-    def __init__(self, backup: _PhaseBackup):
+    def __init__(self, backup: _PhaseBackup, batches: bool = False):
         super().__init__()
-        self.backup = backup
+        self.backup, self.batches = backup, batches
 
     def on_epoch_begin(self, epoch, logs=None):
         self.backup.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        self.backup.check(logs, self.backup.epoch, batch=True)
+        if self.batches:
+            self.backup.check(logs, self.backup.epoch, batch=True)
 
     def on_epoch_end(self, epoch, logs=None):
         self.backup.check(logs, epoch)

@@ -86,7 +86,16 @@ class Sandbox:
         env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", BOOT, str(ROOT), str(self.path), str(request_r), str(reply_w), probes_from or ""],
+                [
+                    sys.executable,
+                    "-c",
+                    BOOT,
+                    str(ROOT),
+                    str(self.path),
+                    str(request_r),
+                    str(reply_w),
+                    probes_from or "",
+                ],
                 pass_fds=(request_r, reply_w),
                 stdin=subprocess.DEVNULL,
                 stdout=output_w,
@@ -450,4 +459,3 @@ class Server:
     def after(self, value):
         """An argument after the call, as data (None for what the in-place guard leaves alone)."""
         return self.result(value) if snapshot(value) is not NOT_DATA else None
-

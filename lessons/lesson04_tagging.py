@@ -45,7 +45,7 @@ import tensorflow as tf
 from course_utils import CourseError, cli, conll, plots
 from course_utils.inputs import read_json, shorten
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
+from course_utils.lesson import LessonConfig, SourceOption, configure, flag, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, load_model, write_atomic
 from course_utils.text import bucketed_batches
@@ -57,6 +57,7 @@ PAD = "<pad>"  # word id 0 (and char id 0, case id 0): padding, masked
 UNK = "<unk>"  # word id 1: a word not in the vocabulary
 BOW = "<w>"  # begin- and end-of-word markers around each word's characters
 EOW = "</w>"
+f"Keras {keras.__version__} on {keras.backend.backend()}"  # a notebook shows the value of a cell's last line
 
 # %% [markdown]
 # ## 0. Configuration
@@ -69,7 +70,7 @@ EOW = "</w>"
 
 # %%
 @dataclass
-class Config(LessonConfig):
+class Config(LessonConfig, SourceOption):
     task: str = flag("pos", "pos: UPOS on UD English EWT; ner: CoNLL-2003 named entities", choices=("pos", "ner"))
     train: str | None = flag(None, "your own training file (CoNLL-U, or one token a line)", metavar="FILE")
     dev: str | None = flag(None, "your own development file", metavar="FILE")
@@ -90,12 +91,9 @@ class Config(LessonConfig):
     char_filters: int = flag(64, "character CNN filters; 0 turns the character view off", type=cli.int_between(0, 4096))
     min_count: int = flag(2, "a word needs this many training occurrences to get its own vector", type=cli.positive_int)
     dropout: float = flag(0.33, "dropout rate", type=cli.fraction)
-    output: str = flag(
-        "softmax", "softmax: each word's tag alone; crf: whole tag sequences", choices=("softmax", "crf")
-    )
+    output: str = flag("softmax", "softmax: each word's tag alone; crf: whole sequences", choices=("softmax", "crf"))
     tags: str = flag("iob2", "NER tags the model learns (scored as IOB2)", choices=("iob2", "iobes"))
     word_dropout: float = flag(0.25, "hide a training word as <unk> w.p. alpha/(alpha+its count)", type=cli.fraction)
-    source: str = flag("course", "read CoNLL-2003 with the course or tensorflow-datasets", choices=("course", "tfds"))
 
     QUICK = {"epochs": 2}
 
@@ -1191,7 +1189,7 @@ results = {"test": scores, "baseline": base}
 metrics = {f"{who}_{key}": r[key] for who, r in results.items() for key in ("accuracy", "accuracy_unseen")}
 last = {key: values[-1] for key, values in history.history.items()}
 metrics.update(data=source, unseen_test_tokens=scores["unseen_tokens"], dev_accuracy=last["val_accuracy"])
-metrics.update(per_tag=scores["per_tag"], train_seconds=history.seconds, model_path=model_path, history=history.history)
+metrics.update(per_tag=scores["per_tag"], train_seconds=history.seconds, model_path=model_path)
 if "entities" in scores:  # entity precision, recall and F1 of the tagger and the baseline, per type, on dev
     entity = {who: r["entities"] for who, r in results.items()}
     metrics |= {f"{who}_entity_{key}": e[key] for who, e in entity.items() for key in ("f1", "precision", "recall")}

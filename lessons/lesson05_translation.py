@@ -532,7 +532,8 @@ def next_token_log_probs(logits, banned=()) -> np.ndarray:
     return logits - np.log(np.exp(logits).sum(-1, keepdims=True))
 
 
-print("probabilities of logits [2, 1, 0.5, -1], token 0 banned:", np.exp(next_token_log_probs([[2, 1, 0.5, -1]], [0])))
+probabilities = np.exp(next_token_log_probs([[2, 1, 0.5, -1]], banned=[0]))
+print(f"logits [2, 1, 0.5, -1], token 0 banned -> probabilities {probabilities.round(3)}")
 
 # %% [markdown]
 # A toy model to search with, small enough to check by hand: four tokens, and a table of
@@ -947,7 +948,8 @@ def bleu_by_length(test: Split, hypotheses: list[str]) -> dict[int, float]:
 
 
 toy_test = Split(["Tom is here.", "We are very cold."], [["Tom est ici."], ["Nous avons très froid."]])
-print("BLEU by length of a right and a wrong translation:", bleu_by_length(toy_test, ["tom est ici.", "le chat dort."]))
+by_length = bleu_by_length(toy_test, ["tom est ici.", "le chat dort."])
+print("BLEU by length of a right and a wrong translation:", {n: round(b, 1) for n, b in by_length.items()})
 
 # %% [markdown]
 # The table is the lesson's result; `make bench` records it at full size (bench/results.md).

@@ -34,12 +34,37 @@ def pad(seqs, length):
     return batch
 
 
-def predict(model, batch):
+SANDBOX_PROBES = ("inspect_model",)  # run in the learner's process, where the model is (exercises/sandbox.py)
+
+
+def batches(seqs):
+    """The batches the model is called on: padded to 15 and to 40 steps, and reviews 0 and 2 alone."""
+    return {
+        "short": pad(seqs, 15),  # builds a Sequential model without an Input, too
+        "long": pad(seqs, 40),
+        **{f"alone {i}": seqs[i][None, :].astype("int32") for i in (0, 2)},
+    }
+
+
+def inspect_model(learner):
+    """In the learner's process: build_model's model, described as data for the check to judge (its class, its
+    outputs on every batch, or the verdict calling it gave, and its layers)."""
     import keras
 
-    doing = f"calling your model on a padded batch of token ids (shape {batch.shape}, int32, ids 0 to {VOCAB - 1})"
-    out = attempt(doing, lambda: model(batch, training=False))
-    return as_array(keras.ops.convert_to_numpy(out), "your model")
+    keras.utils.set_random_seed(0)
+    model = learner.call(
+        "build_model", VOCAB, EMBED, UNITS, case=f"vocab_size={VOCAB}, embed_dim={EMBED}, units={UNITS}"
+    )
+    if not isinstance(model, keras.Model):
+        return {"not a model": type(model).__name__}
+    outputs = {}
+    for key, batch in batches(reviews(np.random.default_rng(7))).items():
+        doing = f"calling your model on a padded batch of token ids (shape {batch.shape}, int32, ids 0 to {VOCAB - 1})"
+        try:
+            outputs[key] = keras.ops.convert_to_numpy(attempt(doing, lambda batch=batch: model(batch, training=False)))
+        except CheckFailed as failed:
+            outputs[key] = {"failed": str(failed)}
+    return {"outputs": outputs, "layers": [facts(layer) for layer in sublayers(model)]}
 
 
 def sublayers(layer):
@@ -54,57 +79,70 @@ def sublayers(layer):
             yield from sublayers(inner)
 
 
-def check_layers(model):
-    """The layers the docstring asks for, built with the arguments build_model was given."""
+def facts(layer) -> dict:
+    """What the check needs to know of one layer."""
     import keras
 
-    layers = list(sublayers(model))
+    found = {"type": type(layer).__name__}
+    if isinstance(layer, keras.layers.Embedding):
+        found.update(embedding=True, input_dim=int(layer.input_dim), output_dim=int(layer.output_dim))
+    if isinstance(layer, keras.layers.RNN):
+        size = getattr(layer, "units", None) or getattr(getattr(layer, "cell", None), "units", None)
+        found.update(rnn=True, units=size if isinstance(size, int) else None)
+    return found
+
+
+def predict(model: dict, key: str) -> np.ndarray:
+    """The model's output on one batch, as the learner's process reported it (its verdict when calling failed)."""
+    out = model["outputs"][key]
+    if isinstance(out, dict) and "failed" in out:
+        raise CheckFailed(out["failed"])
+    return as_array(out, "your model")
+
+
+def check_layers(layers):
+    """The layers the docstring asks for, built with the arguments build_model was given."""
     called = f"build_model({VOCAB}, embed_dim={EMBED}, units={UNITS})"
-    embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
+    embeddings = [layer for layer in layers if layer.get("embedding")]
     if not embeddings:
         raise CheckFailed(
             f"{called} has no keras.layers.Embedding layer: the model starts with "
             "Embedding(vocab_size, embed_dim, mask_zero=True)."
         )
     embedding = embeddings[0]
-    if embedding.input_dim != VOCAB:
+    if embedding["input_dim"] != VOCAB:
         raise CheckFailed(
-            f"{called}: the Embedding layer has input_dim={embedding.input_dim}; it should be "
+            f"{called}: the Embedding layer has input_dim={embedding['input_dim']}; it should be "
             f"vocab_size ({VOCAB}), one vector per token id."
         )
-    if embedding.output_dim != EMBED:
-        swapped = " That is `units`: are embed_dim and units swapped?" if embedding.output_dim == UNITS else ""
+    if embedding["output_dim"] != EMBED:
+        swapped = " That is `units`: are embed_dim and units swapped?" if embedding["output_dim"] == UNITS else ""
         raise CheckFailed(
-            f"{called}: the Embedding layer makes vectors of size {embedding.output_dim}; it should "
+            f"{called}: the Embedding layer makes vectors of size {embedding['output_dim']}; it should "
             f"be embed_dim ({EMBED}).{swapped} Use the arguments, not fixed numbers."
         )
-    recurrent = [layer for layer in layers if isinstance(layer, keras.layers.RNN)]
+    recurrent = [layer for layer in layers if layer.get("rnn")]
     if not recurrent:
-        found = ", ".join(type(layer).__name__ for layer in layers)
+        found = ", ".join(layer["type"] for layer in layers)
         raise CheckFailed(
             f"{called} has no recurrent layer (its layers: {found}). Read the review word by word "
             "with keras.layers.GRU(units) (SimpleRNN or LSTM work too)."
         )
-    size = getattr(recurrent[0], "units", None) or getattr(getattr(recurrent[0], "cell", None), "units", None)
+    size = recurrent[0]["units"]
     if size != UNITS:
         swapped = " That is `embed_dim`: are embed_dim and units swapped?" if size == EMBED else ""
         raise CheckFailed(
-            f"{called}: the {type(recurrent[0]).__name__} layer has {size} units; it should have "
+            f"{called}: the {recurrent[0]['type']} layer has {size} units; it should have "
             f"units ({UNITS}).{swapped} Use the arguments, not fixed numbers."
         )
 
 
 def check(learner):
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = learner.call(
-        "build_model", VOCAB, EMBED, UNITS, case=f"vocab_size={VOCAB}, embed_dim={EMBED}, units={UNITS}"
-    )
-    if not isinstance(model, keras.Model):
-        raise CheckFailed(f"build_model should return a keras.Model; it returned a {type(model).__name__}")
+    model = learner.probe(inspect_model)
+    if "not a model" in model:
+        raise CheckFailed(f"build_model should return a keras.Model; it returned a {model['not a model']}")
     seqs = reviews(np.random.default_rng(7))
-    short = predict(model, pad(seqs, 15))  # builds a Sequential model without an Input, too
+    short = predict(model, "short")
     if short.shape != (len(seqs), 1):
         extra = (
             " A time axis is still there: the GRU must return only its last state (no return_sequences)."
@@ -125,8 +163,8 @@ def check(learner):
             f"your model gives the same output, {short[0, 0]:.6f}, for 4 different reviews: "
             "does the output depend on the input?"
         )
-    check_layers(model)
-    long = predict(model, pad(seqs, 40))
+    check_layers(model["layers"])
+    long = predict(model, "long")
     for i, seq in enumerate(seqs):
         if not np.isclose(long[i, 0], short[i, 0], atol=1e-5):
             raise CheckFailed(
@@ -136,7 +174,7 @@ def check(learner):
                 "Mask them: the Embedding layer needs mask_zero=True (and the layers after it must keep the mask)."
             )
     for i in (0, 2):
-        alone = predict(model, seqs[i][None, :].astype("int32"))
+        alone = predict(model, f"alone {i}")
         if not np.isclose(alone[0, 0], short[i, 0], atol=1e-5):
             raise CheckFailed(
                 f"review {i} alone (no padding) gets {alone[0, 0]:.6f}, but {short[i, 0]:.6f} in a "

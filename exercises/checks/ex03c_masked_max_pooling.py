@@ -18,7 +18,7 @@ import types
 import numpy as np
 
 from course_utils import CourseError
-from exercises.checking import CheckFailed, Suspects, as_array, expect_close, maybe, short_repr
+from exercises.checking import CheckFailed, Suspects, as_array, as_tensor, expect_close, maybe, short_repr
 
 TITLE = "masked max pooling over time, in keras.ops (IMDB)"
 HINTS = (
@@ -178,13 +178,12 @@ def described_mask(mask):
 
 
 def result_array(got, what, case):
-    """The learner's result as a float NumPy array (a verdict if it is None, bools, or no array at all)."""
-    import keras
-
+    """The learner's result as a float NumPy array (a verdict if it is None, bools, or no array at all). A tensor
+    arrives as an array: the learner's process converts it (exercises/wire.py)."""
     if got is None:
         raise CheckFailed(f"case: {case}\n{what} returned None: did you forget the `return`?")
     try:
-        array = np.asarray(keras.ops.convert_to_numpy(got))
+        array = np.asarray(got)
     except Exception:  # noqa: BLE001
         return as_array(got, what)
     if array.dtype == bool:
@@ -353,6 +352,41 @@ def run_model(model, token_ids, fn, path):
     return keras.ops.convert_to_numpy(steps), pooled, probability
 
 
+SANDBOX_PROBES = ("library_probe", "build_probe", "run_probe")  # run in the learner's process (exercises/sandbox.py)
+
+
+def library_probe(learner):
+    """In the learner's process: a verdict if masked_max is missing or uses another library than keras.ops."""
+    refuse_other_libraries(learner.function("masked_max"))
+
+
+def build_probe(learner):
+    """In the learner's process: the model around the learner's pooling (a verdict if Keras cannot build it)."""
+    learner.pooling_model = build_model(learner.function("masked_max"), learner.path)
+
+
+def run_probe(learner, token_ids):
+    """In the learner's process: that model's pooled vectors and probabilities for a batch of token ids."""
+    import keras
+
+    _, pooled, probability = run_model(learner.pooling_model, token_ids, learner.function("masked_max"), learner.path)
+    arrays = [maybe(keras.ops.convert_to_numpy, value) for value in (pooled, probability)]
+    return [value if array is None else array for value, array in zip((pooled, probability), arrays)]
+
+
+def keras_max(outputs, mask):
+    """Lesson 03's masked max pooling in keras.ops, for the model the check runs itself (for its GRU's outputs)."""
+    import keras
+
+    real = keras.ops.expand_dims(keras.ops.cast(mask, "bool"), -1)
+    return keras.ops.max(keras.ops.where(real, outputs, FILL), axis=1)
+
+
+@functools.lru_cache(maxsize=1)
+def steps_model():
+    return build_model(keras_max, None)
+
+
 @functools.lru_cache(maxsize=2)
 def tokenised_reviews(data_root: str) -> tuple:
     """IMDB test reviews as lesson 03 tokenises them (its TextVectorization, a small vocabulary), without padding."""
@@ -418,17 +452,14 @@ def real_cases(reviews):
 
 # ---------------------------------------------------------------- the check
 def check(learner):
-    fn = learner.function("masked_max")
-    refuse_other_libraries(fn)
+    learner.probe(library_probe)
     suspects = Suspects(atol=ATOL, rtol=RTOL)  # a cause is named only when the evidence singles it out
     right = set()
-
-    import keras
 
     for number, (case, outputs, mask, twin) in enumerate(hand_made_cases()):
         case = f"#{number + 1}, {case}"
         what = f"masked_max(outputs of shape {outputs.shape}, {described_mask(mask)})"
-        given = [keras.ops.convert_to_tensor(outputs), None if mask is None else keras.ops.convert_to_tensor(mask)]
+        given = [as_tensor(outputs), None if mask is None else as_tensor(mask)]  # Keras tensors, there
         got = result_array(learner.call("masked_max", *given, case=case), what, case)
         expected = reference(outputs, mask)
         named = suspects.named(got, expected, mistakes_for(outputs, mask, got))
@@ -446,13 +477,12 @@ def check(learner):
         compare(got, expected, what, case, named, note)
         right.add(number)
 
-    path = learner.path
-    model = build_model(fn, path)
+    learner.probe(build_probe, case=f"inside a keras.Model, {MODEL}")
     weights = seeded_weights()
     for number, (case, token_ids) in enumerate(real_cases(real_reviews())):
         case = f"model #{number + 1}, {case}"
-        learner.case = f"{case} (inside a keras.Model)"
-        steps, pooled, probability = run_model(model, token_ids, fn, path)
+        pooled, probability = learner.probe(run_probe, token_ids, case=f"{case} (inside a keras.Model)")
+        steps = run_model(steps_model(), token_ids, None, None)[0]  # the GRU's outputs, computed here
         mask = token_ids != 0
         what = f"your pooling layer's output (GRU outputs of shape {steps.shape}, Keras' mask from the Embedding)"
         got = result_array(pooled, what, case)

@@ -148,6 +148,51 @@ def real_cases():
     return len(vocab.words), [(c, f, w.astype("int32")) for c, f, w in cases], other_photos
 
 
+SANDBOX_PROBES = ("inspect_decoder",)  # run in the learner's process, where the model is (exercises/sandbox.py)
+
+
+def inspect_decoder(learner, vocab_size, batches):
+    """In the learner's process: build_decoder's model, described as data for the check to judge: its inputs'
+    shapes, its logits on each batch ``(case, features, word_ids)`` (or the verdict calling it gave) and its
+    weights by role (or the verdict on its layers)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = learner.call(
+        "build_decoder",
+        FEATURES,
+        vocab_size,
+        EMBED,
+        UNITS,
+        case=f"feature_dim={FEATURES}, vocab_size={vocab_size}, embed_dim={EMBED}, units={UNITS}",
+    )
+    if not isinstance(model, keras.Model):
+        return {"not a model": type(model).__name__}
+    try:
+        inputs = [[None if s is None else int(s) for s in i.shape] for i in list(model.inputs)]
+    except (AttributeError, TypeError, ValueError):  # a subclassed model does not say what it expects
+        inputs = None
+    logits = [verdict_or(lambda b=batch: logits_of(model, b[1], b[2], b[0])) for batch in batches]
+    call = f"build_decoder({FEATURES}, {vocab_size}, {EMBED}, {UNITS})"
+    weights = verdict_or(lambda: vars(decoder_weights(model, call, vocab_size)))  # Weights' arguments, by name
+    return {"inputs": inputs, "logits": logits, "weights": weights}
+
+
+def verdict_or(compute):
+    """``compute()``, or the verdict it raised, as data."""
+    try:
+        return compute()
+    except CheckFailed as failed:
+        return {"failed": str(failed)}
+
+
+def reported(value):
+    """A value the learner's process reported, or the verdict it reported instead."""
+    if isinstance(value, dict) and "failed" in value:
+        raise CheckFailed(value["failed"])
+    return value
+
+
 def logits_of(model, features, word_ids, case):
     import keras
 
@@ -161,21 +206,19 @@ def logits_of(model, features, word_ids, case):
             f"case: {case}\nyour model returns {len(out)} outputs; it should return the logits alone "
             "(a GRU with return_state=True gives its state too: leave that out)."
         )
-    return as_array(attempt(doing, lambda: keras.ops.convert_to_numpy(out)), "your model")
+    return attempt(doing, lambda: keras.ops.convert_to_numpy(out))
 
 
-def check_inputs(model, call):
+def check_inputs(inputs, call):
     """Two inputs, image features first (functional models say what they expect; a subclassed model does not)."""
-    try:
-        inputs = list(model.inputs)
-    except (AttributeError, TypeError, ValueError):
+    if inputs is None:
         return
     if len(inputs) != 2:
         raise CheckFailed(
             f"{call} returned a model with {len(inputs)} input(s); it takes two, in this order: the "
             "image features and the word ids: keras.Model([features, word_ids], logits)."
         )
-    shapes = [tuple(i.shape) for i in inputs]
+    shapes = [tuple(i) for i in inputs]
     if shapes[1] == (None, FEATURES) and len(shapes[0]) == 2 and shapes[0][1] != FEATURES:
         raise CheckFailed(
             f"{call} returned a model whose inputs are in the wrong order: first {shapes[0]} (the word "
@@ -423,31 +466,24 @@ def check_values(got, weights, features, word_ids, case, suspects):
 
 
 def check(learner):
-    import keras
-
     vocab_size, cases, other_photos = real_cases()
-    keras.utils.set_random_seed(0)
     call = f"build_decoder({FEATURES}, {vocab_size}, {EMBED}, {UNITS})"
-    model = learner.call(
-        "build_decoder",
-        FEATURES,
-        vocab_size,
-        EMBED,
-        UNITS,
-        case=f"feature_dim={FEATURES}, vocab_size={vocab_size}, embed_dim={EMBED}, units={UNITS}",
-    )
-    if not isinstance(model, keras.Model):
-        raise CheckFailed(f"build_decoder should return a keras.Model; it returned a {type(model).__name__}")
-    check_inputs(model, call)
+    first_case, _, first_ids = cases[0]
+    batches = [*cases, (first_case, other_photos, first_ids)]
+    model = learner.probe(inspect_decoder, vocab_size, batches)
+    if "not a model" in model:
+        raise CheckFailed(f"build_decoder should return a keras.Model; it returned a {model['not a model']}")
+    logits = [lambda i=i: as_array(reported(model["logits"][i]), "your model") for i in range(len(batches))]
+    check_inputs(model["inputs"], call)
     case, features, word_ids = cases[0]
-    first = logits_of(model, features, word_ids, case)
+    first = logits[0]()
     check_shape(first, word_ids, vocab_size, case)
     check_logits(first, case)
-    check_image_used(first, logits_of(model, other_photos, word_ids, case), case)
-    weights = decoder_weights(model, call, vocab_size)
+    check_image_used(first, logits[-1](), case)
+    weights = Weights(**reported(model["weights"]))
     suspects = Suspects(atol=ATOL, rtol=RTOL)
     for i, (case, features, word_ids) in enumerate(cases):
-        got = first if i == 0 else logits_of(model, features, word_ids, case)
+        got = first if i == 0 else logits[i]()
         check_shape(got, word_ids, vocab_size, case)
         check_values(got, weights, features, word_ids, case, suspects)
     return (

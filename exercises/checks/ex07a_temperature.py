@@ -70,7 +70,7 @@ def check(learner):
         probs = softmax(logits / temperature)
         rng = np.random.default_rng(9)
         case = f"{DRAWS} draws, logits={logits.tolist()}, temperature={temperature}"
-        draws = [learner.call("sample", logits.copy(), temperature, rng, case=case) for _ in range(DRAWS)]
+        draws = learner.repeat("sample", logits.copy(), temperature, rng, times=DRAWS, case=case)
         bad = [d for d in draws if not isinstance(d, (int, np.integer)) or not 0 <= d < len(logits)]
         if bad:
             raise CheckFailed(f"sample should return an int index from 0 to {len(logits) - 1}; got {bad[0]!r}")
@@ -97,7 +97,7 @@ def check(learner):
             learner.call("sample", logits.copy(), temperature, np.random.default_rng(9), case=case) for _ in range(1)
         ] + [None]
         repeat_rng = np.random.default_rng(9)
-        repeat = [learner.call("sample", logits.copy(), temperature, repeat_rng) for _ in range(20)]
+        repeat = learner.repeat("sample", logits.copy(), temperature, repeat_rng, times=20)
         if repeat != draws[:20] or again[0] != draws[0]:
             raise CheckFailed(
                 "sample gave different draws for the same seeded rng: use the rng argument "

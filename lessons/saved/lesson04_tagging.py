@@ -16,7 +16,7 @@ import tensorflow as tf
 from course_utils import CourseError, cli, conll, plots
 from course_utils.inputs import read_json, shorten
 from course_utils.layers import recurrent_layer
-from course_utils.lesson import LessonConfig, flag
+from course_utils.lesson import LessonConfig, SourceOption, flag
 from course_utils.runs import load_model
 from course_utils.text import bucketed_batches
 
@@ -43,7 +43,7 @@ EOW = "</w>"
 
 
 @dataclass
-class Config(LessonConfig):
+class Config(LessonConfig, SourceOption):
     task: str = flag("pos", "pos: UPOS on UD English EWT; ner: CoNLL-2003 named entities", choices=("pos", "ner"))
     train: str | None = flag(None, "your own training file (CoNLL-U, or one token a line)", metavar="FILE")
     dev: str | None = flag(None, "your own development file", metavar="FILE")
@@ -64,12 +64,9 @@ class Config(LessonConfig):
     char_filters: int = flag(64, "character CNN filters; 0 turns the character view off", type=cli.int_between(0, 4096))
     min_count: int = flag(2, "a word needs this many training occurrences to get its own vector", type=cli.positive_int)
     dropout: float = flag(0.33, "dropout rate", type=cli.fraction)
-    output: str = flag(
-        "softmax", "softmax: each word's tag alone; crf: whole tag sequences", choices=("softmax", "crf")
-    )
+    output: str = flag("softmax", "softmax: each word's tag alone; crf: whole sequences", choices=("softmax", "crf"))
     tags: str = flag("iob2", "NER tags the model learns (scored as IOB2)", choices=("iob2", "iobes"))
     word_dropout: float = flag(0.25, "hide a training word as <unk> w.p. alpha/(alpha+its count)", type=cli.fraction)
-    source: str = flag("course", "read CoNLL-2003 with the course or tensorflow-datasets", choices=("course", "tfds"))
 
     QUICK = {"epochs": 2}
 
