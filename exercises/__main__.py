@@ -20,6 +20,7 @@ import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before kera
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import sys
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from course_utils import CourseError
 from course_utils.atomic import write_atomic
-from exercises import LESSONS, PACKAGE_DIR, SOURCE_DIR, Exercise, all_exercises
+from exercises import LESSONS, PACKAGE_DIR, SOURCE_DIR, Exercise, all_exercises, progress
 from exercises.runner import NOT_DONE, PASSED, Outcome, display, run_check
 
 PROG = "python -m exercises"
@@ -114,7 +115,7 @@ def state_file(folder: Path, name: str) -> Path:
 
 def read_state(folder: Path, name: str) -> dict:
     """A state file's contents; a missing, unreadable or damaged one counts as empty (it only
-    remembers progress and hints shown, and the next write replaces it)."""
+    remembers hints shown, and the next write replaces it). Progress is exercises/progress.py's: signed."""
     path = state_file(folder, name)
     try:
         values = json.loads(path.read_text(encoding="utf-8"))
@@ -139,12 +140,21 @@ def write_state(folder: Path, name: str, values: dict) -> None:
 
 
 def remember(folder: Path, outcomes: list[Outcome]) -> None:
-    progress = read_state(folder, "progress.json")
+    """Record the outcomes in the folder's progress (only this process writes it: the learner's code runs in a
+    process of its own, and what it may have written there is not believed: exercises/progress.py)."""
+    if Path(folder).resolve() == SOURCE_DIR:
+        return  # the sources stay exactly as they are in git
     # only the files in `folder` count as that folder's progress (not a file checked by its path)
-    progress.update(
-        {o.exercise.name: o.status for o in outcomes if o.path.resolve() == o.exercise.file_in(folder).resolve()}
-    )
-    write_state(folder, "progress.json", progress)
+    updates = {o.exercise.name: o.status for o in outcomes if o.path == o.exercise.file_in(folder).resolve()}
+    try:
+        progress.record(folder, updates)
+    except OSError as err:  # a read-only checkout still checks; it just forgets
+        print(f"(your progress was not recorded: {err})", file=sys.stderr)
+
+
+def passed(folder: Path) -> dict:
+    """``{exercise name: status}`` as the checker recorded it for ``folder``."""
+    return progress.read(folder)
 
 
 # ---------------------------------------------------------------- check
@@ -156,6 +166,8 @@ def cmd_check(args) -> int:
         [(exercise, path)] = chosen.items()
         outcome = run_check(exercise, path)
         remember(folder, [outcome])
+        if outcome.output:
+            print(printed(outcome))
         print(verdict(outcome))
         if outcome.passed:
             print(compare_step(exercise))
@@ -187,6 +199,18 @@ def cmd_check(args) -> int:
     return 0 if done == len(outcomes) else 1
 
 
+OUTPUT_LINES = 20
+
+
+def printed(outcome: Outcome) -> str:
+    """What the learner's code printed while it was checked, each line marked as its own: never a verdict."""
+    lines = outcome.output.splitlines()
+    shown = [f"  | {line}" for line in lines[:OUTPUT_LINES]]
+    if len(lines) > OUTPUT_LINES:
+        shown.append(f"  | ... ({len(lines) - OUTPUT_LINES} more lines)")
+    return "Your code printed this while it was checked (the verdict follows):\n" + "\n".join(shown)
+
+
 def mark(outcome: Outcome) -> str:
     return {PASSED: "done", NOT_DONE: "not done yet"}.get(outcome.status, outcome.status.upper())
 
@@ -211,11 +235,11 @@ def compare_step(exercise: Exercise) -> str:
 
 
 def next_step(folder: Path, after: Exercise) -> str:
-    progress = read_state(folder, "progress.json")
+    done = passed(folder)
     exercises = all_exercises()
     later = exercises[exercises.index(after) + 1 :] + exercises[: exercises.index(after)]
     for exercise in later:
-        if progress.get(exercise.name) != PASSED:
+        if done.get(exercise.name) != PASSED:
             return f"Next: {display(exercise.file_in(folder))}  (make check EX={exercise.id})"
     return "Every exercise has passed. Well done!"
 
@@ -227,8 +251,8 @@ def cmd_hint(args) -> int:
         candidates = select(args.exercises)
     else:
         candidates = all_exercises()
-    progress = read_state(folder, "progress.json")
-    exercise = next((e for e in candidates if progress.get(e.name) != PASSED), candidates[0])
+    done = passed(folder)
+    exercise = next((e for e in candidates if done.get(e.name) != PASSED), candidates[0])
     counts = read_state(folder, "hints.json")
     shown = hints_shown(counts, exercise)
     hints = exercise.hints
@@ -269,6 +293,8 @@ def cmd_watch(args) -> int:
         if len(chosen) == 1:
             outcome = run_check(chosen[0], files[chosen[0]])
             remember(folder, [outcome])
+            if outcome.output:
+                print(printed(outcome), flush=True)
             print(verdict(outcome), flush=True)
         else:
             outcomes = [run_check(exercise, path) for exercise, path in files.items()]
@@ -284,6 +310,8 @@ def cmd_watch(args) -> int:
                     print(f"\n--- {datetime.now():%H:%M:%S} {display(path)} changed ---", flush=True)
                     outcome = run_check(exercise, path)
                     remember(folder, [outcome])
+                    if outcome.output:
+                        print(printed(outcome), flush=True)
                     print(verdict(outcome), flush=True)
                     if outcome.passed:
                         print(compare_step(exercise), flush=True)
@@ -307,6 +335,7 @@ def cmd_reset(args) -> int:
     folder = Path(args.dir)
     target = exercise.file_in(folder)
     stub = exercise.stub_text()
+    not_a_file(target, f"make reset EX={exercise.id}")
     if target.is_file() and read_text(target) == stub:
         print(f"{display(target)} is already the original stub; nothing to do.")
         return 0
@@ -326,6 +355,16 @@ def cmd_reset(args) -> int:
     return 0
 
 
+def not_a_file(path: Path, again: str) -> None:
+    """A one-line error when ``path`` exists but is a folder (or anything but a file): nothing is touched."""
+    if (path.exists() or path.is_symlink()) and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise CourseError(
+            f"{display(path)} is {kind}, not an exercise file, so it is left as it is: move it out of the way "
+            f"(e.g. mv {display(path)} {display(path)}.old), then run {again} again"
+        )
+
+
 def read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
@@ -340,7 +379,7 @@ def cmd_solution(args) -> int:
     exercise = one(args.exercises, "solution")
     folder = Path(args.dir)
     mine = exercise.file_in(folder)
-    if read_state(folder, "progress.json").get(exercise.name) != PASSED and not confirmed(
+    if passed(folder).get(exercise.name) != PASSED and not confirmed(
         f"{exercise.id} has not passed yet: see the reference solution anyway? [y/N] ",
         args.yes,
         f'make solution EX="{exercise.id} --yes"',
@@ -348,10 +387,11 @@ def cmd_solution(args) -> int:
         return 2 if not sys.stdin.isatty() and not args.yes else 1
     reference = exercise.solution_text()
     target = folder / "solutions" / f"{exercise.name}.py"
-    if read_text(target) in (None, reference):
+    not_a_file(target, f"make solution EX={exercise.id}")
+    if not target.exists() or target.read_bytes() == reference.encode("utf-8"):
         write_atomic(target, reference)
         print(f"The reference solution is in {display(target)}")
-    else:  # the learner edited an earlier copy: theirs stays, the reference is shown below
+    else:  # the learner edited an earlier copy (in any encoding): theirs stays, the reference is shown below
         print(f"{display(target)} was edited, so it is left as it is; the reference solution follows.\n")
         print(reference)
         return 0
@@ -393,9 +433,14 @@ def backup_path(folder: Path, exercise: Exercise) -> Path:
 def cmd_list(args) -> int:
     folder = Path(args.dir)
     provide(targets(args.exercises, folder))
-    progress = read_state(folder, "progress.json")
+    done, trusted = progress.load(folder)
+    if not trusted:
+        print(
+            f"(the progress file in {display(progress.state_dir(folder))}/ was not written by this checker, so it "
+            "is not believed: make check records your progress again)"
+        )
     for exercise in select(args.exercises):
-        status = {PASSED: "done"}.get(progress.get(exercise.name), "")
+        status = {PASSED: "done"}.get(done.get(exercise.name), "")
         print(f"  {status:<5} {display(exercise.file_in(folder)):<40} {exercise.title}")
     return 0
 
@@ -447,6 +492,26 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as err:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (make exercises | head -3): nothing more to say to it
+        quiet_stdout()
+        return 0 if args.command in ("list", "hint") else 1
+    except OSError as err:  # a file or folder the command needs is not what it should be: one line, not a traceback
+        where = f": {display(Path(err.filename))}" if err.filename else ""
+        print(f"{PROG} {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+        return 130
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

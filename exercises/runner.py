@@ -25,6 +25,7 @@ from exercises.verdict import (  # noqa: F401  (the statuses, and the messages' 
     PASSED,
     classify_exception,
     numpy_warnings,
+    printable,
     syntax_error_message,
     where,
 )
@@ -74,7 +75,10 @@ def run_check(exercise: Exercise, path: Path, time_limit_s: float = TIME_LIMIT_S
     try:
         with quiet_arithmetic():
             sandbox = Sandbox(
-                path, time_limit_s, probes_from=check.__name__ if hasattr(check, "SANDBOX_PROBES") else ""
+                path,
+                time_limit_s,
+                probes_from=check.__name__ if hasattr(check, "SANDBOX_PROBES") else "",
+                preload=tuple(getattr(check, "SANDBOX_PRELOAD", ())),
             )
             with sandbox:
                 learner = SandboxLearner(sandbox, path)
@@ -107,7 +111,8 @@ def run_check(exercise: Exercise, path: Path, time_limit_s: float = TIME_LIMIT_S
         status, message = ERROR, str(gone)
     if status in (FAILED, ERROR) and sandbox is not None and sandbox.warning:
         message = message.rstrip() + "\n" + sandbox.warning
-    return Outcome(exercise, path, status, message.rstrip(), time.perf_counter() - start, output.rstrip())
+    message = printable(message.rstrip())  # the learner's strings in it cannot move the cursor or hide a line
+    return Outcome(exercise, path, status, message, time.perf_counter() - start, output.rstrip())
 
 
 class quiet_arithmetic:

@@ -21,8 +21,10 @@ it with one line. What the process prints is collected and shown, marked as the 
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import inspect
+import json
 import os
 import select
 import signal
@@ -71,43 +73,52 @@ class SandboxGone(Exception):
 
 # ---------------------------------------------------------------- the checker's side
 class Sandbox:
-    """A fresh Python that runs the learner's file ``path``; ``time_limit_s`` seconds of its work in all."""
+    """A fresh Python that runs the learner's file ``path``; ``time_limit_s`` seconds of its work in all.
 
-    def __init__(self, path: Path, time_limit_s: float, probes_from: str | None = None):
+    ``probes_from``: the check module whose SANDBOX_PROBES it may run. ``preload``: modules the learner's code
+    needs that take seconds to import (keras): the process is then forked from a ``Zygote`` that has them."""
+
+    def __init__(self, path: Path, time_limit_s: float, probes_from: str = "", preload: tuple[str, ...] = ()):
         self.path = Path(path)
         self.time_limit_s = time_limit_s
         self.left = float(time_limit_s)
         self.codec = Codec(trusted_peer=False)
         self.warning: str | None = None
+        self.returncode: int | None = None
+        self._stopped = False
         self._buffer = b""
         request_r, self._requests = os.pipe()
         self._replies, reply_w = os.pipe()
         output_r, output_w = os.pipe()
-        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        self._output = OutputCollector(output_r)
+        self.process = self.zygote = None
         try:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    BOOT,
-                    str(ROOT),
-                    str(self.path),
-                    str(request_r),
-                    str(reply_w),
-                    probes_from or "",
-                ],
-                pass_fds=(request_r, reply_w),
-                stdin=subprocess.DEVNULL,
-                stdout=output_w,
-                stderr=output_w,
-                start_new_session=True,  # its own process group: killed as one, and Ctrl-C reaches only the checker
-                env=env,
-            )
+            if preload:
+                self.zygote = Zygote.get(tuple(preload))
+                self.pid = self.zygote.spawn((request_r, reply_w, output_w), str(self.path), probes_from)
+            else:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", BOOT, str(ROOT), str(self.path), str(request_r), str(reply_w), probes_from],
+                    pass_fds=(request_r, reply_w),
+                    stdin=subprocess.DEVNULL,
+                    stdout=output_w,
+                    stderr=output_w,
+                    start_new_session=True,  # its own process group: killed as one; Ctrl-C reaches only the checker
+                    env=child_environment(),
+                )
+                self.pid = self.process.pid
+        except BaseException:
+            for fd in (self._requests, self._replies):
+                os.close(fd)
+            raise
         finally:
             for fd in (request_r, reply_w, output_w):
                 os.close(fd)
-        self._output = OutputCollector(output_r)
-        self._read(STARTUP_S, charged=False)  # "ready"
+        try:
+            self._read(STARTUP_S, charged=False)  # "ready"
+        except BaseException:
+            self.close()
+            raise
 
     def __enter__(self):
         return self
@@ -116,18 +127,29 @@ class Sandbox:
         self.close()
         return False
 
+    def stop(self) -> int | None:
+        """Kill the learner's process and everything it started (once); its exit status (negative: a signal)."""
+        if not self._stopped:
+            self._stopped = True
+            try:  # its process group (the zombie of a process that ended holds the number until it is reaped)
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            self.returncode = self.process.wait() if self.process is not None else self.zygote.reap(self.pid)
+        return self.returncode
+
     def close(self) -> None:
-        """Kill the learner's process and everything it started, then collect what they printed."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
+        """Stop the learner's process, close the pipes and collect what it printed."""
+        self.stop()
         for fd in (self._requests, self._replies):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         self._requests = self._replies = -1
         self._output.finish()
 
@@ -177,7 +199,7 @@ class Sandbox:
                 raise SandboxTimeout()
             ready, _, _ = select.select([self._replies], [], [], min(wait, 0.2))
             if not ready:
-                if self.process.poll() is not None:
+                if self._exited():
                     raise SandboxGone(self._ended())
                 continue
             chunk = os.read(self._replies, 1 << 20)
@@ -189,11 +211,17 @@ class Sandbox:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
+    def _exited(self) -> bool:
+        """Whether the learner's process has ended (forked by the zygote: its end shows as the end of the pipe)."""
+        return self.process is not None and exit_code(self.pid) is not None
+
     def _ended(self) -> str:
-        try:
-            code = self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            code = None
+        if self.process is None:
+            code = self.zygote.wait(self.pid, 2.0)
+        else:
+            deadline = time.monotonic() + 2
+            while (code := exit_code(self.pid)) is None and time.monotonic() < deadline:
+                time.sleep(0.02)
         if code is None:
             how = "closed its connection to the checker"
         elif code < 0:
@@ -207,10 +235,162 @@ class Sandbox:
         return f"the process running your code {how} before the check was over, so there is no verdict"
 
 
+def exit_code(pid: int) -> int | None:
+    """A child process's exit status (negative: the signal that ended it), None while it runs; it is not reaped,
+    so its number cannot go to another process before ``Sandbox.stop`` has killed its process group."""
+    try:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return -signal.SIGKILL
+    if info is None or info.si_pid == 0:
+        return None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
 NONSENSE = (
     "the process running your code sent the checker something that is not an answer (does your code write to "
     "the checker's pipe, or close it?), so there is no verdict"
 )
+
+
+def child_environment() -> dict:
+    """The learner's process's environment: the checker's, with its output unbuffered (a print before a crash or
+    an endless loop still shows)."""
+    return dict(os.environ, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+
+
+class Zygote:
+    """A Python that has imported what the learner's code needs and takes seconds to import (keras, TensorFlow),
+    and forks a fresh learner's process from itself for each check: the import is paid once per checker, not
+    once per check. It has run none of the learner's code (each fork loads the learner's file anew), and it ends
+    when the checker does (its socket closes)."""
+
+    running: dict[tuple[str, ...], Zygote] = {}
+
+    @classmethod
+    def get(cls, preload: tuple[str, ...]) -> Zygote:
+        zygote = cls.running.get(preload)
+        if zygote is None or zygote.process.poll() is not None:
+            zygote = cls.running[preload] = cls(preload)
+        return zygote
+
+    def __init__(self, preload: tuple[str, ...]):
+        import socket
+
+        self.socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", ZYGOTE_BOOT, str(ROOT), str(theirs.fileno()), *preload],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                env=child_environment(),
+            )
+        finally:
+            theirs.close()
+        self.lock = threading.Lock()
+        self._answer(STARTUP_S)  # ready: its imports are done
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        self.socket.close()
+        try:
+            self.process.wait(timeout=5)  # it ends when its socket closes
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _ask(self, request: dict, fds=(), timeout: float = 30.0) -> dict:
+        import socket
+
+        with self.lock:
+            try:
+                socket.send_fds(self.socket, [json.dumps(request).encode()], list(fds))
+                return self._answer(timeout)
+            except OSError:
+                raise SandboxGone("the checker's helper process ended (run the check again)") from None
+
+    def _answer(self, timeout: float) -> dict:
+        ready, _, _ = select.select([self.socket], [], [], timeout)
+        if not ready:
+            raise SandboxTimeout()
+        data = self.socket.recv(1 << 16)
+        if not data:
+            raise SandboxGone("the checker's helper process ended (run the check again)")
+        return json.loads(data)
+
+    def spawn(self, fds: tuple[int, int, int], path: str, probes_from: str) -> int:
+        """A new learner's process for ``path``, talking over ``fds`` (requests, replies, output); its pid."""
+        request = {"op": "spawn", "path": path, "probes": probes_from, "cwd": os.getcwd(), "env": child_environment()}
+        return int(self._ask(request, fds)["pid"])
+
+    def wait(self, pid: int, timeout: float) -> int | None:
+        """The exit status of a process it forked, if it ends within ``timeout`` (it is not reaped yet)."""
+        return self._ask({"op": "wait", "pid": pid, "timeout": timeout}, timeout=timeout + 30)["code"]
+
+    def reap(self, pid: int) -> int | None:
+        """Collect a process it forked (killed already), and its exit status."""
+        return self._ask({"op": "reap", "pid": pid})["code"]
+
+
+ZYGOTE_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from exercises.sandbox import zygote; zygote(sys.argv[2:])"
+
+
+def zygote(argv: list[str]) -> None:
+    """The zygote's loop: import the modules named, then fork a learner's process on request (see ``Zygote``)."""
+    import socket
+
+    import course_utils  # noqa: F401  (quiet TensorFlow logs, before keras)
+    import numpy  # noqa: F401
+
+    control = socket.socket(fileno=int(argv[0]))
+    for name in argv[1:]:
+        importlib.import_module(name)
+    control.send(b'{"ready": true}')
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 3)
+        except OSError:
+            break
+        if not message:
+            break
+        request = json.loads(message)
+        if request["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:  # the learner's process
+                try:
+                    control.close()
+                    os.setsid()  # its own process group: killed as one
+                    os.chdir(request["cwd"])
+                    os.environ.clear()
+                    os.environ.update(request["env"])
+                    null = os.open(os.devnull, os.O_RDONLY)
+                    os.dup2(null, 0)
+                    os.dup2(fds[2], 1)
+                    os.dup2(fds[2], 2)
+                    for fd in (null, fds[2]):
+                        os.close(fd)
+                    serve([request["path"], str(fds[0]), str(fds[1]), request["probes"]])
+                finally:
+                    os._exit(70)
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"pid": pid}).encode())
+        elif request["op"] == "wait":
+            deadline = time.monotonic() + float(request["timeout"])
+            while (code := exit_code(request["pid"])) is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            control.send(json.dumps({"code": code}).encode())
+        elif request["op"] == "reap":
+            try:
+                _, status = os.waitpid(request["pid"], 0)
+                code = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                code = None
+            control.send(json.dumps({"code": code}).encode())
+    os._exit(0)
 
 
 class OutputCollector:

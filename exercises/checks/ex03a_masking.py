@@ -34,6 +34,7 @@ def pad(seqs, length):
     return batch
 
 
+SANDBOX_PRELOAD = ("keras",)  # the learner's code builds Keras models: its process starts with keras imported
 SANDBOX_PROBES = ("inspect_model",)  # run in the learner's process, where the model is (exercises/sandbox.py)
 
 

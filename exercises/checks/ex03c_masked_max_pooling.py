@@ -352,6 +352,7 @@ def run_model(model, token_ids, fn, path):
     return keras.ops.convert_to_numpy(steps), pooled, probability
 
 
+SANDBOX_PRELOAD = ("keras",)  # the learner's code builds Keras models: its process starts with keras imported
 SANDBOX_PROBES = ("library_probe", "build_probe", "run_probe")  # run in the learner's process (exercises/sandbox.py)
 
 

@@ -148,6 +148,7 @@ def real_cases():
     return len(vocab.words), [(c, f, w.astype("int32")) for c, f, w in cases], other_photos
 
 
+SANDBOX_PRELOAD = ("keras",)  # the learner's code builds Keras models: its process starts with keras imported
 SANDBOX_PROBES = ("inspect_decoder",)  # run in the learner's process, where the model is (exercises/sandbox.py)
 
 
