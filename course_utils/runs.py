@@ -414,11 +414,11 @@ class Run:
         return path
 
     def training_summary(self) -> dict:
-        """What metrics.json records of the lesson's model (the default phase, else the last one ``fit`` trained):
+        """What metrics.json records of the lesson's model (the one ``fit`` trained without a phase name):
         its history, epochs, mean seconds per epoch and parameters. A lesson's own values win."""
-        if not self._fits:
+        if DEFAULT_PHASE not in self._fits:  # a lesson that trains several named models records its own
             return {}
-        model, history = self._fits.get(DEFAULT_PHASE) or list(self._fits.values())[-1]
+        model, history = self._fits[DEFAULT_PHASE]
         times = history.history.get("epoch_time_s", [])
         return {
             "epochs_run": len(history.history.get("loss", [])),
