@@ -48,6 +48,7 @@ import keras
 import numpy as np
 
 RUN_RECORD = "run.json"  # in backup/
+MODEL_LESSON_ENTRY = "course_lesson.txt"  # inside a .keras file: the lesson that saved it
 PHASE_STATE = "state.json"  # in backup/<phase>/
 DEFAULT_PHASE = "model"
 # A loss above this has diverged (the course's losses are a few nats, or a few hundred for a sequence); beyond
@@ -354,6 +355,8 @@ class Run:
         with atomic_target(target) as tmp:
             tmp.unlink()  # Keras refuses to overwrite without asking
             model.save(tmp)
+            with zipfile.ZipFile(tmp, "a") as archive:  # which lesson made it, for predict (Keras ignores the entry)
+                archive.writestr(MODEL_LESSON_ENTRY, self.lesson)
         return target
 
     def save_figure(self, fig, name: str) -> Path:
@@ -467,9 +470,10 @@ def load_model(path: str | Path, lesson: str):
     if path.suffix != ".keras":
         raise CourseError(f"{path} is not a .keras model file")
     marker = path.parent / "lesson.txt"
-    owner = _owner(marker) if marker.is_file() else lesson
+    owner = _model_lesson(path) or (_owner(marker) if marker.is_file() else lesson)
     if owner != lesson:
-        raise CourseError(f"{path} was trained by {shown(owner)}, not by {lesson}")
+        hint = f"; use python -m lessons.{owner} predict" if (REPO_ROOT / "lessons" / f"{owner}.py").is_file() else ""
+        raise CourseError(f"{path} was trained by {shown(owner)}, not by {lesson}{hint}")
     try:
         return keras.models.load_model(path)
     except Exception as err:
@@ -886,6 +890,15 @@ def _check_folder(lesson: str, path: Path) -> None:
             f"{path} holds a finished run (its metrics.json is written), so there is nothing to resume: "
             "leave out --run-dir for a new run, or name a new folder"
         )
+
+
+def _model_lesson(path: Path) -> str:
+    """The lesson recorded inside a .keras file by ``Run.save_model`` ("" when none, or not a readable zip)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(MODEL_LESSON_ENTRY)[:200].decode("utf-8", errors="replace").strip()
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return ""
 
 
 def _owner(marker: Path) -> str:

@@ -108,12 +108,12 @@ class Sandbox:
                 )
                 self.pid = self.process.pid
         except BaseException:
-            for fd in (self._requests, self._replies):
+            for fd in (self._requests, self._replies, request_r, reply_w, output_w):
                 os.close(fd)
+            self._output.finish()
             raise
-        finally:
-            for fd in (request_r, reply_w, output_w):
-                os.close(fd)
+        for fd in (request_r, reply_w, output_w):  # the learner's process has its copies
+            os.close(fd)
         try:
             self._read(STARTUP_S, charged=False)  # "ready"
         except BaseException:
@@ -594,7 +594,10 @@ class Server:
             return {"failed": str(failed)}
         except BaseException as err:  # noqa: BLE001  (anything the learner's code raises is a verdict)
             case = self.learner.case if self.learner is not None else ""
-            return {"raised": list(describe(err, self.path, case))}
+            try:
+                return {"raised": list(describe(err, self.path, case))}
+            except BaseException:  # noqa: BLE001  (an exception whose message itself fails to be read)
+                return {"raised": [ERROR, f"your code raised an exception whose message cannot be read. {case}"]}
 
     def load(self) -> dict:
         self.module = load_module(self.path)

@@ -33,7 +33,7 @@ import tensorflow as tf
 from course_utils import CourseError, cli, data, plots, tfds_source
 from course_utils.atomic import write_atomic
 from course_utils.inputs import read_json, read_text_file
-from course_utils.layers import recurrent_layer
+from course_utils.layers import check_stateful_backend, recurrent_layer
 from course_utils.lesson import LessonConfig, SourceOption, WorkersOption, configure, flag, show, show_figure
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, display_path, load_model
@@ -77,19 +77,14 @@ class Config(LessonConfig, WorkersOption, SourceOption):
     sample_length: int = flag(400, "characters per sample", type=SAMPLE_LENGTH)
     neuron_chars: int = flag(20_000, "validation characters the unit search reads", type=cli.positive_int)
     max_minutes: float = flag(
-        4.0,
-        "stop after the epoch that would overrun this many minutes of training; 0 = no limit",
-        type=cli.non_negative_float,
+        4.0, "stop before an epoch would overrun these minutes; 0: none", type=cli.non_negative_float
     )
 
     QUICK = {"epochs": 2, "units": 96, "batch_size": 32, "sample_length": 120, "max_minutes": 0, "neuron_chars": 4_000}
 
     def __post_init__(self):  # checked as the flags are read, before --workers starts any process
         if self.stateful and self.workers > 1:
-            raise CourseError(
-                "--stateful trains with --workers 1 only: --workers trains the stateless model (a stateful run "
-                "needs each stream's rows kept on one worker, in order); leave out --workers or --stateful"
-            )
+            raise CourseError("--stateful trains on one worker (each stream's rows in order): leave out --workers")
         if self.text and self.source == "tfds":
             raise CourseError("--source tfds reads tiny Shakespeare; with --text FILE leave out --source")
 
@@ -99,41 +94,7 @@ class Config(LessonConfig, WorkersOption, SourceOption):
 
 config = configure(Config, LESSON)
 show(config)
-
-# %% [markdown]
-# Stateful training (section 2) needs Keras's stateful RNN layers to keep their state from one
-# batch to the next, which they do on TensorFlow (README, "On JAX or PyTorch"). A configuration
-# that cannot work stops here, with one line, before anything is trained.
-
-
-# %%
-STATEFUL_TRAINING_FAILS = {  # per backend: the cells that cannot train statefully, and why
-    "jax": (
-        ("rnn", "lstm", "gru"),
-        "Keras's stateful RNN layers do not carry their state from batch to batch on jax "
-        "(the state is not part of the compiled training step)",
-    ),
-    "torch": (
-        ("lstm", "gru"),
-        "Keras's stateful LSTM and GRU layers cannot train on torch (updating the state in place breaks the "
-        "backward pass)",
-    ),
-}
-
-
-def check_stateful_backend(config, what: str = "stateful training") -> None:
-    """One line, before anything runs, when ``config`` trains statefully where that cannot work."""
-    backend = keras.backend.backend()
-    cells, reason = STATEFUL_TRAINING_FAILS.get(backend, ((), ""))
-    if config.stateful and config.cell in cells:
-        other = " (or --cell rnn)" if "rnn" not in cells else ""
-        raise CourseError(
-            f"{what} with --cell {config.cell} runs on the tensorflow backend, not {backend}: {reason}; "
-            f"run it with BACKEND=tensorflow{other}"
-        )
-
-
-check_stateful_backend(config)
+check_stateful_backend(config)  # stateful training needs TensorFlow (README, "On JAX or PyTorch")
 set_seed(config.seed)
 tf.get_logger().setLevel("ERROR")  # each twin model below traces its own predict step; the warning is noise here
 run = Run.start(LESSON, config, cell=config.cell)

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import CourseError
+from course_utils import CourseError, layers
 from course_utils.lesson import definitions
 from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
@@ -122,7 +122,7 @@ def test_compare_runs_both_variants(real_data, tmp_path, capsys):
     text.write_text(data.read_text("tinyshakespeare")[:30_000])
     folder = tmp_path / "cmp"
     argv = ["compare", "--quick", "--epochs", "1", "--units", "32", "--neuron-chars", "500", "--sample-length", "20"]
-    if keras.backend.backend() in lesson.STATEFUL_TRAINING_FAILS:  # a stateful GRU: one line, before any training
+    if keras.backend.backend() in layers.STATEFUL_TRAINING_FAILS:  # a stateful GRU: one line, before any training
         assert_one_line_error(run, argv + ["--text", str(text), "--run-dir", str(folder)], capsys, "compare (it")
         assert not folder.exists()
         return
@@ -209,7 +209,7 @@ def test_temperature_to_zero_equals_greedy():
 
 def test_stateful_and_stateless_give_the_same_loss_on_the_first_window():
     if keras.backend.backend() == "jax":  # what check_stateful_backend stops stateful training for
-        pytest.skip(lesson.STATEFUL_TRAINING_FAILS["jax"][1])
+        pytest.skip(layers.STATEFUL_TRAINING_FAILS["jax"][1])
     rng = np.random.default_rng(0)
     ids = rng.integers(0, len(VOCAB), size=5_000).astype(np.int32)
     stateless, spec = small_model(seed=1, cell="lstm")
@@ -265,13 +265,13 @@ def test_stateful_training_stops_in_one_line_where_keras_cannot_carry_the_state(
     for backend, cell, stops in [("jax", "rnn", True), ("torch", "gru", True), ("torch", "rnn", False)]:
         monkeypatch.setattr(keras.backend, "backend", lambda backend=backend: backend)
         if not stops:
-            lesson.check_stateful_backend(dataclasses.replace(config, cell=cell))
+            layers.check_stateful_backend(dataclasses.replace(config, cell=cell))
             continue
         with pytest.raises(CourseError) as error:
-            lesson.check_stateful_backend(dataclasses.replace(config, cell=cell))
+            layers.check_stateful_backend(dataclasses.replace(config, cell=cell))
         message = str(error.value)
         assert f"runs on the tensorflow backend, not {backend}" in message and "\n" not in message
-    lesson.check_stateful_backend(dataclasses.replace(config, stateful=False))  # stateless: every backend
+    layers.check_stateful_backend(dataclasses.replace(config, stateful=False))  # stateless: every backend
 
 
 def test_carried_state_evaluation_equals_reading_the_text_in_one_go():
@@ -371,7 +371,7 @@ def bad_inputs(tmp_path, quick_run):
         (["--prime", "héllo"], "never saw"),
         (["--temperature", "-1"], "expected 0 or more"),
         (["--epochs", "0"], "expected a number above 0"),
-        (["--stateful", "--workers", "2"], "--stateful trains with --workers 1 only"),
+        (["--stateful", "--workers", "2"], "--stateful trains on one worker"),
         (["--source", "tfds", "--text", "{dir}/tiny.txt"], "--source tfds reads tiny Shakespeare"),
         (["--source", "hf"], "invalid choice"),
         (["compare", "--units", "0"], "expected a number above 0"),

@@ -33,6 +33,16 @@ def is_command(lesson: str, word: str) -> bool:
     return commands is not None and word in getattr(commands, "COMMANDS", {})
 
 
+def refuse_undecodable(args) -> None:
+    """One line for an argument that is not UTF-8 text: Python hands such bytes over as lone surrogates, which
+    TensorFlow refuses and a terminal cannot print."""
+    values = [v for value in vars(args).values() for v in (value if isinstance(value, list) else [value])]
+    for value in values:
+        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+            shown = value.encode("utf-8", "surrogateescape")[:40]
+            raise CourseError(f"an argument is not UTF-8 text ({shown!r}); give text in UTF-8, or a UTF-8 file")
+
+
 def predict_parser(lesson: str, commands) -> cli.OneLineParser:
     parser = cli.OneLineParser(
         prog=f"python -m lessons.{lesson} predict",
@@ -55,7 +65,9 @@ def run(lesson: str, argv: list[str], prog: str, config_class) -> int:
         if name == "predict":
             if commands is None or not hasattr(commands, "predict"):
                 cli.OneLineParser(prog=prog).error("this lesson has no predict command")
-            commands.predict(predict_parser(lesson, commands).parse_args(rest))
+            args = predict_parser(lesson, commands).parse_args(rest)
+            refuse_undecodable(args)
+            commands.predict(args)
             return 0
         config = parse_config(config_class, f"{prog} {name}", rest, commands.COMMANDS[name])
         return getattr(commands, name)(config, rest) or 0

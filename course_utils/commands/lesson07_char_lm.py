@@ -12,12 +12,12 @@ from course_utils import REPO_ROOT, CourseError, cli, plots
 from course_utils.atomic import write_atomic
 from course_utils.inputs import read_json, text_inputs
 from course_utils.runs import Run, is_finished, newest_model
+from course_utils.layers import check_stateful_backend
 from lessons.saved.lesson07_char_lm import (
     LESSON,
     MAX_PRIME_CHARS,
     SAMPLE_LENGTH,
     Generator,
-    check_stateful_backend,
     load_char_model,
     stepper,
 )
