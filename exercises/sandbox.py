@@ -26,7 +26,7 @@ import importlib
 import inspect
 import json
 import os
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -197,8 +197,7 @@ class Sandbox:
             wait = deadline - time.monotonic()
             if wait <= 0:
                 raise SandboxTimeout()
-            ready, _, _ = select.select([self._replies], [], [], min(wait, 0.2))
-            if not ready:
+            if not readable(self._replies, min(wait, 0.2)):
                 if self._exited():
                     raise SandboxGone(self._ended())
                 continue
@@ -235,9 +234,18 @@ class Sandbox:
         return f"the process running your code {how} before the check was over, so there is no verdict"
 
 
+def readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` has something to read (or its end) within ``timeout`` seconds (any fd number: not select)."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        return bool(selector.select(max(timeout, 0.0)))
+
+
 def exit_code(pid: int) -> int | None:
     """A child process's exit status (negative: the signal that ended it), None while it runs; it is not reaped,
     so its number cannot go to another process before ``Sandbox.stop`` has killed its process group."""
+    if not hasattr(os, "waitid"):  # (macOS) without a look that leaves it unreaped: "still running" until stop
+        return None
     try:
         info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:
@@ -313,8 +321,7 @@ class Zygote:
                 raise SandboxGone("the checker's helper process ended (run the check again)") from None
 
     def _answer(self, timeout: float) -> dict:
-        ready, _, _ = select.select([self.socket], [], [], timeout)
-        if not ready:
+        if not readable(self.socket.fileno(), timeout):
             raise SandboxTimeout()
         data = self.socket.recv(1 << 16)
         if not data:

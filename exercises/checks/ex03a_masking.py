@@ -139,7 +139,7 @@ def check_layers(layers):
 
 
 def check(learner):
-    model = learner.probe(inspect_model)
+    model = learner.probe(inspect_model, case=f"build_model({VOCAB}, {EMBED}, {UNITS}), then its model on 4 batches")
     if "not a model" in model:
         raise CheckFailed(f"build_model should return a keras.Model; it returned a {model['not a model']}")
     seqs = reviews(np.random.default_rng(7))

@@ -471,7 +471,7 @@ def check(learner):
     call = f"build_decoder({FEATURES}, {vocab_size}, {EMBED}, {UNITS})"
     first_case, _, first_ids = cases[0]
     batches = [*cases, (first_case, other_photos, first_ids)]
-    model = learner.probe(inspect_decoder, vocab_size, batches)
+    model = learner.probe(inspect_decoder, vocab_size, batches, case=f"{call}, then its model on {len(cases)} batches")
     if "not a model" in model:
         raise CheckFailed(f"build_decoder should return a keras.Model; it returned a {model['not a model']}")
     logits = [lambda i=i: as_array(reported(model["logits"][i]), "your model") for i in range(len(batches))]
