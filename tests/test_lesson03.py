@@ -8,6 +8,7 @@ import pytest
 
 from course_utils import tfds_source
 from course_utils.lesson import definitions
+from course_utils.runs import Run
 from tests.helpers import lesson_main as main
 from tests.helpers import assert_one_line_error, assert_png, read_metrics, tensorboard_scalars
 from tests.notebook import assert_every_code_cell_shows_something, execute_lesson, figures_shown, printed_text
@@ -112,10 +113,9 @@ def test_the_saved_model_masks_padding(quick_run):
     ],
 )
 def test_bad_input_gives_one_clear_line(quick_run, tmp_path, argv, message, capsys):
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "lesson.txt").write_text("lesson01_rnn_from_scratch\n")
-    (other / "model.keras").write_bytes((quick_run / "model.keras").read_bytes())
+    other = Run.start("lesson01_rnn_from_scratch", run_dir=tmp_path / "other")  # a model another lesson saved
+    other.save_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]))
+    other = other.path
     argv = [
         str(quick_run / "model.keras") if a == "MODEL" else str(other / "model.keras") if a == "OTHER" else a
         for a in argv

@@ -47,18 +47,17 @@ def test_the_workers_split_every_batch(tmp_path, capfd):
 
 
 def _print_shards():
-    """As a worker: the review numbers in this worker's part of the lesson's first training batches."""
-    strategy = distributed.strategy()
-    from course_utils.lesson import definitions
+    """As a worker: the review numbers in this worker's part of the lesson's first training batches (the lesson's
+    bucketed batches, split as run.fit splits them)."""
+    from course_utils.text import bucketed_batches
 
-    lesson = definitions(LESSON)
+    strategy = distributed.strategy()
     rows = 640
     ids = np.zeros((rows, 20), dtype="int32")
     ids[:, 0] = np.arange(1, rows + 1)  # review i starts with word i + 1, then up to 18 more words
     ids[:, 1:] = (np.arange(1, 20)[None, :] <= np.arange(rows)[:, None] % 19) * 7
-    lesson.config = lesson.Config(batch_size=64)
-    lesson.tokens, lesson.splits = {"train": ids}, {"train": (None, np.arange(rows, dtype="int32"))}
-    for x, _ in strategy.experimental_distribute_dataset(lesson.batches("train", shuffle=True)):
+    batches = distributed.shard_by_data(bucketed_batches((ids, np.arange(rows, dtype="int32")), 64, seed=1337))
+    for x, _ in strategy.experimental_distribute_dataset(batches):
         local = strategy.experimental_local_results(x)[0].numpy()
         print("SHARD " + json.dumps((local[:, 0] - 1).tolist()), flush=True)
 
