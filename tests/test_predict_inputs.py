@@ -9,6 +9,7 @@ import pytest
 
 from course_utils import REPO_ROOT, CourseError
 from course_utils.runs import Run, load_model
+from tests.helpers import lesson_main
 
 
 def predict(lesson: str, *args) -> subprocess.CompletedProcess:
@@ -17,8 +18,15 @@ def predict(lesson: str, *args) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("lesson", ["lesson03_sentiment", "lesson04_tagging", "lesson05_translation"])
-def test_text_that_is_not_utf8_is_one_line(lesson):
-    done = predict(lesson, b"\xff\xfe caf\xe9")
+def test_text_that_is_not_utf8_is_one_line(lesson, capsys):
+    undecodable = b"\xff\xfe caf\xe9".decode("utf-8", "surrogateescape")  # what Python makes of such an argument
+    assert lesson_main(lesson, ["predict", undecodable]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not UTF-8" in err, err
+
+
+def test_a_real_command_line_with_such_bytes_is_one_line():
+    done = predict("lesson03_sentiment", b"\xff\xfe caf\xe9")
     err = done.stderr.decode("utf-8", "replace").strip()
     assert done.returncode == 2 and len(err.splitlines()) == 1 and "not UTF-8" in err, err
 
