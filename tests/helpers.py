@@ -85,11 +85,11 @@ def assert_two_workers_split_every_batch(worker0_output: str, worker1_log: Path,
         assert not set(mine) & set(theirs), "and not the same half"
 
 
-def one_and_two_worker_quick_runs(lesson: str, folder: Path) -> tuple[Path, Path, str]:
-    """The lesson's --quick run on one worker and with --workers 2 (TensorFlow): both run folders and the
-    two-worker run's printed output."""
-    train_quick(lesson, folder / "one")
-    out = train_quick(lesson, folder / "two", "--workers", "2")
+def one_and_two_worker_quick_runs(lesson: str, folder: Path, *flags: str) -> tuple[Path, Path, str]:
+    """The lesson's --quick run (with ``flags``) on one worker and with --workers 2 (TensorFlow): both run folders
+    and the two-worker run's printed output."""
+    train_quick(lesson, folder / "one", *flags)
+    out = train_quick(lesson, folder / "two", *flags, "--workers", "2")
     return folder / "one", folder / "two", out
 
 
@@ -116,6 +116,8 @@ def lesson_main(lesson: str, argv: list[str]) -> int:
 
     saved_argv, saved_hook = sys.argv, sys.excepthook
     sys.argv = [f"lessons/{lesson}.py", *argv]
+    _count_lesson_executions()
+    before = len(LESSON_EXECUTIONS)
     try:
         runpy.run_module(f"lessons.{lesson}", run_name="__main__", alter_sys=True)
     except SystemExit as exit:
@@ -125,4 +127,26 @@ def lesson_main(lesson: str, argv: list[str]) -> int:
     finally:
         sys.argv, sys.excepthook = saved_argv, saved_hook
         distributed.end_data_parallel()
+        ran = LESSON_EXECUTIONS[before:]
+        assert ran == [f"{lesson}.py"], f"a run of {lesson} executed lesson module code {ran}, not its own once"
     return 0
+
+
+LESSON_EXECUTIONS: list[str] = []  # every execution of a lesson file's module code in this process, in order
+
+
+def _count_lesson_executions() -> None:
+    """An audit hook (installed once: they cannot be removed) that records each time the module code of a file in
+    lessons/ (not lessons/saved/) is executed: a lesson run must execute its own exactly once."""
+    if getattr(_count_lesson_executions, "installed", False):
+        return
+    lessons = str(Path(__file__).resolve().parent.parent / "lessons")
+
+    def hook(event, args):
+        if event == "exec" and getattr(args[0], "co_name", "") == "<module>":
+            path = Path(getattr(args[0], "co_filename", ""))
+            if str(path.parent) == lessons and path.name.startswith("lesson"):
+                LESSON_EXECUTIONS.append(path.name)
+
+    sys.addaudithook(hook)
+    _count_lesson_executions.installed = True

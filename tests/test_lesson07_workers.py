@@ -18,7 +18,8 @@ LESSON = "lesson07_char_lm"
 
 @pytest.fixture(scope="module")
 def runs(real_data, tmp_path_factory):
-    return one_and_two_worker_quick_runs(LESSON, tmp_path_factory.mktemp("workers"))
+    short = ("--epochs", "1", "--sample-length", "20", "--neuron-chars", "1000")
+    return one_and_two_worker_quick_runs(LESSON, tmp_path_factory.mktemp("workers"), *short)
 
 
 def test_two_workers_train_the_one_worker_model_within_noise(runs):

@@ -17,6 +17,7 @@ from nbclient.exceptions import CellExecutionError
 
 from course_utils import REPO_ROOT, CourseError, export, in_kernel, lesson
 from course_utils.notebooks import KERNELSPEC, as_notebook, lesson_files, write_notebooks
+from tests.helpers import LESSON_EXECUTIONS, lesson_main
 
 DEMO = '''"""Lesson XX: a demo lesson."""
 
@@ -115,28 +116,13 @@ def test_a_script_runs_the_lesson_once_with_its_flags(demo, tmp_path):
     assert seen["quick"] and seen["epochs"] == 2, "COURSE_QUICK=1 and --quick are the same thing"
 
 
-def test_a_real_lesson_runs_its_module_code_once(tmp_path):
-    """An audit hook counts how often lesson01's module code is executed by a whole (quick) script run."""
-    probe = (
-        "import sys, runpy\n"
-        "seen = []\n"
-        "def hook(event, args):\n"
-        "    name = getattr(args[0], 'co_filename', '')\n"
-        "    if event == 'exec' and name.endswith('lessons/lesson01_rnn_from_scratch.py') "
-        "and args[0].co_name == '<module>':\n"
-        "        seen.append(1)\n"
-        "sys.addaudithook(hook)\n"
-        "sys.argv = ['lesson01', '--quick', '--epochs', '1', '--run-dir', sys.argv[1]]\n"
-        "try:\n"
-        "    runpy.run_module('lessons.lesson01_rnn_from_scratch', run_name='__main__', alter_sys=True)\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('EXECUTED', len(seen))\n"
-    )
-    command = [sys.executable, "-c", probe, str(tmp_path / "run")]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
-    assert (tmp_path / "run" / "metrics.json").is_file(), done.stderr[-2000:]
-    assert "EXECUTED 1" in done.stdout, done.stdout + done.stderr[-2000:]
+def test_a_real_lesson_runs_its_module_code_once(capsys):
+    """An audit hook (tests/helpers.py) records every execution of a lesson file's module code; every in-process
+    lesson run of the suite (lesson_main) asserts that its lesson ran exactly once, and nothing else of lessons/."""
+    before = len(LESSON_EXECUTIONS)
+    assert lesson_main("lesson01_rnn_from_scratch", ["predict", "--model", "/nonexistent/model.keras", "em"]) == 2
+    assert LESSON_EXECUTIONS[before:] == ["lesson01_rnn_from_scratch.py"]
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_course_utils_never_executes_a_lesson():
