@@ -251,7 +251,8 @@ def nll_sum(logits: np.ndarray, targets: np.ndarray) -> float:
 
 
 def in_units(nats: float) -> dict:
-    return {"nats": nats, "bpc": nats / math.log(2), "perplexity": math.exp(nats)}
+    perplexity = math.exp(nats) if nats < 700 else math.inf  # a diverging loss must not overflow here
+    return {"nats": nats, "bpc": nats / math.log(2), "perplexity": perplexity}
 
 
 def units_table(rows: dict) -> str:
