@@ -18,7 +18,9 @@ LESSON = "lesson03_sentiment"
 
 @pytest.fixture(scope="module")
 def runs(real_data, tmp_path_factory):
-    return one_and_two_worker_quick_runs(LESSON, tmp_path_factory.mktemp("workers"), "--epochs", "1")
+    return one_and_two_worker_quick_runs(
+        LESSON, tmp_path_factory.mktemp("workers"), "--epochs", "1", "--vocab-size", "5000", "--sequence-length", "300"
+    )
 
 
 def test_two_workers_train_the_one_worker_model_within_noise(runs):
