@@ -108,6 +108,16 @@ REGISTRY: dict[str, Dataset] = {
             citation="Tatoeba Project, via manythings.org/anki",
             description="English-French sentence pairs, fra.txt",
         ),
+        Dataset(
+            name="pollution",
+            path="timeseries/pollution.csv",
+            url="https://raw.githubusercontent.com/jbrownlee/Datasets/master/pollution.csv",
+            sha256="892e9559205d16d32623135c127a3951c12e46ea1e0b3093e107ce89a9fd60e2",
+            size="2 MB",
+            licence="CC BY 4.0 (UCI Machine Learning Repository)",
+            citation="Liang et al., Assessing Beijing's PM2.5 pollution, Proc. R. Soc. A 471, 2015 (UCI: Beijing PM2.5)",
+            description="hourly PM2.5 at the US Embassy in Beijing with the airport's weather, 2010-2014: 43,824 rows",
+        ),
         # Flickr8k: the data root may hold the official zips or their extracted folders.
         Dataset(
             name="flickr8k_text",

@@ -29,6 +29,7 @@ LESSONS = [
     "lesson05_translation",
     "lesson06_captioning",
     "lesson07_char_lm",
+    "lesson08_forecasting",
 ]
 # Whole-number flags whose size costs only time (or that only filter), so they need no upper bound.
 TIME_ONLY = {
@@ -42,6 +43,7 @@ TIME_ONLY = {
     "top_k",
     "max_words",
     "seed",
+    "published_epochs",
 }
 HUGE = "é" * 1_000_000  # a 1 MB input
 
