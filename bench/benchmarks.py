@@ -32,6 +32,24 @@ LM_15MIN_REPORT = [
     "chars_per_second",
 ]
 
+# lesson08: every model's and baseline's errors at 1 h and 24 h, and the numbers the lesson is judged by
+FORECAST_REPORT = [
+    *(
+        f"{model}_{error}"
+        for model in ("rnn", "autoregressive", "linear", "climatology", "persistence", "same_hour_yesterday")
+        for error in ("mae_1h", "rmse_1h", "mae_24h", "rmse_24h")
+    ),
+    "skill_1h_vs_persistence",
+    "skill_24h_vs_persistence",
+    "skill_24h_vs_best_baseline",
+    "best_baseline_24h",
+    "coverage_80",
+    "coverage_80_1h",
+    "published_rmse",
+    "published_persistence_rmse",
+    "epochs_run",
+]
+
 BENCHMARKS = {
     "lesson02_gates": [
         {
@@ -298,6 +316,14 @@ BENCHMARKS = {
             "target": "measured, no target: same seed, same number of updates",
         },
     ],
+    "lesson08_forecasting": [
+        {
+            "name": "default",
+            "args": [],
+            "report": FORECAST_REPORT,
+            "target": "skill_24h_vs_persistence > 0, coverage_80 within 0.75-0.85, <= 300 s on 2 cores",
+        },
+    ],
 }
 
 
@@ -456,6 +482,47 @@ README_TABLES = {
                 "metrics": ["val_loss_nats", "val_bpc", "val_perplexity", "val_loss_fresh_256", "epochs_run"],
             }
             for entry in ("default", "gru512-stateful-15min", "gru2x256-stateful-15min", "gru2x256-stateful-14ep")
+        ],
+    },
+    "lesson08": {
+        "lesson": "lesson08_forecasting",
+        "label": "forecast (test year 2014)",
+        "columns": [
+            ("MAE 1 h", ".1f"),
+            ("RMSE 1 h", ".1f"),
+            ("MAE 24 h", ".1f"),
+            ("RMSE 24 h", ".1f"),
+            ("skill 24 h vs best baseline", "+.3f"),
+            ("80% interval coverage, 24 h", ".3f"),
+        ],
+        "rows": [
+            {
+                "entry": "default",
+                "label": "`{command}` (GRU, all 24 hours at once)",
+                "metrics": [
+                    "rnn_mae_1h",
+                    "rnn_rmse_1h",
+                    "rnn_mae_24h",
+                    "rnn_rmse_24h",
+                    "skill_24h_vs_best_baseline",
+                    "coverage_80",
+                ],
+            },
+            *(
+                {
+                    "entry": "default",
+                    "label": label,
+                    "metrics": [f"{key}_mae_1h", f"{key}_rmse_1h", f"{key}_mae_24h", f"{key}_rmse_24h", None, None],
+                    "wall": "(in every run)",
+                }
+                for key, label in (
+                    ("autoregressive", "GRU, one hour at a time, fed back (same run)"),
+                    ("linear", "linear model on the window"),
+                    ("climatology", "climatology (median by month and hour, training years)"),
+                    ("same_hour_yesterday", "same hour yesterday"),
+                    ("persistence", "persistence (the last reading)"),
+                )
+            ),
         ],
     },
     "lesson03-compare": {

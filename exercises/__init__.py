@@ -42,6 +42,7 @@ LESSONS = {  # lesson number -> what its exercises are about (the headings of `m
     5: "sequence to sequence: teacher forcing, greedy and beam search",
     6: "one-to-many: captions and BLEU",
     7: "a character language model and sampling",
+    8: "forecasting: windows, honest scaling and quantiles",
 }
 
 

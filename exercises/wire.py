@@ -181,7 +181,7 @@ class Codec:
 
     def _array(self, value: np.ndarray, *, loose: bool, again):
         if value.dtype.kind in ARRAY_KINDS and value.dtype.fields is None and not value.dtype.hasobject:
-            array = np.ascontiguousarray(value)
+            array = np.ascontiguousarray(value).reshape(value.shape)  # (ascontiguousarray makes a 0-d array 1-d)
             return {
                 "$": "array",
                 "dtype": array.dtype.str,

@@ -72,13 +72,13 @@ def test_cudnn_report_names_each_layer_that_falls_back_and_why():
 
 
 def lesson_models(cell):
-    """The model of each lesson that has a --cell flag (03 to 07), with this cell, built from the lesson's own
+    """The model of each lesson that has a --cell flag (03 to 08), with this cell, built from the lesson's own
     definitions (small vocabularies, no data)."""
     from course_utils.lesson import definitions
 
     l03, l04 = definitions("lesson03_sentiment"), definitions("lesson04_tagging")
     l05, l06 = definitions("lesson05_translation"), definitions("lesson06_captioning")
-    l07 = definitions("lesson07_char_lm")
+    l07, l08 = definitions("lesson07_char_lm"), definitions("lesson08_forecasting")
     tagger_vocab = {"words": ["", "[UNK]", "a"], "chars": ["", "a"], "tags": ["", "NOUN"]}
     return {
         "lesson03": l03.build_model(100, l03.Config(cell=cell)),
@@ -90,6 +90,8 @@ def lesson_models(cell):
             l06.Spec(20, (32, 32, 3), cell=cell, units=8, embed_dim=4, image="inject", attention=True)
         ),
         "lesson07": l07.build_model(l07.ModelSpec(40, cell=cell)),
+        "lesson08": l08.build_forecaster(l08.Config(cell=cell), len(l08.FEATURES), 90.0, 80.0),
+        "lesson08 one step": l08.build_one_step(l08.Config(cell=cell), len(l08.FEATURES)),
     }
 
 

@@ -82,6 +82,13 @@ IN_PLACE = [
         "log_probs = np.asarray(log_probs, dtype=np.float64)",
         ["beam_step changed the log_probs array it was given (argument `log_probs`) in place"],
     ),
+    (
+        "ex08b",
+        "    scaled = {name: (np.asarray(rows, dtype=np.float64) - mean) / std for name, rows in splits.items()}\n",
+        "    scaled = {}\n    for name, rows in splits.items():\n        rows -= mean\n        rows /= std\n"
+        "        scaled[name] = rows\n",
+        ["standardise changed the array splits['train'] it was given (inside argument `splits`) in place"],
+    ),
 ]
 
 

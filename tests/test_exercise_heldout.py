@@ -63,6 +63,19 @@ MESSAGES = {
     "ex07a_temperature/wrong_06": ["temperature=0.01", "by treating a small temperature as 0"],
     "ex07b_top_k/wrong_06": ["NumPy warned while running your code, at line 7 of", "without subtracting the max"],
     "ex07b_top_k/wrong_07": ["(an int array)", "-inf, inf or NaN put into an int array?"],
+    "ex08a_window_pairs/wrong_03": ["expected (5, 5, 3), got (5, 3, 5)", ".transpose(0, 2, 1)"],
+    "ex08a_window_pairs/wrong_04": ["expected (0, 4, 2), got (0,)", "np.zeros((0, window) + inputs.shape[1:])"],
+    "ex08a_window_pairs/wrong_06": ["(pair 0, hour in the window 0, feature 0)", "starting `horizon` rows late"],
+    "ex08b_standardise/wrong_01": ["far from train's", "the leak lesson 08 is about"],
+    "ex08b_standardise/wrong_04": [
+        "by dividing by a std of 0",
+        "NumPy warned while running your code, at line 7 of",
+        "invalid value encountered in divide",
+    ],
+    "ex08b_standardise/wrong_05": ["changed the array splits['train'] it was given (inside argument `splits`)"],
+    "ex08c_pinball_loss/wrong_05": ["the model's weights became NaN", "BEFORE the subtraction"],
+    "ex08c_pinball_loss/wrong_07": ["model.fit with your loss raised", "np.asarray(y_true", "NumPy cannot compute"],
+    "ex08c_pinball_loss/wrong_09": ["quantiles=(0.9,)", "by using QUANTILES instead of the `quantiles` argument"],
 }
 
 

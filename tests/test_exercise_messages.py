@@ -70,6 +70,36 @@ COINCIDENCES = [
         [("    return new_ids\n", "    return new_ids if new_ids else list(prime_ids)\n")],
         ["length 0", "0 were expected and 2 came out"],
     ),
+    (
+        "ex08a",  # one hour early only for a day-ahead horizon: the earlier horizons rule out "one hour too early"
+        [
+            (
+                "labels = targets[starts + window - 1 + horizon]",
+                "labels = targets[starts + window - 1 + horizon - (horizon > 20)]",
+            )
+        ],
+        ["horizon=24", "(pair 0)"],
+    ),
+    (
+        "ex08b",  # pools every split only when there are two: the three-split cases rule out the pooled statistics
+        [
+            (
+                'train = np.asarray(splits["train"], dtype=np.float64)',
+                'train = np.asarray(splits["train"] if len(splits) > 2 else np.concatenate(list(splits.values())))',
+            )
+        ],
+        ['only two splits, "train" and "test"', "(row 0, column 0)"],
+    ),
+    (
+        "ex08c",  # q and 1 - q swapped for a single quantile only: the three-quantile cases rule out the swap
+        [
+            (
+                "    loss = keras.ops.maximum(q * error,",
+                "    q = 1.0 - q if len(quantiles) == 1 else q\n    loss = keras.ops.maximum(q * error,",
+            )
+        ],
+        ["ONE quantile", "quantiles=(0.9,)"],
+    ),
 ]
 
 
@@ -139,6 +169,29 @@ TRUE_MISTAKES = [
         [("    return new_ids\n", "    return list(prime_ids) + new_ids\n")],
         "by returning the prime",
         ["(new token "],
+    ),
+    (
+        "ex08a",
+        [("labels = targets[starts + window - 1 + horizon]", "labels = targets[starts + window - 1]")],
+        "by labelling pair i with its window's own last row",
+        ["window=5, horizon=3", "(pair 0)"],
+    ),
+    (
+        "ex08b",
+        [('train = np.asarray(splits["train"], dtype=np.float64)', "train = np.concatenate(list(splits.values()))")],
+        "by computing the mean and std over every split together",
+        ["(row 0, column 0)", "wrong in row 0, 1, 2"],
+    ),
+    (
+        "ex08c",
+        [
+            (
+                "    terms = keras.ops.sum(weight) * len(quantiles)\n",
+                "    terms = keras.ops.sum(keras.ops.ones_like(weight)) * len(quantiles)\n",
+            )
+        ],
+        "by counting the missing labels in the mean",
+        ["8 rows x 2 horizons, 5 labels missing"],
     ),
 ]
 

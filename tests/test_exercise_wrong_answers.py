@@ -161,6 +161,32 @@ WRONG = [
         ["integer token ids"],
         [],
     ),
+    (
+        "ex08b",  # divides by 1 for a constant column, but returns the std of 0 that lesson 08 multiplies back by
+        [
+            ("    std = np.where(std == 0, 1.0, std)\n", ""),
+            ("- mean) / std for name", "- mean) / np.where(std == 0, 1.0, std) for name"),
+        ],
+        ["hours of rain", "the std each column was divided by"],
+        [],
+    ),
+    (
+        "ex08b",
+        [("(np.asarray(rows, dtype=np.float64) - mean) / std", "np.nan_to_num((np.asarray(rows) - mean) / std)")],
+        ["must stay NaN", "replacing NaN with 0 in the scaled rows"],
+        [],
+    ),
+    (
+        "ex08a",  # a list of windows made into an array: right while there is a pair, shape (0,) when there is none
+        [
+            (
+                "windows = inputs[starts[:, None] + np.arange(window)]",
+                "windows = np.array([inputs[i : i + window] for i in starts])",
+            )
+        ],
+        ["no pair", "expected (0, 4, 2), got (0,)"],
+        [],
+    ),
 ]
 
 

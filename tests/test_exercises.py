@@ -20,7 +20,7 @@ import pytest
 from course_utils import REPO_ROOT, CourseError
 from course_utils.lesson import definitions
 from tests.conftest import data_required
-from exercises import PACKAGE_DIR, SOURCE_DIR, all_exercises
+from exercises import LESSONS, PACKAGE_DIR, SOURCE_DIR, all_exercises
 from exercises import __main__ as cli
 from exercises.runner import ERROR, FAILED, NOT_DONE, PASSED, run_check
 
@@ -48,12 +48,14 @@ IDS = [e.name for e in EXERCISES]
 
 def test_three_or_more_exercises_for_each_lesson_and_two_quizzes():
     lessons = [e.lesson for e in EXERCISES if not e.is_quiz]
-    for lesson in (1, 2, 3, 4, 5, 6, 7):
+    for lesson in (1, 2, 3, 4, 5, 6, 7, 8):
         assert 3 <= lessons.count(lesson) <= 5, f"lesson {lesson}"
     assert [(e.id, e.lesson) for e in EXERCISES if e.is_quiz] == [("quiz1", 3), ("quiz2", 7)]
     assert len({e.id for e in EXERCISES}) == len(EXERCISES)
     order = [e.id for e in EXERCISES]
-    assert order.index("quiz1") == order.index("ex03c") + 1 and order[-1] == "quiz2"  # each after its lesson
+    assert order.index("quiz1") == order.index("ex03c") + 1  # each quiz right after its lesson
+    assert order.index("quiz2") == order.index("ex07c") + 1 and order[-1] == "ex08c"
+    assert set(LESSONS) == set(lessons), "every lesson with exercises has a heading in exercises.LESSONS"
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
@@ -417,6 +419,147 @@ WRONG = [
         FAILED,
         "changed the logits array",
     ),
+    (
+        "ex08a",
+        "labels = targets[starts + window - 1 + horizon]",
+        "labels = targets[starts + window - 1]",
+        FAILED,
+        "by labelling pair i with its window's own last row",
+    ),
+    (
+        "ex08a",
+        "    n = max(len(inputs) - window - horizon + 1, 0)\n",
+        "    n = max(len(inputs) - window - horizon + 2, 0)\n",
+        ERROR,
+        "IndexError",
+    ),
+    (
+        "ex08a",
+        "windows = inputs[starts[:, None] + np.arange(window)]",
+        "windows = inputs[starts[:, None] + np.arange(window - 1)]",
+        FAILED,
+        "with windows of window - 1 rows",
+    ),
+    (
+        "ex08a",
+        "windows = inputs[starts[:, None] + np.arange(window)]",
+        "windows = np.stack([inputs[i : i + window] for i in starts], axis=1) if n else inputs[:0, None]",
+        FAILED,
+        "by stacking the windows along axis 1",
+    ),
+    (
+        "ex08a",
+        "windows = inputs[starts[:, None] + np.arange(window)]",
+        "windows = targets[starts[:, None] + np.arange(window)]",
+        FAILED,
+        "by cutting the windows from `targets` instead of `inputs`",
+    ),
+    ("ex08a", "    return windows, labels\n", "    return labels, windows\n", FAILED, "by returning (labels, windows)"),
+    (
+        "ex08a",
+        "    inputs = np.asarray(inputs)\n",
+        "",
+        ERROR,
+        "lists: a single series of 8 floats as a list",
+    ),
+    (
+        "ex08b",
+        "    mean = np.nanmean(train, axis=0)\n    std = np.nanstd(train, axis=0)\n",
+        "    mean = np.nanmean(train)\n    std = np.nanstd(train)\n",
+        FAILED,
+        "over the whole training array (no axis)",
+    ),
+    (
+        "ex08b",
+        'train = np.asarray(splits["train"], dtype=np.float64)',
+        "train = np.nan_to_num(np.asarray(splits['train'], dtype=np.float64))",
+        FAILED,
+        "by replacing the missing values with 0 before computing the statistics",
+    ),
+    (
+        "ex08b",
+        "(np.asarray(rows, dtype=np.float64) - mean) / std",
+        "(np.asarray(rows) - mean) / std**2",
+        FAILED,
+        "variance",
+    ),
+    (
+        "ex08b",
+        "(np.asarray(rows, dtype=np.float64) - mean) / std",
+        "np.asarray(rows, dtype=np.float64) - mean",
+        FAILED,
+        "by subtracting the mean without dividing by the std",
+    ),
+    (
+        "ex08b",
+        "    return scaled, (mean, std)\n",
+        "    return scaled, (std, mean)\n",
+        FAILED,
+        "by returning (std, mean)",
+    ),
+    (
+        "ex08b",
+        "for name, rows in splits.items()}",
+        'for name, rows in splits.items() if name != "test"}',
+        FAILED,
+        "Missing: 'test'",
+    ),
+    (
+        "ex08b",
+        "    return scaled, (mean, std)\n",
+        "    return [scaled[name] for name in splits], (mean, std)\n",
+        FAILED,
+        "should return a dict of scaled splits first",
+    ),
+    (
+        "ex08c",
+        "    error = keras.ops.expand_dims(y, -1) - y_pred",
+        "    error = y_pred - keras.ops.expand_dims(y, -1)",
+        FAILED,
+        "with the error taken the wrong way round",
+    ),
+    (
+        "ex08c",
+        "    terms = keras.ops.sum(weight) * len(quantiles)\n",
+        "    terms = keras.ops.sum(weight)\n",
+        FAILED,
+        "by summing over the quantiles and averaging over the labels only",
+    ),
+    (
+        "ex08c",
+        "    loss = keras.ops.maximum(q * error, (q - 1.0) * error)\n",
+        "    loss = keras.ops.maximum(q * error, (1.0 - q) * error)\n",
+        FAILED,
+        "pinball_loss(",
+    ),
+    (
+        "ex08c",
+        "    return keras.ops.sum(loss * weight) / keras.ops.maximum(terms, 1.0)\n",
+        "    return keras.ops.reshape(keras.ops.sum(loss * weight) / keras.ops.maximum(terms, 1.0), (1,))\n",
+        FAILED,
+        "wrong shape: expected (), got (1,)",
+    ),
+    (
+        "ex08c",
+        "    terms = keras.ops.sum(weight) * len(quantiles)\n",
+        "    terms = keras.ops.sum(weight) * len(quantiles)\n    if terms == 0:\n        return 0.0\n",
+        FAILED,
+        "Python cannot look at their values",
+    ),
+    (
+        "ex08c",
+        "    return keras.ops.sum(loss * weight) / keras.ops.maximum(terms, 1.0)\n",
+        "    return keras.ops.sum(keras.ops.stop_gradient(loss) * weight) / keras.ops.maximum(terms, 1.0)\n",
+        FAILED,
+        "does not depend on y_pred through anything Keras can differentiate",
+    ),
+    (
+        "ex08c",
+        "    present = keras.ops.logical_not(keras.ops.isnan(y_true))  # (batch, horizons)\n",
+        "    import tensorflow as tf\n    present = tf.logical_not(tf.math.is_nan(y_true))\n",
+        FAILED,
+        "pinball_loss uses TensorFlow",
+    ),
 ]
 
 
@@ -520,6 +663,45 @@ RIGHT = [
         "ex07b",
         "keep = np.argsort(logits)[::-1][:k]",
         "keep = np.argpartition(logits, -k)[-k:] if k < len(logits) else np.arange(len(logits))",
+    ),
+    (
+        "ex08a",
+        "    starts = np.arange(n)\n"
+        "    windows = inputs[starts[:, None] + np.arange(window)]  # rows (n, window): (n, window, features)\n"
+        "    labels = targets[starts + window - 1 + horizon]\n",
+        "    windows = np.array([inputs[i : i + window] for i in range(n)]).reshape((n, window) + inputs.shape[1:])\n"
+        "    labels = np.array([targets[i + window - 1 + horizon] for i in range(n)], dtype=targets.dtype)\n",
+    ),
+    (
+        "ex08a",
+        "    windows = inputs[starts[:, None] + np.arange(window)]  # rows (n, window): (n, window, features)\n",
+        "    from numpy.lib.stride_tricks import sliding_window_view\n"
+        "    if n == 0:\n"
+        "        return np.empty((0, window) + inputs.shape[1:]), np.empty(0)\n"
+        "    windows = np.moveaxis(sliding_window_view(inputs, window, axis=0), -1, 1)[:n]\n",
+    ),
+    (
+        "ex08b",
+        "    std = np.where(std == 0, 1.0, std)\n",
+        "    std[std == 0] = 1.0  # np.nanstd's result is a new array: ours to change\n",
+    ),
+    (
+        "ex08b",
+        "    scaled = {name: (np.asarray(rows, dtype=np.float64) - mean) / std for name, rows in splits.items()}\n",
+        "    scaled = dict(splits)  # a new dict: replacing its values leaves the caller's alone\n"
+        "    for name in scaled:\n"
+        "        scaled[name] = (scaled[name] - mean[None, :]) / std[None, :]\n",
+    ),
+    (
+        "ex08c",
+        "    loss = keras.ops.maximum(q * error, (q - 1.0) * error)\n",
+        "    loss = q * keras.ops.relu(error) + (1.0 - q) * keras.ops.relu(-error)\n",
+    ),
+    (
+        "ex08c",
+        "    return keras.ops.sum(loss * weight) / keras.ops.maximum(terms, 1.0)\n",
+        "    return keras.ops.divide_no_nan(keras.ops.sum(keras.ops.mean(loss, axis=-1) * weight[..., 0]), "
+        "keras.ops.sum(weight))\n",
     ),
 ]
 

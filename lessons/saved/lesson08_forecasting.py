@@ -81,6 +81,7 @@ def series_figure(table, start, hours, title, ax):
     ax.plot(times, table["pm2.5"][start : start + hours], color="#444", linewidth=0.8)
     ax.set_title(title)
     ax.set_ylabel("PM2.5 (µg/m³)")
+    ax.tick_params("x", labelrotation=20)
 
 
 def cycle(values, keys, count):
@@ -222,6 +223,7 @@ def scores_table(scores, reference="persistence"):
 
 def pinball_loss(y_true, y_pred, quantiles=QUANTILES):
     """Mean pinball loss over the labels present: y_true (batch, horizons), y_pred (batch, horizons, quantiles)."""
+    y_true = keras.ops.cast(y_true, y_pred.dtype)
     present = keras.ops.logical_not(keras.ops.isnan(y_true))
     y_true = keras.ops.where(present, y_true, 0.0)  # before the subtraction: a NaN would poison the gradient
     error = keras.ops.expand_dims(y_true, -1) - y_pred
@@ -241,7 +243,7 @@ class PinballLoss(keras.losses.Loss):
         self.quantiles = tuple(quantiles)
 
     def call(self, y_true, y_pred):
-        return pinball_loss(keras.ops.cast(y_true, y_pred.dtype), y_pred, self.quantiles)
+        return pinball_loss(y_true, y_pred, self.quantiles)
 
     def get_config(self):
         return {"name": self.name, "quantiles": list(self.quantiles)}
