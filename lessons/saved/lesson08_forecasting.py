@@ -32,12 +32,12 @@ SPLIT_YEARS = {"train": (2010, 2012), "val": (2013, 2013), "test": (2014, 2014)}
 @dataclass
 class Config(LessonConfig):
     cell: str = flag("gru", "recurrent cell", choices=cli.CELLS)
-    window: int = flag(48, "hours of the past each forecast reads", type=cli.int_between(1, 24 * 28, "four weeks"))
-    units: int = flag(64, "recurrent units", type=cli.layer_size)
-    dropout: float = flag(0.1, "dropout before the output", type=cli.fraction)
+    window: int = flag(24, "hours of the past each forecast reads", type=cli.int_between(1, 24 * 28, "four weeks"))
+    units: int = flag(128, "recurrent units", type=cli.layer_size)
+    dropout: float = flag(0.3, "dropout before the output", type=cli.fraction)
     epochs: int = flag(10, "most training epochs (early stopping on the validation year)", type=cli.positive_int)
     batch_size: int = flag(128, "batch size", type=cli.batch_size)
-    learning_rate: float = flag(2e-3, "Adam step", type=cli.learning_rate)
+    learning_rate: float = flag(1e-3, "Adam step", type=cli.learning_rate)
     published_epochs: int = flag(50, "epochs of the published protocol re-run (section 6)", type=cli.positive_int)
 
     QUICK = {"epochs": 2, "units": 32, "published_epochs": 2}
