@@ -298,9 +298,9 @@ for name, rows in splits.items():
     scaled[rows] = scaled_splits[name]
 show(
     "\n".join(
-        ["| column | training mean | training std | test year's mean, scaled |", "|---|---|---|---|"]
+        ["| column | training mean | training std | validation year's mean, scaled |", "|---|---|---|---|"]
         + [
-            f"| {FEATURES[i]} | {mean[i]:.2f} | {std[i]:.2f} | {np.nanmean(scaled_splits['test'][:, i]):+.2f} |"
+            f"| {FEATURES[i]} | {mean[i]:.2f} | {std[i]:.2f} | {np.nanmean(scaled_splits['val'][:, i]):+.2f} |"
             for i in (PM, FEATURES.index("dew point"), FEATURES.index("pressure"), FEATURES.index("wind speed"))
         ]
     )
@@ -375,7 +375,7 @@ print(
 
 # %% [markdown]
 # ## 5. Baselines before any network
-# Four forecasts that need no network, each a fair rival: it uses only what is known at hour t.
+# Five forecasts without a recurrent network, each a fair rival: it uses only what is known at hour t.
 # - **persistence**: the last reading, for every horizon;
 # - **same hour yesterday** and **same hour last week** (seasonal naive);
 # - **climatology**: the median training reading for that hour of the day in that month (the
@@ -482,18 +482,18 @@ class PinballLoss(keras.losses.Loss):
 
 
 toy_truth = np.array([[100.0, np.nan]], dtype="float32")
-for forecast in (80.0, 120.0):
-    toy_forecast = np.full((1, 2, 3), forecast, dtype="float32")
-    loss = float(pinball_loss(toy_truth, toy_forecast))
-    print(f"reading 100, every quantile forecast {forecast:g}: pinball loss {loss:.2f} (the NaN label is skipped)")
+for guess in (80.0, 120.0):
+    loss = float(pinball_loss(toy_truth, np.full((1, 2, 3), guess, dtype="float32")))
+    print(f"reading 100, every quantile forecast {guess:g}: pinball loss {loss:.2f} (the NaN label is skipped)")
 
 # %% [markdown]
 # The network reads the window with a recurrent layer, and a Dense layer turns its last state
 # into 24 x 3 numbers. Those are not the forecasts themselves but *changes* from the last
-# reading: the layer below adds the window's last (scaled) reading to them, so an untrained
-# network already forecasts persistence, and training only has to learn how the next day
-# differs from now. A Rescaling layer turns scaled values back into µg/m³. The linear baseline
-# is the same model with the recurrent layer replaced by a flat view of the whole window.
+# reading: the layer below adds the window's last (scaled) reading to them, so a change of zero
+# is persistence, and training only has to learn how the next day differs from now (the
+# untrained network's changes are small random numbers, below). A Rescaling layer turns scaled
+# values back into µg/m³. The linear baseline is the same model with the recurrent layer
+# replaced by a flat view of the whole window.
 
 
 # %%
@@ -664,15 +664,16 @@ show(scores_table(scores))
 
 # %% [markdown]
 # The error at every horizon, for every forecast. Persistence is hard to beat at one hour and
-# poor at a day; climatology does not depend on the horizon at all; the learned forecasts sit
-# below both, with the gap widest in between.
+# poor at a day; climatology does not depend on the horizon at all. Compare the two networks: the
+# one that forecasts all 24 hours at once against the one fed its own forecasts, which starts as
+# well and drifts as its errors pile up.
 
 
 # %%
-def horizon_figure(scores):
+def horizon_figure(scores, naive=("persistence", "same hour yesterday", "same hour last week", "climatology")):
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for name, (mae, _) in scores.items():
-        learned = name == "linear" or "hour" in name and "same" not in name
+        learned = name not in naive
         ax.plot(np.arange(1, HORIZONS + 1), mae, "-" if learned else "--", linewidth=2 if learned else 1.2, label=name)
     ax.set_xlabel("hours ahead")
     ax.set_ylabel("MAE on the test year (µg/m³)")

@@ -329,10 +329,10 @@ def future_calendar(times, ends, horizons, mean, std):
     return columns.reshape(len(ends), horizons, len(CALENDAR)).astype("float32")
 
 
-def horizon_figure(scores):
+def horizon_figure(scores, naive=("persistence", "same hour yesterday", "same hour last week", "climatology")):
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for name, (mae, _) in scores.items():
-        learned = name == "linear" or "hour" in name and "same" not in name
+        learned = name not in naive
         ax.plot(np.arange(1, HORIZONS + 1), mae, "-" if learned else "--", linewidth=2 if learned else 1.2, label=name)
     ax.set_xlabel("hours ahead")
     ax.set_ylabel("MAE on the test year (µg/m³)")
