@@ -7,7 +7,7 @@ lesson builds the forecasts that need no learning (the last value, the same hour
 usual level for that hour and month, a linear model), because a forecast is only as good as its
 margin over them. Then it shows the trap that most published examples fall into.
 
-Run it:   make lesson08                       (GRU, about 4 minutes on two cores)
+Run it:   make lesson08                       (GRU, about 2 minutes on two cores)
           make lesson08 ARGS="--cell lstm"    (or --cell rnn)
           make lesson08 ARGS="--window 96"     (four days of the past, not one)
 Predict:  python -m lessons.lesson08_forecasting predict 2014-12-30T12
