@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SITE_STAMP := $(VENV)/.site-installed
 ARGS ?=
 
 # A folder of the datasets beside the checkout (as on the course's CI) is used as the
@@ -19,11 +20,11 @@ endif
 
 .DEFAULT_GOAL := help
 .PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 lesson08 data tensorboard bench bench-readme export clean \
-	format lint exercises check hint watch reset solution
+	format lint exercises check hint watch reset solution site readme-figures
 EX ?=
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # GPU=1 (make venv GPU=1) installs TensorFlow's GPU build, tensorflow[and-cuda] at the pinned
 # version (Linux with an NVIDIA driver), instead of the CPU build; the venv remembers the choice
@@ -38,20 +39,45 @@ endif
 PIP := $(PY) -m pip --disable-pip-version-check
 
 # BACKEND=jax or torch (make lesson07 BACKEND=jax) runs a lesson on that Keras backend, installing it
-# into .venv the first time (pins in requirements-backends.txt); tensorflow is the default.
+# into .venv the first time (versions pinned in requirements-backends.txt); tensorflow is the default.
+# The build fits the machine, as TensorFlow's does: with GPU=1 and an NVIDIA driver (nvidia-smi on the
+# PATH) the CUDA builds, jax[cuda12] and PyPI's torch (several GB); otherwise the CPU builds, jax[cpu]
+# and, on Linux, torch from PyTorch's CPU index (PyPI's Linux torch is the CUDA build). Changing build
+# uninstalls the other one first.
 BACKEND ?=
 BACKENDS := tensorflow jax torch
+NVIDIA_SMI ?= $(shell command -v nvidia-smi 2>/dev/null)
+OS_NAME ?= $(shell uname -s)
+BACKEND_BUILD := $(if $(and $(filter 1,$(GPU)),$(NVIDIA_SMI)),gpu,cpu)
 ifneq ($(BACKEND),)
 ifeq ($(filter $(BACKEND),$(BACKENDS)),)
 $(error BACKEND must be one of: $(BACKENDS) (got "$(BACKEND)"))
 endif
 export KERAS_BACKEND := $(BACKEND)
-BACKEND_STAMP := $(if $(filter tensorflow,$(BACKEND)),,$(VENV)/.backend-$(BACKEND))
+BACKEND_STAMP := $(if $(filter tensorflow,$(BACKEND)),,$(VENV)/.backend-$(BACKEND)-$(BACKEND_BUILD))
 endif
+BACKEND_PIN = $(shell sed -n 's/^$(1)\(\[[^]]*\]\)\{0,1\}==\([^ ;]*\).*/\2/p' requirements-backends.txt)
+JAX_VERSION := $(call BACKEND_PIN,jax)
+TORCH_VERSION := $(call BACKEND_PIN,torch)
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+# What pip installs for each backend and build, and what it uninstalls before changing build
+BACKEND_PIP_jax_cpu := "jax[cpu]==$(JAX_VERSION)"
+BACKEND_PIP_jax_gpu := "jax[cuda12]==$(JAX_VERSION)"
+BACKEND_PIP_torch_cpu := "torch==$(TORCH_VERSION)" $(if $(filter Linux,$(OS_NAME)),--index-url $(TORCH_CPU_INDEX) --extra-index-url https://pypi.org/simple)
+BACKEND_PIP_torch_gpu := "torch==$(TORCH_VERSION)"
+BACKEND_PACKAGES_jax := jax jaxlib jax-cuda12-plugin jax-cuda12-pjrt
+BACKEND_PACKAGES_torch := torch
 
+# $* is <backend>-<build>, e.g. jax-cpu
 $(VENV)/.backend-%: requirements-backends.txt | $(STAMP)
-	@echo "Installing the $* backend into $(VENV) (first time only)..."
-	@$(PIP) install --quiet "$$(grep -E '^$*(\[|==)' requirements-backends.txt)"
+	@echo "Installing the $(firstword $(subst -, ,$*)) backend's $(lastword $(subst -, ,$*)) build into $(VENV) (first time only)..."
+	@other=$(VENV)/.backend-$(firstword $(subst -, ,$*))-$(if $(filter %-cpu,$*),gpu,cpu); \
+	if test -f $$other; then $(PIP) uninstall --quiet --yes $(BACKEND_PACKAGES_$(firstword $(subst -, ,$*))) 2>/dev/null; rm -f $$other; fi
+	@$(PIP) install --quiet $(BACKEND_PIP_$(subst -,_,$*))
+	@touch $@
+
+# `make test` needs JAX (some tests run on it): the build already installed, else the CPU build.
+$(VENV)/.backend-jax: $(or $(wildcard $(VENV)/.backend-jax-gpu),$(VENV)/.backend-jax-cpu)
 	@touch $@
 
 $(STAMP): requirements.txt pyproject.toml
@@ -77,9 +103,21 @@ venv: $(STAMP) ## create .venv and install the pinned dependencies (GPU=1: Tenso
 notebooks: $(STAMP) ## write every lesson as a notebook, lessons/lessonNN_*.ipynb (kernel: this .venv)
 	@$(PY) -m course_utils.notebooks
 
-lab: notebooks ## open the lessons in JupyterLab (installs it into .venv the first time)
-	@$(PY) -c 'import jupyterlab' 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check jupyterlab
-	@$(VENV)/bin/jupyter lab lessons/
+# JupyterLab, pinned in requirements-lab.txt (the course's own pins hold), serves on 127.0.0.1 unless LAB_IP
+# says otherwise (LAB_IP=0.0.0.0 in a container you reach from outside); --allow-root only when run as root;
+# no browser is opened on Linux without a display (open the URL it prints).
+LAB_IP ?= 127.0.0.1
+LAB_UID ?= $(shell id -u)
+LAB_FLAGS = --ip=$(LAB_IP) $(if $(filter 0,$(LAB_UID)),--allow-root) \
+	$(if $(and $(filter Linux,$(OS_NAME)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,1)),--no-browser)
+
+$(VENV)/.lab: requirements-lab.txt | $(STAMP)
+	@echo "Installing JupyterLab into $(VENV) (first time only)..."
+	@$(PIP) install --quiet -r requirements-lab.txt -c requirements.txt
+	@touch $@
+
+lab: notebooks $(VENV)/.lab ## open the lessons in JupyterLab (installs it into .venv the first time)
+	@$(VENV)/bin/jupyter lab $(strip $(LAB_FLAGS)) lessons/
 
 lesson01: $(STAMP) $(BACKEND_STAMP) ## an RNN from scratch: NumPy step, BPTT, "hello", names
 	@$(PY) -m lessons.lesson01_rnn_from_scratch $(ARGS)
@@ -136,7 +174,7 @@ reset: $(STAMP) ## restore an exercise's stub, after asking, keeping a backup (E
 solution: $(STAMP) ## the reference solution beside yours, once you pass (EX=ex03a)
 	@$(PY) -m exercises solution $(EX)
 
-test: $(STAMP) $(VENV)/.backend-jax ## run the test suite (installs JAX the first time: some tests run on it)
+test: $(STAMP) $(VENV)/.backend-jax $(SITE_STAMP) ## run the test suite (installs JAX and the site's packages the first time: tests use them)
 	@$(PY) -m pytest -q
 
 data: $(STAMP) ## download every dataset into the cache (with progress)
@@ -145,6 +183,19 @@ data: $(STAMP) ## download every dataset into the cache (with progress)
 tensorboard: $(STAMP) ## serve runs/ in TensorBoard (http://localhost:6006)
 	@mkdir -p runs
 	@$(VENV)/bin/tensorboard --logdir runs
+
+# The rendered site: mkdocs, Material, mkdocs-jupyter and Playwright (its browser test), pinned in
+# requirements-site.txt, installed into .venv the first time (SITE_STAMP is set at the top: `test` needs it too).
+$(SITE_STAMP): requirements-site.txt | $(STAMP)
+	@echo "Installing the site's packages (mkdocs, Material, mkdocs-jupyter, Playwright) into $(VENV) (first time only)..."
+	@$(PIP) install --quiet -r requirements-site.txt
+	@touch $@
+
+site: $(STAMP) $(SITE_STAMP) ## every lesson executed, as a website in site/ (long; COURSE_QUICK=1 make site: quick runs)
+	@$(PY) -m course_utils.site $(ARGS)
+
+readme-figures: $(STAMP) ## README's figures (docs/images/) from the newest runs of lessons 05 and 07
+	@$(PY) -m course_utils.readme_figures
 
 bench: $(STAMP) ## full-size runs; writes bench/results.md and README's results tables
 	@$(PY) -m bench $(ARGS)
@@ -156,7 +207,7 @@ export: $(STAMP) ## save each lesson's definitions into lessons/saved/ (after ed
 	@$(PY) -m course_utils.export
 
 clean: ## remove caches and runs (never your exercise files or notebooks)
-	rm -rf .cache runs .pytest_cache .ruff_cache
+	rm -rf .cache runs site .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 # The learner's files: their exercise answers (git-ignored, created from exercises/source/), the

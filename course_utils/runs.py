@@ -39,9 +39,10 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from course_utils import REPO_ROOT, CourseError, in_kernel  # noqa: I001  (sets quiet logs before keras)
+from course_utils import REPO_ROOT, CourseError  # noqa: I001  (sets quiet logs before keras)
 from course_utils.atomic import atomic_target, claim_new_folder, write_atomic
 from course_utils.inputs import shown
+from course_utils.progress import live
 from course_utils import device, distributed
 
 import keras
@@ -108,8 +109,8 @@ def new_run_path(lesson: str, label: str | None = None) -> Path:
 
 
 def fit_verbosity():
-    """One line per epoch in notebooks and logs; Keras' live progress bar in a terminal."""
-    return "auto" if sys.stdout.isatty() and not in_kernel() else 2
+    """Keras' live progress bar (steps, time left) in a terminal and in a notebook; one line per epoch in a log."""
+    return "auto" if live() else 2
 
 
 class Run:
@@ -258,6 +259,8 @@ class Run:
             histogram_freq=1 if histograms else 0,
             write_graph=False,
         )
+        verbose = fit_verbosity() if verbose is None else verbose
+        line = _LineAfterBar(live_bar=verbose in ("auto", 1))
         try:
             history = model.fit(
                 x,
@@ -265,8 +268,8 @@ class Run:
                 initial_epoch=done,
                 # the guard looks at Keras' own numbers before the lesson's callbacks use them, and at
                 # what those callbacks added (a perplexity) before TensorBoard logs it
-                callbacks=[first, EpochTimer(), *callbacks, before_tensorboard, tensorboard, backup],
-                verbose=fit_verbosity() if verbose is None else verbose,
+                callbacks=[first, EpochTimer(), line, *callbacks, line.done, before_tensorboard, tensorboard, backup],
+                verbose=verbose,
                 **fit_kwargs,
             )
         except Exception as err:
@@ -274,6 +277,8 @@ class Run:
             if message is None:
                 raise
             raise CourseError(message) from None
+        finally:
+            line.restore()
         self._trained.add(name)
         self._epoch_seconds[name] = [float(t) for t in history.history.get("epoch_time_s", [])][done:]
         self._fits[name] = (model, history)
@@ -663,6 +668,50 @@ class _PhaseBackup(keras.callbacks.Callback):
             f"training diverged: the {key.replace('_', ' ')} became {float(value):.4g}{f' ({why})' if why else ''} "
             f"in {where}; start a new run with a smaller learning rate (this one would diverge again)"
         )
+
+
+class _LineAfterBar(keras.callbacks.Callback):
+    """Under Keras' live progress bar, what the lesson's callbacks print at the end of an epoch (sample
+    translations, captions) starts on a line of its own: the bar ends its line only after them, as the last
+    callback. Between this callback and ``done``, the first write to standard output begins with a new line."""
+
+    def __init__(self, live_bar: bool):
+        super().__init__()
+        self.live_bar, self.saved = live_bar, None
+        self.done = _Call(self.restore)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.live_bar and self.saved is None:
+            self.saved, sys.stdout = sys.stdout, _NewLineFirst(sys.stdout)
+
+    def restore(self, *args, **kwargs) -> None:
+        if self.saved is not None:
+            sys.stdout, self.saved = self.saved, None
+
+
+class _Call(keras.callbacks.Callback):
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.function()
+
+
+class _NewLineFirst:
+    """``stream``, but its first non-empty write starts with a new line."""
+
+    def __init__(self, stream):
+        self.stream, self.pending = stream, True
+
+    def write(self, text):
+        if self.pending and text:
+            self.pending = False
+            text = text if text.startswith(("\n", "\r")) else "\n" + text
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
 
 
 class _DivergenceGuard(keras.callbacks.Callback):

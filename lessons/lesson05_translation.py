@@ -44,6 +44,7 @@ from course_utils.atomic import write_atomic
 from course_utils.bleu import reference_streams
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
+from course_utils.progress import progress
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, display_path
 from course_utils.text import bucketed_batches
@@ -790,7 +791,8 @@ class Translator:
     def translate(self, sentences, beam: int = 1, alpha: float = 0.6, batch: int = 256, scores: bool = False):
         """French for each sentence; with ``scores``, also the model's score of each: what beam search maximises."""
         out, score = [], []
-        for i in range(0, len(sentences), batch):
+        what = f"translating {len(sentences):,} sentences" + (f" (beam {beam})" if beam > 1 else " (greedy)")
+        for i in progress(range(0, len(sentences), batch), what=what, unit="batch"):
             source = self.vocab.encode_source(list(sentences[i : i + batch]))
             if source.shape[1] == 0:
                 source = np.zeros((len(source), 1), dtype="int32")

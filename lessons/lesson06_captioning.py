@@ -38,6 +38,7 @@ from course_utils.bleu import reference_streams
 from lessons.saved.lesson05_translation import decode, next_token_log_probs
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
+from course_utils.progress import progress
 from course_utils.repro import set_seed
 from course_utils.runs import Run, TimeBudget, display_path, load_model
 
@@ -291,11 +292,10 @@ def cached(kind: str, names: list[str], folder: Path, compute) -> np.ndarray:
 
 def read_images(names: list[str], folder: Path, size: int) -> np.ndarray:
     def compute():
-        print(f"Decoding {len(names):,} photos at {size}x{size} (cached for next time)...", end="", flush=True)
+        print(f"Decoding {len(names):,} photos at {size}x{size} (cached for next time)", flush=True)
         images = np.zeros((len(names), size, size, 3), dtype="uint8")
-        for i, name in enumerate(names):
+        for i, name in enumerate(progress(names, what="decoding", unit="photo")):
             images[i] = read_image(folder / name, size)
-        print(" done")
         return images
 
     return cached(f"images{size}", names, folder, compute)
@@ -316,7 +316,7 @@ else:
 def pretrained_features(network: keras.Model, images: np.ndarray, pool: bool, batch: int = 32) -> np.ndarray:
     """The network's 7x7 grid per photo (or its average, a 1x1 grid, with ``pool``), as float16."""
     outputs = []
-    for i in range(0, len(images), batch):
+    for i in progress(range(0, len(images), batch), what=f"{network.name} features", unit="batch"):
         grid = network.predict_on_batch(images[i : i + batch].astype("float32"))  # expects 0..255
         outputs.append((grid.mean(axis=(1, 2), keepdims=True) if pool else grid).astype("float16"))
     return np.concatenate(outputs)
@@ -331,10 +331,8 @@ def visual_inputs(names, folder: Path, config, network=None) -> np.ndarray:
 
     def compute():
         images = read_images(names, folder, PRETRAINED_SIZE)
-        print(f"Computing {network.name} features of {len(names):,} photos (cached)...", end="", flush=True)
-        features = pretrained_features(network, images, pool)
-        print(" done")
-        return features
+        print(f"Computing {network.name} features of {len(names):,} photos (cached)", flush=True)
+        return pretrained_features(network, images, pool)
 
     kind = f"{network.name}-{pretrained.imagenet_weights()}-{'pool' if pool else 'grid'}"
     return cached(kind, names, folder, compute)
@@ -769,7 +767,8 @@ class Captioner(StepDecoder):
     def write(self, visual: np.ndarray, beam: int = 1, alpha: float = 0.0, batch: int = 128):
         """(captions, each caption's total log-probability under the model) for every photo."""
         captions, log_probs = [], []
-        for i in range(0, len(visual), batch):
+        what = f"captioning {len(visual):,} photos" + (f" (beam {beam})" if beam > 1 else " (greedy)")
+        for i in progress(range(0, len(visual), batch), what=what, unit="batch"):
             result = self.decoded(visual[i : i + batch], beam, alpha)
             captions += [self.vocab.decode(t) for t in result.tokens]
             log_probs += result.log_probs

@@ -33,3 +33,19 @@ def private_runs(tmp_path, monkeypatch):
     """Every test writes its runs under its own temporary folder, never into runs/."""
     monkeypatch.setenv("COURSE_RUNS_DIR", str(tmp_path / "runs"))
     return tmp_path / "runs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def executed_notebooks(tmp_path_factory) -> Path:
+    """The session's folder of lessons executed as notebooks (tests/notebook.py saves each one there), from which
+    tests/test_site.py builds the site instead of running the 8 lessons again. COURSE_EXECUTED_NOTEBOOKS, when set,
+    names it (to reuse the notebooks of an earlier session)."""
+    folder = Path(os.environ.get("COURSE_EXECUTED_NOTEBOOKS") or tmp_path_factory.mktemp("executed-notebooks"))
+    os.environ["COURSE_EXECUTED_NOTEBOOKS"] = str(folder)
+    return folder
+
+
+def pytest_collection_modifyitems(config, items):
+    """The site's test runs last, after every lesson's test has left its executed notebook (it sorts after
+    test_lesson08.py anyway; this keeps it last when files are named in another order)."""
+    items.sort(key=lambda item: item.path.name == "test_site.py")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
-from course_utils.notebooks import LESSONS_DIR, as_notebook
+from course_utils import notebooks
 
 # Where executed notebooks are kept for reading (COURSE_KEEP_NOTEBOOKS=folder); by default a temporary folder.
 KEEP = os.environ.get("COURSE_KEEP_NOTEBOOKS")
+# One folder for the whole test session (set in tests/conftest.py) where every lesson that ran as a notebook
+# leaves its notebook and metrics.json, so that tests/test_site.py builds the site without running them again.
+EXECUTED = "COURSE_EXECUTED_NOTEBOOKS"
 
 
 def execute_lesson(lesson: str, folder: Path, timeout: int = 900) -> tuple[nbformat.NotebookNode, Path]:
@@ -23,29 +26,40 @@ def execute_lesson(lesson: str, folder: Path, timeout: int = 900) -> tuple[nbfor
     Fails the test with the failing cell's error if any cell raises.
     """
     runs = folder / "runs"
-    saved = {key: os.environ.get(key) for key in ("COURSE_QUICK", "COURSE_RUNS_DIR", "MPLBACKEND")}
-    os.environ.update(COURSE_QUICK="1", COURSE_RUNS_DIR=str(runs))
-    os.environ.pop("MPLBACKEND", None)  # the kernel chooses its inline backend, as in Jupyter
-    notebook = as_notebook(LESSONS_DIR / f"{lesson}.py")
-    client = NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(LESSONS_DIR)}}
-    )
+    shared = Path(os.environ[EXECUTED]) if os.environ.get(EXECUTED) else None
+    notebook = None
     try:
-        client.execute()
-    except CellExecutionError as err:
-        pytest.fail(f"{lesson} failed as a notebook:\n{str(err)[-3000:]}")
+        notebook = notebooks.execute_lesson(lesson, runs, quick=True, timeout=timeout)
+    except notebooks.LessonFailed as err:
+        notebook = err.notebook
+        if shared is not None:
+            shared.mkdir(parents=True, exist_ok=True)
+            (shared / f"{lesson}.failed").write_text(str(err))
+        pytest.fail(str(err))
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         out = Path(KEEP) if KEEP else folder
         out.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, out / f"{lesson}.ipynb")
+        if notebook is not None:
+            nbformat.write(notebook, out / f"{lesson}.ipynb")
     run_dirs = sorted(p for p in (runs / lesson).glob("*") if p.is_dir())
     assert run_dirs, f"{lesson} as a notebook wrote no run folder under {runs / lesson}"
+    if shared is not None:
+        save_executed(shared, lesson, notebook, run_dirs[-1])
     return notebook, run_dirs[-1]
+
+
+def save_executed(folder: Path, lesson: str, notebook, run_dir: Path) -> None:
+    """Keep an executed lesson for the site's test: ``<lesson>.ipynb`` and its run's ``<lesson>.metrics.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if (run_dir / "metrics.json").is_file():
+        shutil.copyfile(run_dir / "metrics.json", folder / f"{lesson}.metrics.json")
+    nbformat.write(notebook, folder / f"{lesson}.ipynb")
+    (folder / f"{lesson}.failed").unlink(missing_ok=True)
+
+
+def executed_metrics(folder: Path, lesson: str) -> dict:
+    path = Path(folder) / f"{lesson}.metrics.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def outputs(notebook) -> list[dict]:

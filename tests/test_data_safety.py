@@ -176,6 +176,35 @@ def test_a_good_download_lands_where_the_data_root_says(data_root, names_from):
     assert sorted(p.name for p in path.parent.iterdir()) == ["names.txt"], "temporary files left behind"
 
 
+def test_a_download_reports_its_progress_through_the_course_bar(data_root, names_from, monkeypatch):
+    """Every block received moves the bar (course_utils.progress: drawn on a terminal and in a notebook only)."""
+    body = b"emma\n" * 60_000  # 300 kB: several blocks
+    bars = []
+
+    class Bar:
+        def __init__(self, iterable=None, total=None, what="", **kwargs):
+            self.total, self.what, self.updates = total, what, []
+            bars.append(self)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self, n):
+            self.updates.append(n)
+
+    monkeypatch.setattr(data, "progress", Bar)
+    with local_server(reply=http_reply(body), close_after_reply=True) as base:
+        names_from(f"{base}/names.txt", body=body)
+        path, err, _ = fetch_within("names", 10)
+    assert err is None and path.read_bytes() == body
+    [bar] = bars
+    assert bar.what == "names" and bar.total == len(body)
+    assert len(bar.updates) > 1 and sum(bar.updates) == len(body)
+
+
 # --- archives: damaged, and extracted twice at once -----------------------------------------------
 
 

@@ -264,6 +264,27 @@ def test_step_decoder_gives_the_training_models_scores(cell, attention, bidirect
         np.testing.assert_allclose(log_probs, expected, atol=1e-4)
 
 
+def test_the_test_evaluation_goes_through_the_progress_bar(monkeypatch):
+    """Translating every test sentence takes minutes at full size: each beam width's pass shows its progress."""
+    keras.utils.set_random_seed(0)
+    vocab = tiny_vocab()
+    spec = lesson.Spec(len(vocab.source_words), len(vocab.target_words), "gru", 8, 4, "dot")
+    translator = lesson.Translator(lesson.training_model(lesson.make_layers(spec), spec), vocab)
+    passes, real = [], lesson.progress
+
+    def counted(iterable=None, total=None, what="", **kwargs):
+        batches = list(iterable)
+        passes.append(len(batches))
+        return real(batches, total, what, **kwargs)
+
+    monkeypatch.setattr(lesson, "progress", counted)
+    sentences = ["I am cold.", "you are hot", "I am hot."] * 100
+    test = lesson.Split(sentences, [["j'ai froid."]] * len(sentences))
+    results = lesson.evaluate(translator, test, [1, 2], alpha=0.6)
+    assert sorted(results) == [1, 2]
+    assert passes == [2, 2], "greedy and beam each go over all the sentences' batches (256 a batch) with a bar"
+
+
 def test_reloaded_model_translates_exactly_as_before(real_data, tmp_path):
     """Memorise a small real slice, save, reload: same translations, and not one sentence for all."""
     keras.utils.set_random_seed(1)

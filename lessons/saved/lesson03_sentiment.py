@@ -13,6 +13,7 @@ from course_utils import cli, tfds_source
 from course_utils.corpora import load_imdb
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, SourceOption, WorkersOption, flag
+from course_utils.progress import progress
 from course_utils.text import batch_width, clean_text
 
 
@@ -206,7 +207,7 @@ def predict_probabilities(model, tokens, batch_size=256):
     lengths = np.maximum((tokens != 0).sum(axis=1), 1)
     order = np.argsort(lengths, kind="stable")
     result = np.empty(len(tokens), dtype="float32")
-    for start in range(0, len(order), batch_size):
+    for start in progress(range(0, len(order), batch_size), what=f"predicting {len(tokens):,} reviews", unit="batch"):
         rows = order[start : start + batch_size]
         width = batch_width(lengths[rows].max(), tokens.shape[1])
         result[rows] = model.predict_on_batch(tokens[rows, :width])[:, 0]

@@ -17,6 +17,7 @@ from course_utils import CourseError, cli, conll, plots
 from course_utils.inputs import read_json, shorten
 from course_utils.layers import recurrent_layer
 from course_utils.lesson import LessonConfig, SourceOption, flag
+from course_utils.progress import progress
 from course_utils.runs import load_model
 from course_utils.text import bucketed_batches
 
@@ -542,13 +543,15 @@ def predict_tags(model, encoder, inputs, batch_size=256):
     predicted = [None] * len(words)
     batches = bucketed_batches((words, chars, case, np.arange(len(words))), batch_size, seed=None)
     # NumPy batches, read by one compiled predict step per batch shape (on any Keras backend)
-    for batch_words, batch_chars, batch_case, rows in batches.as_numpy_iterator():  # rows: which sentences
-        batch_chars = batch_chars[:, : batch_words.shape[1]].astype("int32")  # cut like the words, as in model_batch
-        batch = {"words": batch_words, "chars": batch_chars, "case": batch_case}
-        scores = np.asarray(model.predict_on_batch(batch))
-        for row, i in enumerate(rows):
-            best = viterbi(scores[row, : lengths[i]], *crf) if crf else scores[row, : lengths[i]].argmax(-1)
-            predicted[i] = [encoder.vocab["tags"][t] for t in best]
+    with progress(total=len(words), what=f"tagging {len(words):,} sentences", unit="sentence", leave=False) as bar:
+        for batch_words, batch_chars, batch_case, rows in batches.as_numpy_iterator():  # rows: which sentences
+            batch_chars = batch_chars[:, : batch_words.shape[1]].astype("int32")  # cut like the words (model_batch)
+            batch = {"words": batch_words, "chars": batch_chars, "case": batch_case}
+            scores = np.asarray(model.predict_on_batch(batch))
+            for row, i in enumerate(rows):
+                best = viterbi(scores[row, : lengths[i]], *crf) if crf else scores[row, : lengths[i]].argmax(-1)
+                predicted[i] = [encoder.vocab["tags"][t] for t in best]
+            bar.update(len(rows))
     if encoder.vocab.get("scheme") == "iobes":
         predicted = [iobes_to_iob2(tags) for tags in predicted]
     return predicted
