@@ -810,8 +810,9 @@ show("\n".join([
 # baselines. The course set itself a skill of 0.10 over the best baseline a day ahead and did not
 # reach it: measured on all five years (README, lesson 08's table), the default scores about 0.15
 # over persistence but 0.04 over the linear model, and no variant tried did much better. A day
-# ahead, the weather to come decides most of the level, and no model here is given it. The saved model has the scaling in front (a `Normalization` layer holding the
-# training statistics), so it takes raw feature windows and gives µg/m³.
+# ahead, the weather to come decides most of the level, and no model here is given it. The
+# saved model has the scaling in front (a `Normalization` layer holding the training
+# statistics), so it takes raw feature windows and gives µg/m³.
 
 
 # %%
