@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import re
+import traceback
 from pathlib import Path
 
 MAX_MESSAGE_LINES = 8
@@ -44,3 +45,20 @@ def display(path: Path) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def keras_error(err: BaseException, path: Path) -> tuple[list[str], str]:
+    """An error Keras raised around the learner's code (building, fitting a model): the learner's last two frames
+    and the first lines of Keras' own message, without its colours and its "Arguments received" tail; and that
+    message, for the check to look for a known cause in."""
+    text = ANSI_CODES.sub("", str(err))
+    inner = re.search(r"Error encountered:\s*(.*?)(?:\n\s*\n\s*Arguments received|\Z)", text, re.S)
+    text = (inner.group(1) if inner else text).strip()
+    lines = []
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if same_file(f.filename, path)]
+    for frame in frames[-2:]:
+        lines.append(f'  File "{display(path)}", line {frame.lineno}, in {frame.name}')
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+    lines += [line[:MAX_LINE_CHARS] for line in text.splitlines() if line.strip()][:4]
+    return lines, text

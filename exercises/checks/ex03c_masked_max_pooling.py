@@ -11,8 +11,6 @@ padded at the end (twice, to two widths), at the front, and with a row of only p
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
 import functools
-import re
-import traceback
 import types
 
 import numpy as np
@@ -295,18 +293,10 @@ MODEL = (
 
 def failure(doing, err, fn, path):
     """A verdict for an error raised while Keras builds or runs the model around the learner's function."""
-    from exercises.learner_file import display, same_file
+    from exercises.learner_file import keras_error
 
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))
-    inner = re.search(r"Error encountered:\s*(.*?)(?:\n\s*\n\s*Arguments received|\Z)", text, re.S)
-    text = (inner.group(1) if inner else text).strip()
-    lines = [f"case: inside a keras.Model, {MODEL}", f"{doing} raised {type(err).__name__}:"]
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if same_file(f.filename, path)]
-    for frame in frames[-2:]:
-        lines.append(f'  File "{display(path)}", line {frame.lineno}, in {frame.name}')
-        if frame.line:
-            lines.append(f"    {frame.line.strip()}")
-    lines += [line[:300] for line in text.splitlines() if line.strip()][:4]
+    details, text = keras_error(err, path)
+    lines = [f"case: inside a keras.Model, {MODEL}", f"{doing} raised {type(err).__name__}:", *details]
     if uses_numpy(fn) or "numpy" in text.lower():
         lines.append(
             "Inside a model masked_max is given symbolic tensors (a shape and a dtype, no values yet), "

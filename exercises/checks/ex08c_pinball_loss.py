@@ -11,8 +11,6 @@ loss on the model's own predictions."""
 
 import course_utils  # noqa: F401  (quiet TensorFlow logs; must come before keras)
 
-import re
-import traceback
 
 import numpy as np
 
@@ -228,18 +226,10 @@ def kind(array, tensor):
 # ---------------------------------------------------------------- inside model.fit (in the learner's process)
 def failure(doing, err, path):
     """A verdict for an error raised while Keras trains or evaluates the model with the learner's loss."""
-    from exercises.learner_file import display, same_file
+    from exercises.learner_file import keras_error
 
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))
-    inner = re.search(r"Error encountered:\s*(.*?)(?:\n\s*\n\s*Arguments received|\Z)", text, re.S)
-    text = (inner.group(1) if inner else text).strip()
-    lines = [f"case: {FIT_CASE}", f"{doing} raised {type(err).__name__}:"]
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if same_file(f.filename, path)]
-    for frame in frames[-2:]:
-        lines.append(f'  File "{display(path)}", line {frame.lineno}, in {frame.name}')
-        if frame.line:
-            lines.append(f"    {frame.line.strip()}")
-    lines += [line[:300] for line in text.splitlines() if line.strip()][:4]
+    details, text = keras_error(err, path)
+    lines = [f"case: {FIT_CASE}", f"{doing} raised {type(err).__name__}:", *details]
     if "No gradients provided" in text:
         lines.append(
             "Your loss does not depend on y_pred through anything Keras can differentiate: no stop_gradient, no "
