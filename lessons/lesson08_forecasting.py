@@ -481,10 +481,10 @@ class PinballLoss(keras.losses.Loss):
         return {"name": self.name, "quantiles": list(self.quantiles)}
 
 
-toy_truth = np.array([[100.0, np.nan]], dtype="float32")
-for guess in (80.0, 120.0):
-    loss = float(pinball_loss(toy_truth, np.full((1, 2, 3), guess, dtype="float32")))
-    print(f"reading 100, every quantile forecast {guess:g}: pinball loss {loss:.2f} (the NaN label is skipped)")
+toy_truth = np.array([[100.0, np.nan]], dtype="float32")  # the NaN label is skipped
+for q in QUANTILES:
+    low, high = (float(pinball_loss(toy_truth, np.full((1, 2, 1), guess, "float32"), (q,))) for guess in (80, 120))
+    print(f"reading 100, quantile {q}: forecast 80 (too low) costs {low:4.1f}, forecast 120 (too high) {high:4.1f}")
 
 # %% [markdown]
 # The network reads the window with a recurrent layer, and a Dense layer turns its last state
@@ -652,7 +652,10 @@ def rolled_forecasts(model, forecast_ends, horizons):
 
 one_step = build_one_step(config, len(FEATURES))
 toy_forecast = rolled_forecasts(one_step, ends["test"][:2], 3)
-print(f"Untrained one-step model rolled forward 3 hours from two windows: {np.round(toy_forecast, 1).tolist()} µg/m³")
+print(
+    "Untrained one-step model rolled forward 3 hours from two windows (µg/m³):",
+    toy_forecast.astype(float).round(1).tolist(),
+)
 
 # %%
 set_seed(config.seed)
