@@ -200,6 +200,7 @@ toy = np.array([np.nan, 3.0, np.nan, np.nan, 7.0, np.nan])
 print("readings:        ", toy.tolist())
 print("filled forward:  ", fill_forward(toy).tolist())
 first_reading = int(np.flatnonzero(~np.isnan(pm))[0])
+whole_file = table  # section 10 re-runs a published protocol on the file as it is
 table = {name: column[first_reading:] for name, column in table.items()}  # the first hours have no past
 gap = int(np.flatnonzero(np.isnan(table["pm2.5"]))[0])
 print(f"\nDropped the first {first_reading} hours (no reading yet). The first gap, {table['time'][gap]}:")
@@ -796,7 +797,7 @@ def published_protocol(table, epochs, seed, run):
 
 
 published_rmse, published_persistence_rmse, published_pairs = published_protocol(
-    read_pollution(data.fetch("pollution")), config.published_epochs, config.seed, run
+    whole_file, config.published_epochs, config.seed, run
 )
 show("\n".join([
     "| the tutorial's protocol, 1 hour ahead | test RMSE (µg/m³) |", "|---|---|",
@@ -873,13 +874,14 @@ show("\n".join(["| key | value |", "|---|---|"] + [
 
 
 # %%
-def forecast_after(model, table, hour, window):
-    """Quantile forecasts (HORIZONS, quantiles) in µg/m³ for the hours after ``hour``, from its window."""
-    at = int(np.searchsorted(table["time"], hour))
-    if at >= len(table["time"]) or table["time"][at] != hour or at < window - 1:
-        first, last = table["time"][window - 1], table["time"][-1]
+def forecast_after(model, times, features, hour, window):
+    """Quantile forecasts (HORIZONS, quantiles) in µg/m³ for the hours after ``hour``, from its window of
+    ``features`` (``hourly_features`` of the table whose hours are ``times``)."""
+    at = int(np.searchsorted(times, hour))
+    if at >= len(times) or times[at] != hour or at < window - 1:
+        first, last = times[window - 1], times[-1]
         raise CourseError(f"no {window}-hour window ends at {hour}: give an hour from {first} to {last}")
-    rows = hourly_features(table)[at - window + 1 : at + 1]
+    rows = features[at - window + 1 : at + 1]
     if np.isnan(rows).any():
         raise CourseError(f"the {window} hours up to {hour} include hours before the first reading")
     return np.sort(np.maximum(keras.ops.convert_to_numpy(model(rows[None]))[0], 0.0), axis=-1)
@@ -896,7 +898,7 @@ def forecast_table(hour, forecasts, every=3):
 
 reloaded = load_model(model_file, LESSON)
 last_hour = table["time"][-1]
-show(forecast_table(last_hour, forecast_after(reloaded, table, last_hour, config.window)))
+show(forecast_table(last_hour, forecast_after(reloaded, table["time"], features, last_hour, config.window)))
 
 # %% [markdown]
 # What the numbers mean next to published ones. Forecasting results are comparable only on the

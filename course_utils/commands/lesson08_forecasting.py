@@ -7,7 +7,7 @@ import numpy as np
 from course_utils import CourseError, data
 from course_utils.inputs import text_inputs
 from course_utils.runs import load_model, newest_model
-from lessons.saved.lesson08_forecasting import LESSON, forecast_after, forecast_table, read_pollution
+from lessons.saved.lesson08_forecasting import LESSON, forecast_after, forecast_table, hourly_features, read_pollution
 
 PREDICT_INPUT = "an hour of the file, e.g. 2014-12-30T12 (default: its last hour)"
 
@@ -26,8 +26,9 @@ def parse_hour(text: str) -> np.datetime64:
 def predict(args):
     hours = [parse_hour(text) for text in text_inputs(args.inputs, "an hour", 40)]  # checked before anything loads
     table = read_pollution(args.file or data.fetch("pollution"))
+    features = hourly_features(table)  # once: each hour's window is a slice of it
     model = load_model(args.model or newest_model(LESSON), LESSON)
     window = model.input_shape[1]
     for hour in hours or [table["time"][-1]]:
         print(f"PM2.5 (µg/m³) after {str(hour).replace('T', ' ')}h, from the {window} hours up to it:")
-        print(forecast_table(hour, forecast_after(model, table, hour, window), every=1) + "\n")
+        print(forecast_table(hour, forecast_after(model, table["time"], features, hour, window), every=1) + "\n")

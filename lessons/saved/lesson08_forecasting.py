@@ -436,13 +436,14 @@ def with_scaling(model, mean, std):
     return keras.Model(raw, model(normalise(raw)), name="pm25_forecaster")
 
 
-def forecast_after(model, table, hour, window):
-    """Quantile forecasts (HORIZONS, quantiles) in µg/m³ for the hours after ``hour``, from its window."""
-    at = int(np.searchsorted(table["time"], hour))
-    if at >= len(table["time"]) or table["time"][at] != hour or at < window - 1:
-        first, last = table["time"][window - 1], table["time"][-1]
+def forecast_after(model, times, features, hour, window):
+    """Quantile forecasts (HORIZONS, quantiles) in µg/m³ for the hours after ``hour``, from its window of
+    ``features`` (``hourly_features`` of the table whose hours are ``times``)."""
+    at = int(np.searchsorted(times, hour))
+    if at >= len(times) or times[at] != hour or at < window - 1:
+        first, last = times[window - 1], times[-1]
         raise CourseError(f"no {window}-hour window ends at {hour}: give an hour from {first} to {last}")
-    rows = hourly_features(table)[at - window + 1 : at + 1]
+    rows = features[at - window + 1 : at + 1]
     if np.isnan(rows).any():
         raise CourseError(f"the {window} hours up to {hour} include hours before the first reading")
     return np.sort(np.maximum(keras.ops.convert_to_numpy(model(rows[None]))[0], 0.0), axis=-1)
