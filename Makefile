@@ -19,7 +19,7 @@ endif
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 lesson08 data tensorboard bench bench-readme export clean \
+.PHONY: help venv notebooks lab test lesson01 lesson02 lesson03 compare03 lesson04 lesson05 lesson06 lesson07 compare07 lesson08 lesson09 data tensorboard bench bench-readme export clean \
 	format lint exercises check hint watch reset solution site readme-figures
 EX ?=
 
@@ -148,6 +148,9 @@ compare07: $(STAMP) $(BACKEND_STAMP) ## lesson07 stateless vs stateful, same see
 
 lesson08: $(STAMP) $(BACKEND_STAMP) ## forecasting: Beijing PM2.5, baselines first, 80% intervals
 	@$(PY) -m lessons.lesson08_forecasting $(ARGS)
+
+lesson09: $(STAMP) $(BACKEND_STAMP) ## after attention: GRU, causal Transformer and minGRU at one budget
+	@$(PY) -m lessons.lesson09_recurrence $(ARGS)
 
 # When an exercise command fails (a check that does not pass yet), it has already said why, and make
 # adds one line of its own, "make: *** [Makefile:NN: check] Error 1", and exits 2, its status for a

@@ -4,6 +4,7 @@ Importing this package first keeps TensorFlow's start-up noise out of the lesson
 so it must be imported before keras or tensorflow.
 """
 
+import logging
 import os
 import sys
 import warnings
@@ -21,6 +22,17 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module="tensorflo
 warnings.filterwarnings("ignore", message=".*np.object.*")
 # Our tf.data pipelines shuffle themselves; Keras warns that fit(shuffle=True) is then ignored.
 warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
+
+
+class _NoRetracingAdvice(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning: advice for library authors, printed when a
+    lesson reads texts of several lengths (a generator's prime, then one character at a time)."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(_NoRetracingAdvice())
 
 from pathlib import Path  # noqa: E402
 

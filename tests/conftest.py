@@ -38,7 +38,7 @@ def private_runs(tmp_path, monkeypatch):
 @pytest.fixture(scope="session", autouse=True)
 def executed_notebooks(tmp_path_factory) -> Path:
     """The session's folder of lessons executed as notebooks (tests/notebook.py saves each one there), from which
-    tests/test_site.py builds the site instead of running the 8 lessons again. COURSE_EXECUTED_NOTEBOOKS, when set,
+    tests/test_site.py builds the site instead of running the lessons again. COURSE_EXECUTED_NOTEBOOKS, when set,
     names it (to reuse the notebooks of an earlier session)."""
     folder = Path(os.environ.get("COURSE_EXECUTED_NOTEBOOKS") or tmp_path_factory.mktemp("executed-notebooks"))
     os.environ["COURSE_EXECUTED_NOTEBOOKS"] = str(folder)

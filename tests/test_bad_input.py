@@ -30,6 +30,7 @@ LESSONS = [
     "lesson06_captioning",
     "lesson07_char_lm",
     "lesson08_forecasting",
+    "lesson09_recurrence",
 ]
 # Whole-number flags whose size costs only time (or that only filter), so they need no upper bound.
 TIME_ONLY = {
@@ -44,6 +45,7 @@ TIME_ONLY = {
     "max_words",
     "seed",
     "published_epochs",
+    "steps",
 }
 HUGE = "é" * 1_000_000  # a 1 MB input
 

@@ -245,7 +245,7 @@ def test_not_in_a_kernel_here():
 def test_make_notebooks_writes_one_per_lesson_and_keeps_a_learners_edits(tmp_path):
     report = write_notebooks(tmp_path)
     written = sorted(p.stem for p in tmp_path.glob("*.ipynb"))
-    assert written == [p.stem for p in lesson_files()] and len(written) == 8, report
+    assert written == [p.stem for p in lesson_files()] and len(written) == 9, report
     notebook = nbformat.read(tmp_path / "lesson03_sentiment.ipynb", as_version=4)
     assert notebook.metadata.kernelspec["name"] == KERNELSPEC["name"]
     assert [c.cell_type for c in notebook.cells[:2]] == ["markdown", "code"], "docstring first, then the imports"

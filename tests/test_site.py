@@ -53,6 +53,8 @@ def key_numbers(lesson: str, m: dict) -> list[str]:
         return [f"{m['val_loss_nats']:.4f}"]
     if lesson.startswith("lesson08"):  # the day-ahead error of the GRU, and the published model's trap
         return [f"{m['rnn_mae_24h']:.1f}", f"{m['published_persistence_rmse']:.3f}"]
+    if lesson.startswith("lesson09"):  # the minGRU's validation loss, in the table of published results
+        return [f"{m['mingru_val_loss_fresh_256']:.4f}"]
     raise AssertionError(f"no key metric named for {lesson}")
 
 
