@@ -341,6 +341,47 @@ BENCHMARKS = {
 }
 
 
+# lesson09: each model's results at one budget, and the scan timings (issue #26)
+LESSON09_MODELS = ("gru", "transformer", "mingru")
+RECURRENCE_REPORT = [
+    "val_loss_fresh_256",
+    "params",
+    "train_chars_per_second",
+    "generate_ms_per_char_256",
+    "generate_ms_per_char_2048",
+    "train_steps",
+    "train_seconds",
+]
+SCAN_LENGTHS = (64, 256, 1024, 4096)
+SCAN_REPORT = [
+    f"scan_{backend}_{kind}_ms_{length}"
+    for backend in ("tensorflow", "jax")
+    for length in SCAN_LENGTHS
+    for kind in ("sequential", "parallel")
+]
+BENCHMARKS["lesson09_recurrence"] = [
+    {
+        "name": "default",
+        "args": [],
+        "report": [f"{model}_{key}" for model in LESSON09_MODELS for key in RECURRENCE_REPORT] + SCAN_REPORT,
+        "target": "the three models and the timings in <= 10 min on 2 cores",
+    },
+    *(
+        {
+            "name": f"{model}-13min",
+            "args": ["--models", model, "--minutes", "13", *([] if model == "mingru" else ["--skip-timings"])],
+            "report": RECURRENCE_REPORT + (SCAN_REPORT if model == "mingru" else []),
+            "target": target,
+        }
+        for model, target in (
+            ("gru", "lesson 07's best GRU (2 x 256) on nanoGPT's windows: the budget's reference, about 14 minutes"),
+            ("transformer", "measured, no target: its generation time grows with the context"),
+            ("mingru", "val_loss_fresh_256 within 0.05 nats of the GRU's at the same budget (issue #26)"),
+        )
+    ),
+]
+
+
 def backend_entries(report: list[str]) -> list[dict]:
     """The lesson's --quick run on each Keras backend, for its epoch times (issue #16): the first epoch
     includes building (on JAX, compiling) the training step; the later ones show the backend's speed."""
@@ -545,6 +586,72 @@ README_TABLES = {
                     ("persistence", "persistence (the last reading)"),
                 )
             ),
+        ],
+    },
+    "lesson09": {
+        "lesson": "lesson09_recurrence",
+        "label": "model, 13 minutes of training each (nanoGPT's protocol)",
+        "columns": [
+            ("val loss (nats/char)", ".3f"),
+            ("parameters", ",.0f"),
+            ("training steps", ",.0f"),
+            ("training chars/s", ",.0f"),
+            ("ms/char at context 256", ".2f"),
+            ("ms/char at context 2,048", ".2f"),
+        ],
+        "rows": [
+            *(
+                {
+                    "entry": f"{model}-13min",
+                    "label": f"{label}: `{{command}}`",
+                    "metrics": [
+                        "val_loss_fresh_256",
+                        "params",
+                        "train_steps",
+                        "train_chars_per_second",
+                        "generate_ms_per_char_256",
+                        "generate_ms_per_char_2048",
+                    ],
+                }
+                for model, label in (
+                    ("gru", "GRU, 2 x 256"),
+                    ("transformer", "causal Transformer, 4 blocks of 128"),
+                    ("mingru", "minGRU, 4 blocks of 128"),
+                )
+            ),
+            *(
+                {
+                    "entry": "default",
+                    "label": f"{model}, 1 minute (`make lesson09`, same run)",
+                    "metrics": [
+                        f"{model}_val_loss_fresh_256",
+                        f"{model}_params",
+                        f"{model}_train_steps",
+                        f"{model}_train_chars_per_second",
+                        f"{model}_generate_ms_per_char_256",
+                        f"{model}_generate_ms_per_char_2048",
+                    ],
+                }
+                for model in LESSON09_MODELS
+            ),
+        ],
+    },
+    "lesson09-scan": {
+        "lesson": "lesson09_recurrence",
+        "label": "the minGRU's recurrence, batch 32, 256 units (best of 5)",
+        "columns": [(f"T = {length:,}", ".1f") for length in SCAN_LENGTHS],
+        "rows": [
+            {
+                "entry": "mingru-13min",
+                "label": f"{backend}, {what} (ms)",
+                "metrics": [f"scan_{backend}_{kind}_ms_{length}" for length in SCAN_LENGTHS],
+                "wall": "(in the minGRU's run)",
+            }
+            for backend in ("tensorflow", "jax")
+            for kind, what in (
+                ("sequential", "loop: keras.ops.scan"),
+                ("parallel", "parallel: keras.ops.associative_scan"),
+            )
         ],
     },
     "lesson03-compare": {

@@ -43,6 +43,7 @@ LESSONS = {  # lesson number -> what its exercises are about (the headings of `m
     6: "one-to-many: captions and BLEU",
     7: "a character language model and sampling",
     8: "forecasting: windows, honest scaling and quantiles",
+    9: "linear recurrences: the minGRU and its parallel scan",
 }
 
 

@@ -283,7 +283,8 @@ print("h_6 of the first sequence, after a loop of six steps:", np.round(keras.op
 #    pairs, and has every prefix (A_t, B_t) after about 2 log₂ T rounds; h_t = A_t h_0 + B_t.
 # 3. **The log-space form** of the paper: h_t = A_t (h_0 + Σ_{k≤t} b_k / A_k) with A_t the running
 #    product of the a's; in logarithms the product is a cumulative sum and the sum a cumulative
-#    log-sum-exp, which never forms the tiny A_t a long window drives to zero.
+#    log-sum-exp (a parallel scan of `log_add`, associative too), which never forms the tiny A_t
+#    a long window drives towards zero.
 
 
 # %%
@@ -313,6 +314,11 @@ def linear_recurrence_parallel(a, b, h0):
     return a_prefix * h0[:, None, :] + b_prefix
 
 
+def log_add(x, y):
+    """log(exp(x) + exp(y)) without overflow: the larger plus log(1 + exp(-|x - y|)), whatever the dtype."""
+    return keras.ops.maximum(x, y) + keras.ops.log1p(keras.ops.exp(-keras.ops.abs(x - y)))
+
+
 def linear_recurrence_log(log_a, log_b, log_h0=None):
     """The same h_t from logarithms (b and h0 positive): log A_t = cumsum(log a), then a cumulative logsumexp
     of log b_k - log A_k (and log h0 first); h_t = exp(log A_t + that). ``log_h0=None``: h0 = 0."""
@@ -320,7 +326,7 @@ def linear_recurrence_log(log_a, log_b, log_h0=None):
     terms = log_b - log_a_prefix
     if log_h0 is not None:
         terms = keras.ops.concatenate([log_h0[:, None, :], terms], axis=1)
-    running = keras.ops.associative_scan(keras.ops.logaddexp, terms, axis=1)
+    running = keras.ops.associative_scan(log_add, terms, axis=1)
     return keras.ops.exp(log_a_prefix + (running if log_h0 is None else running[:, 1:]))
 
 
@@ -467,11 +473,12 @@ print(f"against the model reading all 12 at once: largest gap {gap:.1e}")
 # %% [markdown]
 # ## 4. The parallel scan on this machine
 # The parallel scan does more work than the loop: about twice the multiplications, in log₂ T rounds
-# that each read and write the whole (batch, T, units) array. It wins only when many processors
-# share each round and the loop's T small steps are what costs: on a GPU, for long windows. On a
-# laptop's few CPU cores the loop's steps are cheap and the scan's extra traffic through memory is
-# not. Measured here, each backend in a process of its own (best of 5, batch 32, 256 units,
-# compiled: `tf.function` without XLA, which cannot compile `associative_scan`, and `jax.jit`):
+# that each read and write the whole (batch, T, units) array. What it saves is the loop's T steps
+# one after another, each too small to keep a processor busy: it wins where many processors share
+# each round (a GPU, for long windows), and a CPU's few cores may or may not gain from it, depending
+# on how well the backend compiles either form. Measured here, each backend in a process of its own
+# (best of 5, batch 32, 256 units, compiled: `tf.function` without XLA, which cannot compile
+# `associative_scan`, and `jax.jit`):
 
 # %%
 SCAN_LENGTHS = (64, 256, 1024, 4096)
@@ -479,20 +486,21 @@ SCAN_LENGTHS = (64, 256, 1024, 4096)
 
 def scan_markdown(rows) -> str:
     header = ["backend", "device", "T", "loop (ms)", "parallel scan (ms)", "parallel / loop"]
-    return markdown_table(
-        header,
-        [
-            [
-                r["backend"],
-                r["device"],
-                f"{r['length']:,}",
-                f"{r['sequential_ms']:.1f}",
-                f"{r['parallel_ms']:.1f}",
-                f"{r['parallel_ms'] / r['sequential_ms']:.1f}x",
-            ]
-            for r in rows
-        ],
-    )
+    cells = [
+        [r["backend"], r["device"], f"{r['length']:,}", f"{r['sequential_ms']:.1f}", f"{r['parallel_ms']:.1f}",
+         f"{r['parallel_ms'] / r['sequential_ms']:.1f}x"] for r in rows
+    ]  # fmt: skip
+    return markdown_table(header, cells)
+
+
+def scan_verdict(rows) -> str:
+    """Where, on this machine, the parallel scan beat the loop."""
+    lines = []
+    for backend in dict.fromkeys(r["backend"] for r in rows):
+        faster = [f"{r['length']:,}" for r in rows if r["backend"] == backend and r["parallel_ms"] < r["sequential_ms"]]
+        lines.append(f"{backend}: the parallel scan was faster at T = {', '.join(faster)}" if faster else
+                     f"{backend}: the loop was faster at every length")  # fmt: skip
+    return "\n".join(lines)
 
 
 scan_rows = []
@@ -501,6 +509,7 @@ if not config.skip_timings:
     scan_rows, missing = timing.scan_table(lengths, repeats=2 if config.quick else 5)
     write_atomic(run.file("scan_timing.md"), scan_markdown(scan_rows) + "\n")
     show(scan_markdown(scan_rows))
+    print(scan_verdict(scan_rows))
     if missing:
         print(f"Not installed here: {', '.join(missing)} (make lesson09 BACKEND=jax installs JAX, then run this again)")
 
@@ -817,6 +826,9 @@ metrics = {f"{name}_{key}": value for name, r in results.items() for key, value 
 if len(results) == 1:
     metrics |= next(iter(results.values()))
 metrics |= {f"{name}_step_seconds_{t}": s for name, cost in step_cost.items() for t, s in cost.items()}
+metrics |= {
+    f"scan_{r['backend']}_{k}_ms_{r['length']}": r[f"{k}_ms"] for r in scan_rows for k in ("sequential", "parallel")
+}
 paths = {name: str(run.save_model(model, f"{name}.keras")) for name, (model, _, _) in trained.items()}
 run.write_metrics(
     metrics, config, scan_timing=scan_rows, samples=samples, models=paths, mingru_scan=training_scan(config.scan)

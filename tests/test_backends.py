@@ -14,11 +14,13 @@ from course_utils import REPO_ROOT, CourseError
 from course_utils.lesson import LessonConfig, check_backend
 from tests.conftest import data_required
 
-# The tests that compare the course's NumPy RNN, LSTM and GRU with Keras' layers
+# The tests that compare the course's NumPy RNN, LSTM and GRU with Keras' layers, and lesson 09's three forms
 NUMPY_EQUALS_KERAS = {
     "tests/test_lesson01.py": "numpy_rnn_matches_keras or zero_initial_state",
     "tests/test_lesson02.py": "numpy_lstm_matches or numpy_gru_matches or wrong_gate_order or gru_variant_matters",
     "tests/test_exercises.py": "lstm_and_gru_references_equal_keras",
+    # lesson 09: the minGRU's loop, parallel scan and log-space form agree, and its layer is the step in each form
+    "tests/test_lesson09.py": "step_and_parallel_forms_agree or min_gru_layer_is_the_step",
 }
 
 
@@ -38,7 +40,7 @@ def on_backend(backend: str, *args: str, env=None, timeout: int = 600) -> subpro
 
 
 def test_numpy_equals_keras_on_jax():
-    """One process on JAX for all three files (one start of Python, Keras and JAX, not three)."""
+    """One process on JAX for all the files (one start of Python, Keras and JAX, not four)."""
     backend_installed("jax")
     selection = " or ".join(NUMPY_EQUALS_KERAS.values())
     result = on_backend("jax", "-m", "pytest", "-v", "-p", "no:cacheprovider", *NUMPY_EQUALS_KERAS, "-k", selection)

@@ -89,6 +89,12 @@ IN_PLACE = [
         "        scaled[name] = rows\n",
         ["standardise changed the array splits['train'] it was given (inside argument `splits`) in place"],
     ),
+    (
+        "ex09b",
+        "    return a1 * a2, a2 * b1 + b2\n",
+        "    a1 *= a2  # the caller's array\n    return a1, a2 * b1 + b2\n",
+        ["combine changed the array first[0] it was given (inside argument `first`) in place"],
+    ),
 ]
 
 

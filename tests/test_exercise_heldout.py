@@ -76,6 +76,13 @@ MESSAGES = {
     "ex08c_pinball_loss/wrong_05": ["the model's weights became NaN", "BEFORE the subtraction"],
     "ex08c_pinball_loss/wrong_07": ["model.fit with your loss raised", "np.asarray(y_true", "NumPy cannot compute"],
     "ex08c_pinball_loss/wrong_09": ["quantiles=(0.9,)", "by using QUANTILES instead of the `quantiles` argument"],
+    "ex09a_min_gru_step/wrong_01": ["with the gate reading h_prev", "a GRU habit"],
+    "ex09a_min_gru_step/wrong_02": ["(batch row 0, unit 0)", "that is lesson 02's Keras GRU"],
+    "ex09a_min_gru_step/wrong_06": ["batch 3, 3 inputs, 3 units", "with element-wise products"],
+    "ex09b_combine/wrong_03": ["with the steps in the wrong order", "as if `second` were the earlier step"],
+    "ex09b_combine/wrong_04": ["Your combine is not associative", "by unpacking `first` as (a1, a2)"],
+    "ex09b_combine/wrong_07": ["returned a tuple of 1 item.", "a pair (A, B)"],
+    "ex09b_combine/wrong_10": ["changed the array first[0] it was given (inside argument `first`)"],
 }
 
 

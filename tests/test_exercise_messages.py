@@ -100,6 +100,27 @@ COINCIDENCES = [
         ],
         ["ONE quantile", "quantiles=(0.9,)"],
     ),
+    (
+        "ex09a",  # tanh for one unit only: the earlier cases rule out "tanh as the candidate's activation"
+        [
+            (
+                "    candidate = g(keras.ops.matmul(x_t, w_h) + b_h)\n",
+                "    pre = keras.ops.matmul(x_t, w_h) + b_h\n"
+                "    candidate = keras.ops.tanh(pre) if pre.shape[-1] == 1 else g(pre)\n",
+            )
+        ],
+        ["ONE unit", "(batch row 0, unit 0)"],
+    ),
+    (
+        "ex09b",  # adds the b's for one-unit steps only: the (2, 3) steps rule out "by adding the b's"
+        [
+            (
+                "    return a1 * a2, a2 * b1 + b2\n",
+                "    return a1 * a2, (b1 + b2 if a1.shape[-1] == 1 else a2 * b1 + b2)\n",
+            )
+        ],
+        ["two steps of shape (4, 1)"],
+    ),
 ]
 
 
@@ -192,6 +213,18 @@ TRUE_MISTAKES = [
         ],
         "by counting the missing labels in the mean",
         ["8 rows x 2 horizons, 5 labels missing"],
+    ),
+    (
+        "ex09a",
+        [("    return (1 - z) * h_prev + z * candidate\n", "    return z * h_prev + (1 - z) * candidate\n")],
+        "with z and 1 - z swapped",
+        ["(batch row 0, unit ", "wrong in batch row 0, 1, 2 (3 of 3)"],
+    ),
+    (
+        "ex09b",
+        [("    return a1 * a2, a2 * b1 + b2\n", "    return a1 * a2, b1 + b2\n")],
+        "by adding the b's",
+        ["two steps of shape (2, 3)"],
     ),
 ]
 

@@ -187,6 +187,18 @@ WRONG = [
         ["no pair", "expected (0, 4, 2), got (0,)"],
         [],
     ),
+    (
+        "ex09a",  # element-wise products: they run only when the shapes broadcast, as in the first, square case
+        [("keras.ops.matmul(x_t, w_z)", "x_t * w_z"), ("keras.ops.matmul(x_t, w_h)", "x_t * w_h")],
+        ["batch 3, 3 inputs, 3 units", "with element-wise products"],
+        [],
+    ),
+    (
+        "ex09b",  # the a's added: B right for two steps, and no difference at all with h0 = 0 in a scan of two
+        [("    return a1 * a2, a2 * b1 + b2\n", "    return a1 + a2, a2 * b1 + b2\n")],
+        ["Your combine is not associative", "by adding the a's"],
+        [],
+    ),
 ]
 
 
@@ -271,6 +283,7 @@ RIGHT = [
         ],
     ),
     ("ex02c", [("if global_norm > max_norm else 1.0", "if global_norm**2 > max_norm**2 else 1.0")]),
+    ("ex09b", [("    return a1 * a2, a2 * b1 + b2\n", "    return [a2 * a1, b2 + a2 * b1]\n")]),
 ]
 
 

@@ -54,7 +54,7 @@ def test_three_or_more_exercises_for_each_lesson_and_two_quizzes():
     assert len({e.id for e in EXERCISES}) == len(EXERCISES)
     order = [e.id for e in EXERCISES]
     assert order.index("quiz1") == order.index("ex03c") + 1  # each quiz right after its lesson
-    assert order.index("quiz2") == order.index("ex07c") + 1 and order[-1] == "ex08c"
+    assert order.index("quiz2") == order.index("ex07c") + 1 and order[-1] == "ex09b"
     assert set(LESSONS) == set(lessons), "every lesson with exercises has a heading in exercises.LESSONS"
 
 
@@ -560,6 +560,77 @@ WRONG = [
         FAILED,
         "pinball_loss uses TensorFlow",
     ),
+    (
+        "ex09a",
+        "    return (1 - z) * h_prev + z * candidate\n",
+        "    return z * h_prev + (1 - z) * candidate\n",
+        FAILED,
+        "with z and 1 - z swapped",
+    ),
+    (
+        "ex09a",
+        "candidate = g(keras.ops.matmul(x_t, w_h) + b_h)",
+        "candidate = keras.ops.tanh(keras.ops.matmul(x_t, w_h) + b_h)",
+        FAILED,
+        "with tanh as the candidate's activation",
+    ),
+    (
+        "ex09a",
+        "keras.ops.matmul(x_t, w_z) + b_z)",
+        "keras.ops.matmul(x_t, w_z) + b_z + h_prev)",
+        FAILED,
+        "with the gate reading h_prev",
+    ),
+    (
+        "ex09a",
+        "keras.ops.matmul(x_t, w_z) + b_z)",
+        "keras.ops.matmul(x_t, w_z))",
+        FAILED,
+        "without the gate's bias b_z",
+    ),
+    (
+        "ex09a",
+        "    return (1 - z) * h_prev + z * candidate\n",
+        "    return keras.ops.sum((1 - z) * h_prev + z * candidate, axis=-1)\n",
+        FAILED,
+        "wrong shape: expected (3, 3), got (3,)",
+    ),
+    (
+        "ex09b",
+        "    return a1 * a2, a2 * b1 + b2\n",
+        "    return a1 * a2, a1 * b2 + b1\n",
+        FAILED,
+        "with the steps in the wrong order",
+    ),
+    ("ex09b", "    return a1 * a2, a2 * b1 + b2\n", "    return a1 * a2, b1 + b2\n", FAILED, "by adding the b's"),
+    (
+        "ex09b",
+        "    return a1 * a2, a2 * b1 + b2\n",
+        "    return a1 * a2, a2 * (b1 + b2)\n",
+        FAILED,
+        "Your combine is not associative",
+    ),
+    (
+        "ex09b",
+        "    return a1 * a2, a2 * b1 + b2\n",
+        "    return keras.ops.stack([a1 * a2, a2 * b1 + b2])\n",
+        FAILED,
+        "returned one array of shape (2, 2, 3)",
+    ),
+    (
+        "ex09b",
+        "    return a1 * a2, a2 * b1 + b2\n",
+        "    return (a1 * a2, a2 * b1 + b2),\n",
+        FAILED,
+        "returned a tuple of 1 item.",
+    ),
+    (
+        "ex09b",
+        "    return a1 * a2, a2 * b1 + b2\n",
+        "    if a2 == 0:  # the state is forgotten\n        return a1 * a2, b2\n    return a1 * a2, a2 * b1 + b2\n",
+        ERROR,
+        "truth value of an array",
+    ),
 ]
 
 
@@ -702,6 +773,26 @@ RIGHT = [
         "    return keras.ops.sum(loss * weight) / keras.ops.maximum(terms, 1.0)\n",
         "    return keras.ops.divide_no_nan(keras.ops.sum(keras.ops.mean(loss, axis=-1) * weight[..., 0]), "
         "keras.ops.sum(weight))\n",
+    ),
+    (
+        "ex09a",
+        "    return (1 - z) * h_prev + z * candidate\n",
+        "    return h_prev - z * h_prev + z * candidate\n",
+    ),
+    (
+        "ex09a",
+        "candidate = g(keras.ops.matmul(x_t, w_h) + b_h)",
+        "candidate = g(keras.ops.add(keras.ops.dot(x_t, w_h), b_h))",
+    ),
+    (
+        "ex09b",
+        "    return a1 * a2, a2 * b1 + b2\n",
+        "    return keras.ops.multiply(a1, a2), keras.ops.add(keras.ops.multiply(a2, b1), b2)\n",
+    ),
+    (
+        "ex09b",
+        "    a1, b1 = first\n    a2, b2 = second\n    return a1 * a2, a2 * b1 + b2\n",
+        "    return [first[0] * second[0], second[0] * first[1] + second[1]]\n",
     ),
 ]
 
