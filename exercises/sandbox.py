@@ -304,9 +304,13 @@ class Zygote:
         atexit.register(self.close)
 
     def close(self) -> None:
+        try:  # an empty datagram ends its loop (a datagram socket has no end of file when this end closes)
+            self.socket.send(b"")
+        except OSError:
+            pass
         self.socket.close()
         try:
-            self.process.wait(timeout=5)  # it ends when its socket closes
+            self.process.wait(timeout=5)  # it ends on that empty datagram
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()

@@ -13,6 +13,7 @@ from course_utils.lesson import definitions
 from course_utils.runs import Run
 from lessons.saved.lesson07_char_lm import read_on, zero_states
 from tests.helpers import assert_png, read_metrics, tensorboard_scalars
+from tests.helpers import lesson_main as main
 from tests.notebook import assert_every_code_cell_shows_something, code_cell_lengths, execute_lesson, figures_shown
 
 LESSON = "lesson09_recurrence"
@@ -58,6 +59,18 @@ def test_the_notebook_trains_and_measures_the_three_models(notebook_run):
     for png in ("step_cost.png", "validation_curves.png", "generation_cost.png"):
         assert_png(run_dir / png)
     assert set(lesson.Config.__dataclass_fields__) <= set(metrics)
+
+
+def test_predict_continues_a_text_with_each_saved_model(notebook_run, capsys):
+    _, run_dir = notebook_run
+    for name in lesson.MODELS:
+        assert main(LESSON, ["predict", "--model", str(run_dir / f"{name}.keras"), "--length", "40", "ROMEO:"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("ROMEO:") and len(out.strip()) >= len("ROMEO:") + 30, (name, out)
+    assert main(LESSON, ["predict", "--model", str(run_dir / "mingru.keras"), "--temperature", "0", "A", "A"]) == 0
+    first, second = capsys.readouterr().out.strip().split("\n\n")[:2]
+    assert first == second, "greedy decoding is the same for the same prime"
+    assert main(LESSON, ["predict", "--model", str(run_dir / "plan.json"), "A"]) != 0
 
 
 def recurrence(rng, batch, steps, units, dtype):

@@ -22,6 +22,9 @@ from lessons.saved.lesson07_char_lm import NANOGPT_CONTEXT, Generator, ModelSpec
 LESSON = "lesson09_recurrence"
 
 
+SETTINGS_FILE = "models.json"  # the vocabulary and the sizes, beside the saved models
+
+
 MODELS = ("gru", "transformer", "mingru")
 
 
@@ -39,7 +42,7 @@ def model_names(text: str) -> str:
 @dataclass
 class Config(LessonConfig):
     models: str = flag(",".join(MODELS), "models to train, comma-separated", type=model_names, metavar="NAMES")
-    minutes: float = flag(1.0, "training minutes per model (the same budget for each)", type=cli.positive_float)
+    minutes: float = flag(2.0, "training minutes per model (the same budget for each)", type=cli.positive_float)
     steps: int = flag(0, "train this many steps instead of filling --minutes; 0: fill them", type=cli.non_negative_int)
     context: int = flag(NANOGPT_CONTEXT, "characters per training window", type=cli.sequence_length)
     batch_size: int = flag(64, "windows per batch", type=cli.batch_size)
@@ -108,7 +111,10 @@ def attention_block(x, width: int, heads: int, dropout: float, name: str):
 
 def build_transformer(vocab_size: int, width: int, layers: int, dropout: float, heads: int = 4) -> keras.Model:
     chars = keras.Input((None,), dtype="int32", name="chars")
-    x = SinePositions(name="positions")(keras.layers.Embedding(vocab_size, width, name="embedding")(chars))
+    # characters embedded at the size of the position codes (Keras' default, uniform in ±0.05, would drown in them)
+    unit_scale = keras.initializers.RandomNormal(stddev=1.0)
+    embed = keras.layers.Embedding(vocab_size, width, embeddings_initializer=unit_scale, name="embedding")
+    x = SinePositions(name="positions")(embed(chars))
     x = keras.layers.Dropout(dropout, name="embedding_drop")(x)
     for i in range(1, layers + 1):
         x = attention_block(x, width, heads, dropout, name=f"block_{i}")
@@ -319,6 +325,9 @@ def plot_step_cost(step_cost, chars_per_step):
     for name, seconds in step_cost.items():
         ax.plot(list(seconds), list(seconds.values()), marker="o", label=name)
     ax.set(xscale="log", xlabel="window length T (same characters per step)", ylabel="seconds per training step")
+    lengths = list(next(iter(step_cost.values())))
+    ax.set_xticks(lengths, [f"{t:,}" for t in lengths])
+    ax.minorticks_off()
     ax.set_title(f"A training step on {chars_per_step:,} characters")
     ax.legend()
     return fig
@@ -414,7 +423,8 @@ def plot_generation(generation):
     ax.set(xscale="log", yscale="log", xlabel="characters of context already read", ylabel="ms per new character")
     ax.set_title("The cost of writing one more character")
     contexts = list(next(iter(generation.values())))
-    ax.set_xticks(contexts, [str(c) for c in contexts])
+    ax.set_xticks(contexts, [f"{c:,}" for c in contexts])
+    ax.minorticks_off()
     ax.legend()
     return fig
 
