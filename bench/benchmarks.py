@@ -590,11 +590,12 @@ README_TABLES = {
     },
     "lesson09": {
         "lesson": "lesson09_recurrence",
-        "label": "model, 13 minutes of training each (nanoGPT's protocol)",
+        "label": "model, a 13-minute budget each (nanoGPT's protocol)",
         "columns": [
             ("val loss (nats/char)", ".3f"),
             ("parameters", ",.0f"),
             ("training steps", ",.0f"),
+            ("training seconds", ",.0f"),
             ("training chars/s", ",.0f"),
             ("ms/char at context 256", ".2f"),
             ("ms/char at context 2,048", ".2f"),
@@ -608,6 +609,7 @@ README_TABLES = {
                         "val_loss_fresh_256",
                         "params",
                         "train_steps",
+                        "train_seconds",
                         "train_chars_per_second",
                         "generate_ms_per_char_256",
                         "generate_ms_per_char_2048",
@@ -618,21 +620,6 @@ README_TABLES = {
                     ("transformer", "causal Transformer, 4 blocks of 128"),
                     ("mingru", "minGRU, 4 blocks of 128"),
                 )
-            ),
-            *(
-                {
-                    "entry": "default",
-                    "label": f"{model}, 1 minute (`make lesson09`, same run)",
-                    "metrics": [
-                        f"{model}_val_loss_fresh_256",
-                        f"{model}_params",
-                        f"{model}_train_steps",
-                        f"{model}_train_chars_per_second",
-                        f"{model}_generate_ms_per_char_256",
-                        f"{model}_generate_ms_per_char_2048",
-                    ],
-                }
-                for model in LESSON09_MODELS
             ),
         ],
     },

@@ -9,7 +9,7 @@ minGRU in a few lines of `keras.ops`, computes it three ways (a loop, a parallel
 log-space form) and trains it beside lesson 07's GRU and a small causal Transformer on tiny
 Shakespeare, at the same budget, measuring what each costs on this machine.
 
-Run it:   make lesson09                          (three models, two minutes each: about 10 minutes on two cores)
+Run it:   make lesson09                          (a two-minute budget per model: about 15 minutes on two cores)
           make lesson09 ARGS="--models mingru --minutes 13"   (one model, the budget of the README's table)
           make lesson09 ARGS="--scan parallel"   (train the minGRU with the parallel scan, as on a GPU)
 Options:  --minutes 5, --steps 300 (instead of a time budget), --width 192, --skip-timings, --quick
@@ -28,10 +28,9 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from course_utils import CourseError, plots, timing
+from course_utils import CourseError, cli, plots, timing
 from course_utils.atomic import write_atomic
 from course_utils.lesson import LessonConfig, configure, flag, show, show_figure
-from course_utils import cli
 from course_utils.repro import set_seed
 from course_utils.runs import Run, display_path, load_model
 from lessons.saved.lesson07_char_lm import (

@@ -23,6 +23,7 @@ HINTS = (
     "In NumPy instead: x_t @ w_z for the product and 1 / (1 + np.exp(-v)) for the sigmoid (g takes either).",
 )
 ATOL, RTOL = 1e-5, 1e-4  # float32 arithmetic where the learner's code gets float32
+SANDBOX_PRELOAD = ("keras",)  # the learner's file imports keras (g is written with keras.ops): start with it imported
 AXES = ("batch row", "unit")
 
 

@@ -12,10 +12,9 @@ import time
 from dataclasses import dataclass
 import keras
 import numpy as np
-from course_utils import CourseError, plots, timing
+from course_utils import CourseError, cli, plots, timing
 from course_utils.atomic import write_atomic
 from course_utils.lesson import LessonConfig, flag
-from course_utils import cli
 from lessons.saved.lesson07_char_lm import NANOGPT_CONTEXT, Generator, ModelSpec, build_model, encode, stepper
 
 
