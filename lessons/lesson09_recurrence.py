@@ -592,6 +592,7 @@ def plot_step_cost(step_cost, chars_per_step):
     for name, seconds in step_cost.items():
         ax.plot(list(seconds), list(seconds.values()), marker="o", label=name)
     ax.set(xscale="log", xlabel="window length T (same characters per step)", ylabel="seconds per training step")
+    ax.set_ylim(bottom=0)
     lengths = list(next(iter(step_cost.values())))
     ax.set_xticks(lengths, [f"{t:,}" for t in lengths])
     ax.minorticks_off()
