@@ -158,8 +158,12 @@ print(f"input:  {decode(window[0, :70], corpus.vocab)!r}\ntarget: {decode(target
 
 
 # %%
+def gru_spec(vocab_size: int, dropout: float) -> ModelSpec:
+    return ModelSpec(vocab_size, "gru", units=256, layers=2, embed_dim=64, dropout=dropout)
+
+
 def build_gru(vocab_size: int, dropout: float) -> keras.Model:
-    return build_model(ModelSpec(vocab_size, "gru", units=256, layers=2, embed_dim=64, dropout=dropout))
+    return build_model(gru_spec(vocab_size, dropout))
 
 
 toy = build_gru(len(corpus.vocab), config.dropout)
@@ -729,7 +733,7 @@ def generator_for(name, model, config, vocab, window=NANOGPT_CONTEXT) -> Generat
     if name == "transformer":
         return AttentionGenerator(model, vocab, window)
     if name == "gru":
-        return Generator(stepper(model, ModelSpec(len(vocab), "gru", 256, 2, 64, config.dropout), 1), vocab)
+        return Generator(stepper(model, gru_spec(len(vocab), config.dropout), 1), vocab)
     return Generator(mingru_stepper(model, len(vocab), config.width, config.layers), vocab)
 
 

@@ -5,22 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from course_utils import CourseError, cli
+from course_utils import CourseError
+from course_utils.commands.lesson07_char_lm import predict_flags  # noqa: F401  (the same sampling flags)
 from course_utils.inputs import read_json, text_inputs
 from course_utils.runs import load_model, newest_model
-from lessons.saved.lesson07_char_lm import MAX_PRIME_CHARS, SAMPLE_LENGTH
+from lessons.saved.lesson07_char_lm import MAX_PRIME_CHARS
 from lessons.saved.lesson09_recurrence import LESSON, MODELS, SETTINGS_FILE, generator_for
 
 PREDICT_INPUT = "priming text; the model continues it (\\n = new line)"
-
-
-def predict_flags(parser):
-    parser.add_argument(
-        "--temperature", type=cli.non_negative_float, default=0.8, help="0 = greedy, below 1 safer (default 0.8)"
-    )
-    parser.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only among the k likeliest")
-    parser.add_argument("--length", type=SAMPLE_LENGTH, default=300, help="characters to generate (default 300)")
-    parser.add_argument("--seed", type=cli.seed, default=0, help="sampling seed (default 0)")
 
 
 def default_model() -> Path:

@@ -76,8 +76,12 @@ class WindowRounds(keras.utils.PyDataset):
         self.round += 1
 
 
+def gru_spec(vocab_size: int, dropout: float) -> ModelSpec:
+    return ModelSpec(vocab_size, "gru", units=256, layers=2, embed_dim=64, dropout=dropout)
+
+
 def build_gru(vocab_size: int, dropout: float) -> keras.Model:
-    return build_model(ModelSpec(vocab_size, "gru", units=256, layers=2, embed_dim=64, dropout=dropout))
+    return build_model(gru_spec(vocab_size, dropout))
 
 
 @keras.saving.register_keras_serializable(package="lesson09")
@@ -390,7 +394,7 @@ def generator_for(name, model, config, vocab, window=NANOGPT_CONTEXT) -> Generat
     if name == "transformer":
         return AttentionGenerator(model, vocab, window)
     if name == "gru":
-        return Generator(stepper(model, ModelSpec(len(vocab), "gru", 256, 2, 64, config.dropout), 1), vocab)
+        return Generator(stepper(model, gru_spec(len(vocab), config.dropout), 1), vocab)
     return Generator(mingru_stepper(model, len(vocab), config.width, config.layers), vocab)
 
 
